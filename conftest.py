@@ -1,0 +1,26 @@
+"""Fixtures shared by every test: real servers for the session, a fresh platform per test."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.platform import Platform, open_platform
+from tests.support.servers import Servers, test_servers
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    """Postgres and NATS for the whole test session."""
+    root: Path = tmp_path_factory.mktemp("servers")
+    with test_servers(root) as found:
+        yield found
+
+
+@pytest.fixture
+async def platform(servers: Servers) -> AsyncIterator[Platform]:
+    """A fresh database and fresh JetStream streams for one test."""
+    async with open_platform(servers) as p:
+        yield p

@@ -1,0 +1,1 @@
+"""Intake: participants, employers, providers, coaches, consent and erasure. Holds personal data."""

@@ -1,0 +1,1 @@
+"""Matching: opportunities, candidate profiles, ranking, assignment and the coaches' web UI."""

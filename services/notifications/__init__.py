@@ -1,0 +1,1 @@
+"""Notifications: email, webhooks, the in-app feed and live updates."""

@@ -1,0 +1,13 @@
+"""Wiring of the notifications service."""
+
+from services.notifications.api import router
+from services.notifications.consumers import CONSUMERS
+from shared.service import ServiceDefinition
+
+definition = ServiceDefinition(
+    name="notifications",
+    title="Regionet notifications",
+    description="Tells people what happened: the in-app feed, email and webhooks.",
+    routers=[router],
+    consumers=CONSUMERS,
+)

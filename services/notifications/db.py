@@ -1,0 +1,54 @@
+"""SQL of the notifications service."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import asyncpg
+
+from shared.db import Connection
+
+
+async def add_notification(
+    conn: Connection,
+    *,
+    recipient: str,
+    kind: str,
+    subject_id: str,
+    event_id: uuid.UUID,
+    payload: dict[str, Any],
+) -> None:
+    """Put a notification in a recipient's feed (once per event)."""
+    await conn.execute(
+        "INSERT INTO notifications (id, recipient, kind, subject_id, event_id, payload)"
+        " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (recipient, event_id) DO NOTHING",
+        uuid.uuid4(),
+        recipient,
+        kind,
+        subject_id,
+        event_id,
+        payload,
+    )
+
+
+async def feed(conn: Connection, recipient: str, *, limit: int, unread_only: bool) -> list[asyncpg.Record]:
+    """A recipient's newest notifications."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        "SELECT * FROM notifications WHERE recipient = $1 AND ($2::bool IS FALSE OR read_at IS NULL)"
+        " ORDER BY created_at DESC LIMIT $3",
+        recipient,
+        unread_only,
+        limit,
+    )
+    return rows
+
+
+async def mark_read(conn: Connection, recipient: str, notification_id: uuid.UUID) -> bool:
+    """Mark one of the recipient's notifications read; False if it is not theirs."""
+    status: str = await conn.execute(
+        "UPDATE notifications SET read_at = coalesce(read_at, now()) WHERE id = $1 AND recipient = $2",
+        notification_id,
+        recipient,
+    )
+    return status.endswith(" 1")

@@ -1,0 +1,1 @@
+"""Vouchers: programmes, budgets, applications, allocation, vouchers, redemption and the ledger."""

@@ -1,0 +1,1 @@
+"""Regionet's own library: event contracts, bus, outbox/inbox, database, auth, settings, runtime."""

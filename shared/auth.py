@@ -1,0 +1,161 @@
+"""Bearer-token authentication: signed JWTs with a role and a region.
+
+Development deployments sign their own tokens (HS256, ``regionet token``); production verifies
+tokens of any OIDC provider against its published keys (``REGIONET_JWKS_URL``).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any
+
+import jwt
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from shared.settings import ServiceSettings
+
+
+class Role(StrEnum):
+    """What a caller may be."""
+
+    PARTICIPANT = "participant"
+    COACH = "coach"
+    EMPLOYER = "employer"
+    PROVIDER = "provider"
+    PROGRAMME_OFFICER = "programme_officer"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller."""
+
+    sub: str
+    role: Role
+    region: str
+
+    def has(self, *roles: Role) -> bool:
+        """True when the caller holds one of ``roles``."""
+        return self.role in roles
+
+
+def issue_token(
+    secret: str,
+    *,
+    sub: str,
+    role: Role | str,
+    region: str,
+    issuer: str,
+    audience: str,
+    ttl_seconds: int = 8 * 3600,
+) -> str:
+    """Sign a development token (HS256)."""
+    now = int(time.time())
+    claims = {
+        "sub": sub,
+        "role": Role(role).value,
+        "region": region,
+        "iss": issuer,
+        "aud": audience,
+        "iat": now,
+        "exp": now + ttl_seconds,
+    }
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+class TokenVerifier:
+    """Checks a bearer token's signature, issuer, audience and expiry, and reads its claims."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self._settings = settings
+        self._jwks = jwt.PyJWKClient(settings.jwks_url, cache_keys=True) if settings.jwks_url else None
+
+    def verify(self, token: str) -> Principal:
+        """The principal a valid token names; raises ``HTTPException(401/403)`` otherwise."""
+        s = self._settings
+        try:
+            if self._jwks is not None:
+                key = self._jwks.get_signing_key_from_jwt(token).key
+                claims = jwt.decode(
+                    token,
+                    key,
+                    algorithms=["RS256", "ES256", "PS256", "EdDSA"],
+                    audience=s.jwt_audience,
+                    issuer=s.jwt_issuer,
+                )
+            elif s.jwt_secret is not None:
+                claims = jwt.decode(
+                    token,
+                    s.jwt_secret.get_secret_value(),
+                    algorithms=["HS256"],
+                    audience=s.jwt_audience,
+                    issuer=s.jwt_issuer,
+                )
+            else:
+                raise _unauthorized(
+                    "this service has no way to verify tokens: set REGIONET_JWT_SECRET or REGIONET_JWKS_URL"
+                )
+        except jwt.ExpiredSignatureError as exc:
+            raise _unauthorized("the token has expired; get a new one") from exc
+        except jwt.PyJWKClientError as exc:
+            raise _unauthorized(f"the token's signing key could not be found: {exc}") from exc
+        except jwt.InvalidTokenError as exc:
+            raise _unauthorized(f"the token is not valid: {exc}") from exc
+        try:
+            role = Role(claims.get("role", ""))
+        except ValueError as exc:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                f"the token's role {claims.get('role')!r} is not one of: {', '.join(r.value for r in Role)}",
+            ) from exc
+        region = claims.get("region")
+        if region != s.region:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                f"the token is for region {region!r}, this deployment serves {s.region!r}",
+            )
+        sub = claims.get("sub")
+        if not isinstance(sub, str) or not sub:
+            raise _unauthorized("the token names no subject (sub)")
+        return Principal(sub=sub, role=role, region=region)
+
+
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def current_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """FastAPI dependency: the caller, from ``Authorization: Bearer <token>``."""
+    if credentials is None:
+        raise _unauthorized("this endpoint needs a token: send 'Authorization: Bearer <token>'")
+    verifier: TokenVerifier = request.app.state.token_verifier
+    return verifier.verify(credentials.credentials)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_roles(*roles: Role) -> Any:
+    """FastAPI dependency: the caller, who must hold one of ``roles``.
+
+    Use as ``Annotated[Principal, require_roles(Role.COACH)]``.
+    """
+
+    def check(principal: CurrentPrincipal) -> Principal:
+        if not principal.has(*roles):
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                f"this needs the role {' or '.join(r.value for r in roles)}; your token has {principal.role.value}",
+            )
+        return principal
+
+    return Depends(check)

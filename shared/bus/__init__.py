@@ -1,0 +1,1 @@
+"""The event bus: JetStream topology, connections, the outbox relay and idempotent consumers."""

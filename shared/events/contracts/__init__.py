@@ -1,0 +1,5 @@
+"""Every event contract of every service; importing this package fills the catalogue."""
+
+from shared.events.contracts import intake
+
+__all__ = ["intake"]

@@ -1,0 +1,287 @@
+"""What every service shares at run time: settings, pool, NATS, relay, consumers and HTTP.
+
+A service describes itself with a :class:`ServiceDefinition` (its routers and its event
+handlers per durable consumer); :func:`create_app` wires that into a FastAPI application whose
+lifespan connects to Postgres (applying the service's migrations) and NATS, runs the outbox
+relay and the consumers, and adds ``/health``, ``/ready``, ``/metrics`` and ``/asyncapi.json``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import asyncpg
+import nats
+import uvicorn
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from nats.aio.client import Client as NatsClient
+from nats.js import JetStreamContext
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+import shared.events.contracts  # noqa: F401 - fills the event catalogue
+from shared.asyncapi import asyncapi_document
+from shared.auth import TokenVerifier
+from shared.bus.consumer import ConsumerConfig, EventConsumer, Handler
+from shared.bus.outbox import OutboxRelay, RelayConfig
+from shared.bus.topology import consumer_spec, inbox_prefix
+from shared.db.migrations import is_migrated, migrate
+from shared.db.pool import create_pool
+from shared.db.uow import UnitOfWorkFactory, current_traceparent
+from shared.errors import ClientError
+from shared.logging import configure_logging, request_id_var
+from shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+REQUESTS = Counter("regionet_http_requests_total", "HTTP requests", ["service", "method", "route", "status"])
+LATENCY = Histogram("regionet_http_request_seconds", "HTTP request duration", ["service", "method", "route"])
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    """What makes one service different from the others."""
+
+    name: str
+    title: str
+    description: str
+    routers: Sequence[APIRouter] = ()
+    consumers: Mapping[str, Mapping[str, Handler]] = field(default_factory=dict)
+    on_start: Callable[[Runtime], Awaitable[None]] | None = None
+
+
+@dataclass
+class Runtime:
+    """The live connections of a running service (``request.app.state.runtime``)."""
+
+    settings: ServiceSettings
+    pool: asyncpg.Pool
+    nc: NatsClient
+    js: JetStreamContext
+    uow: UnitOfWorkFactory
+    relay: OutboxRelay
+    migrated: bool = False
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+def get_runtime(request: Request) -> Runtime:
+    """FastAPI dependency: the service's runtime."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def _retry(what: str, attempt: Callable[[], Awaitable[Any]], timeout: float = 60.0) -> Any:
+    """Try ``attempt`` until it succeeds or ``timeout`` passes: servers may start after us."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return await attempt()
+        except (OSError, asyncpg.PostgresError, nats.errors.Error, TimeoutError) as exc:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"could not reach {what} within {timeout:.0f} s: {exc}") from exc
+            log.warning("waiting for %s", what, extra={"error": str(exc)})
+            await asyncio.sleep(1.0)
+
+
+async def connect_nats(settings: ServiceSettings) -> NatsClient:
+    """A NATS connection as the service's own user, reconnecting forever."""
+    password = settings.nats_password.get_secret_value() if settings.nats_password else None
+    return await nats.connect(
+        servers=[settings.nats_url],
+        user=settings.nats_user,
+        password=password,
+        name=f"regionet-{settings.service}",
+        inbox_prefix=inbox_prefix(settings.service),
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=0.5,
+        connect_timeout=5,
+    )
+
+
+async def start_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> Runtime:
+    """Connect, migrate and start the relay and consumers of a service."""
+    pool = await _retry(
+        "Postgres",
+        lambda: create_pool(settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max),
+    )
+    async with pool.acquire() as conn:
+        applied = await migrate(conn, settings.service)
+    if applied:
+        log.info("migrations applied", extra={"migrations": applied})
+    nc: NatsClient = await _retry("NATS", lambda: connect_nats(settings))
+    js = nc.jetstream(publish_async_max_pending=settings.relay_batch_size * 2)
+    relay = OutboxRelay(
+        pool,
+        js,
+        schema=settings.service,
+        dsn=settings.database_url,
+        config=RelayConfig(batch_size=settings.relay_batch_size),
+    )
+    runtime = Runtime(
+        settings=settings,
+        pool=pool,
+        nc=nc,
+        js=js,
+        uow=UnitOfWorkFactory(pool, schema=settings.service, region=settings.region),
+        relay=relay,
+        migrated=True,
+    )
+    runtime.tasks.append(asyncio.create_task(relay.run(runtime.stop), name="outbox-relay"))
+    consumer_config = ConsumerConfig(
+        batch_size=settings.consumer_batch_size, max_attempts=settings.consumer_max_attempts
+    )
+    for durable, handlers in definition.consumers.items():
+        consumer = EventConsumer(
+            pool=pool,
+            js=js,
+            spec=consumer_spec(durable),
+            region=settings.region,
+            handlers=handlers,
+            config=consumer_config,
+        )
+        runtime.tasks.append(asyncio.create_task(consumer.run(runtime.stop), name=f"consumer-{durable}"))
+    if definition.on_start is not None:
+        await definition.on_start(runtime)
+    return runtime
+
+
+async def stop_runtime(runtime: Runtime) -> None:
+    """Stop background work, then close NATS and the pool."""
+    runtime.stop.set()
+    for task in runtime.tasks:
+        with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+            await asyncio.wait_for(task, timeout=5.0)
+    # Everything relayed was already acknowledged by JetStream; acks of handled messages are
+    # flushed here, and anything not acked is redelivered to the next instance.
+    with contextlib.suppress(Exception):
+        await runtime.nc.flush(timeout=2)
+    await runtime.nc.close()
+    await runtime.pool.close()
+
+
+def _validation_message(exc: RequestValidationError) -> JSONResponse:
+    errors = [
+        {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body") or "body", "message": e.get("msg", "")}
+        for e in exc.errors()
+    ]
+    summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+    return JSONResponse(status_code=422, content={"detail": f"The request is not valid. {summary}", "errors": errors})
+
+
+def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastAPI:
+    """The FastAPI application of a service."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = await start_runtime(definition, settings)
+        app.state.runtime = runtime
+        try:
+            yield
+        finally:
+            await stop_runtime(runtime)
+
+    app = FastAPI(title=definition.title, description=definition.description, version="1.0.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.token_verifier = TokenVerifier(settings)
+    for router in definition.routers:
+        app.include_router(router)
+
+    @app.middleware("http")
+    async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        traceparent = request.headers.get("traceparent") or f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01"
+        rid_token = request_id_var.set(request_id)
+        tp_token = current_traceparent.set(traceparent)
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            response.headers["x-request-id"] = request_id
+            return response
+        finally:
+            elapsed = time.perf_counter() - started
+            route = getattr(request.scope.get("route"), "path", "unmatched")
+            REQUESTS.labels(settings.service, request.method, route, str(status)).inc()
+            LATENCY.labels(settings.service, request.method, route).observe(elapsed)
+            if route not in ("/health", "/ready", "/metrics"):
+                log.info(
+                    "request",
+                    extra={"method": request.method, "route": route, "status": status, "ms": round(elapsed * 1000, 2)},
+                )
+            request_id_var.reset(rid_token)
+            current_traceparent.reset(tp_token)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _validation_message(exc)
+
+    @app.exception_handler(ClientError)
+    async def on_client_error(request: Request, exc: ClientError) -> JSONResponse:
+        return JSONResponse(status_code=exc.status, content={"detail": exc.message})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail}, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error")
+        return JSONResponse(
+            status_code=500,
+            content={
+                "detail": "Something went wrong on our side. "
+                f"Quote request id {request_id_var.get()} when reporting it."
+            },
+        )
+
+    @app.get("/health", tags=["operations"], summary="Liveness: the process answers")
+    async def health() -> dict[str, str]:
+        return {"status": "ok", "service": settings.service}
+
+    @app.get("/ready", tags=["operations"], summary="Readiness: Postgres and NATS reachable, migrations done")
+    async def ready(request: Request) -> JSONResponse:
+        runtime: Runtime | None = getattr(request.app.state, "runtime", None)
+        checks = {"postgres": False, "migrations": False, "nats": False, "jetstream": False}
+        if runtime is not None:
+            with contextlib.suppress(Exception):
+                async with runtime.pool.acquire(timeout=2.0) as conn:
+                    checks["postgres"] = await conn.fetchval("SELECT true")
+                    checks["migrations"] = await is_migrated(conn, settings.service)
+            checks["nats"] = runtime.nc.is_connected
+            with contextlib.suppress(Exception):
+                await runtime.js.account_info()
+                checks["jetstream"] = True
+        ok = all(checks.values())
+        return JSONResponse(status_code=200 if ok else 503, content={"ready": ok, "checks": checks})
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/asyncapi.json", tags=["operations"], summary="AsyncAPI document of this service's events")
+    async def asyncapi() -> dict[str, Any]:
+        return asyncapi_document(settings.service, settings.region, title=definition.title, version="1.0.0")
+
+    return app
+
+
+def run(definition: ServiceDefinition) -> None:
+    """Entry point of ``python -m services.<name>``: settings from the environment, then serve."""
+    settings = ServiceSettings.load(definition.name)
+    configure_logging(definition.name, settings.log_level)
+    app = create_app(definition, settings)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, loop="auto", access_log=False)

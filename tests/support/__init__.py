@@ -1,0 +1,1 @@
+"""Test support: real Postgres and NATS servers, and services run against them."""

@@ -1,0 +1,91 @@
+"""What every service offers over HTTP, and how it answers bad requests."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.intake.app import definition as intake
+from services.matching.app import definition as matching
+from services.notifications.app import definition as notifications
+from services.vouchers.app import definition as vouchers
+from shared.service import ServiceDefinition
+from tests.support.platform import Platform, run_service
+
+
+@pytest.mark.parametrize("definition", [intake, vouchers, matching, notifications], ids=lambda d: d.name)
+async def test_service_reports_health_readiness_metrics_and_api_docs(
+    platform: Platform, definition: ServiceDefinition
+) -> None:
+    async with run_service(platform, definition) as s:
+        assert (await s.client.get("/health")).json() == {"status": "ok", "service": definition.name}
+        ready = await s.client.get("/ready")
+        assert ready.status_code == 200, ready.text
+        assert ready.json()["checks"] == {"postgres": True, "migrations": True, "nats": True, "jetstream": True}
+        metrics = await s.client.get("/metrics")
+        assert "regionet_http_requests_total" in metrics.text
+        assert (await s.client.get("/docs")).status_code == 200
+        assert (await s.client.get("/openapi.json")).json()["info"]["title"] == definition.title
+        asyncapi = (await s.client.get("/asyncapi.json")).json()
+        assert asyncapi["asyncapi"] == "3.0.0"
+
+
+async def count_participants(platform: Platform) -> int:
+    import asyncpg
+
+    conn = await asyncpg.connect(platform.admin_dsn)
+    try:
+        n: int = await conn.fetchval("SELECT count(*) FROM intake.participants")
+        return n
+    finally:
+        await conn.close()
+
+
+async def test_bad_requests_get_clear_4xx_answers_and_change_nothing(platform: Platform) -> None:
+    async with run_service(platform, intake) as s:
+        coach = platform.auth("coach", "coach-1")
+        valid = {"name": "Ayşe Yılmaz", "situation": "looking_for_work"}
+        cases = [
+            (s.client.post("/participants", json=valid), 401, "needs a token"),
+            (
+                s.client.post("/participants", json=valid, headers={"Authorization": "Bearer nonsense"}),
+                401,
+                "not valid",
+            ),
+            (
+                s.client.post("/participants", json=valid, headers=platform.auth("employer", "e-1")),
+                403,
+                "coach or admin",
+            ),
+            (s.client.post("/participants", json={**valid, "situation": "astronaut"}, headers=coach), 422, "situation"),
+            (s.client.post("/participants", json={**valid, "email": "not-an-email"}, headers=coach), 422, "email"),
+            (s.client.post("/participants", json={**valid, "coach_id": "coach-2"}, headers=coach), 403, "own caseload"),
+            (
+                s.client.post(
+                    "/participants", content=b"{broken", headers={**coach, "content-type": "application/json"}
+                ),
+                422,
+                "JSON",
+            ),
+            (s.client.get("/participants/not-a-uuid", headers=coach), 422, "participant_id"),
+            (s.client.get("/participants/00000000-0000-0000-0000-000000000000", headers=coach), 404, "no participant"),
+        ]
+        for request, status, words in cases:
+            response = await request
+            assert response.status_code == status, response.text
+            assert words in response.json()["detail"], response.text
+        assert await count_participants(platform) == 0
+        assert await platform.stream_messages("INTAKE") == []
+
+
+async def test_coach_cannot_read_another_coachs_participant(platform: Platform) -> None:
+    async with run_service(platform, intake) as s:
+        created = await s.client.post(
+            "/participants",
+            json={"name": "Piet Bakker", "situation": "student"},
+            headers=platform.auth("coach", "coach-1"),
+        )
+        pid = created.json()["id"]
+        mine = await s.client.get(f"/participants/{pid}", headers=platform.auth("coach", "coach-1"))
+        theirs = await s.client.get(f"/participants/{pid}", headers=platform.auth("coach", "coach-2"))
+        admin = await s.client.get(f"/participants/{pid}", headers=platform.auth("admin", "admin-1"))
+    assert (mine.status_code, theirs.status_code, admin.status_code) == (200, 404, 200)
