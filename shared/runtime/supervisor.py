@@ -1,0 +1,579 @@
+"""``regionet up`` / ``down`` / ``status``: start the servers, provision them, run every service.
+
+Embedded mode starts (or reuses) NATS and Postgres with their data under ``<root>``; external
+mode takes their addresses and credentials from the environment. Either way the database and
+the JetStream topology are provisioned, then each service of ``shared.services.SERVICES``
+runs as its own process (``python -m services.<name>``) and applies its own migrations.
+What runs where is recorded in ``<root>/endpoints.json`` so ``down`` and ``status`` find it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from urllib.parse import urlsplit
+
+import asyncpg
+import httpx
+import nats
+import nats.errors
+
+from shared.bus.topology import declare_topology
+from shared.db.migrations import MigrationError, migrate
+from shared.db.provision import provision_database, service_dsn
+from shared.runtime.credentials import load_or_create_secrets, load_secrets, secrets_path
+from shared.runtime.embedded_nats import ADMIN_USER as NATS_ADMIN_USER
+from shared.runtime.embedded_nats import DEFAULT_NATS_MONITOR_PORT, DEFAULT_NATS_PORT, EmbeddedNats, nats_dir
+from shared.runtime.embedded_postgres import DEFAULT_POSTGRES_PORT, EmbeddedPostgres
+from shared.runtime.embedded_postgres import data_dir as postgres_data_dir
+from shared.runtime.errors import StartupError
+from shared.runtime.processes import LOCALHOST, pid_runs, port_in_use, tail, terminate, write_private
+from shared.services import SERVICES
+
+READY_TIMEOUT_SECONDS = 120.0
+# The folder that holds the `shared` and `services` packages, so service processes import the
+# same code as this supervisor wherever `regionet` is started from.
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+Report = Callable[[str], None]
+
+
+def endpoints_path(root: Path) -> Path:
+    """Where ``up`` records what it started."""
+    return root / "endpoints.json"
+
+
+def service_log_path(root: Path, service: str) -> Path:
+    """A service's log file."""
+    return root / "logs" / f"{service}.log"
+
+
+def default_service_ports(base: int | None = None) -> dict[str, int]:
+    """Each service's HTTP port: its registered default, or consecutive ports from ``base``."""
+    if base is None:
+        return {name: spec.default_port for name, spec in SERVICES.items()}
+    return {name: base + offset for offset, name in enumerate(SERVICES)}
+
+
+@dataclass(frozen=True)
+class UpOptions:
+    """What ``regionet up`` was asked to do."""
+
+    root: Path
+    region: str = "gld"
+    external: bool = False
+    nats_port: int = DEFAULT_NATS_PORT
+    nats_monitor_port: int = DEFAULT_NATS_MONITOR_PORT
+    postgres_port: int = DEFAULT_POSTGRES_PORT
+    service_ports: Mapping[str, int] = field(default_factory=default_service_ports)
+    ready_timeout: float = READY_TIMEOUT_SECONDS
+
+
+@dataclass(frozen=True)
+class Infrastructure:
+    """Where NATS and Postgres are and the credentials for them."""
+
+    admin_dsn: str
+    nats_url: str
+    nats_admin_user: str
+    nats_admin_password: str
+    db_passwords: dict[str, str]
+    nats_credentials: dict[str, tuple[str, str]]
+
+
+def infrastructure_from_env(environ: Mapping[str, str]) -> Infrastructure:
+    """External mode: NATS and Postgres addresses and credentials from environment variables.
+
+    Reads ``REGIONET_ADMIN_DATABASE_URL``, ``REGIONET_NATS_URL``, ``REGIONET_NATS_ADMIN_USER``,
+    ``REGIONET_NATS_ADMIN_PASSWORD`` and, per service, ``REGIONET_<SVC>_DB_PASSWORD``,
+    ``REGIONET_<SVC>_NATS_PASSWORD`` and optionally ``REGIONET_<SVC>_NATS_USER`` (default: the
+    service's name).
+    """
+    needed = [
+        "REGIONET_ADMIN_DATABASE_URL",
+        "REGIONET_NATS_URL",
+        "REGIONET_NATS_ADMIN_USER",
+        "REGIONET_NATS_ADMIN_PASSWORD",
+    ]
+    for service in SERVICES:
+        needed += [f"REGIONET_{service.upper()}_DB_PASSWORD", f"REGIONET_{service.upper()}_NATS_PASSWORD"]
+    missing = [name for name in needed if not environ.get(name)]
+    if missing:
+        raise StartupError(f"external mode needs these environment variables, which are not set: {', '.join(missing)}")
+    return Infrastructure(
+        admin_dsn=environ["REGIONET_ADMIN_DATABASE_URL"],
+        nats_url=environ["REGIONET_NATS_URL"],
+        nats_admin_user=environ["REGIONET_NATS_ADMIN_USER"],
+        nats_admin_password=environ["REGIONET_NATS_ADMIN_PASSWORD"],
+        db_passwords={s: environ[f"REGIONET_{s.upper()}_DB_PASSWORD"] for s in SERVICES},
+        nats_credentials={
+            s: (environ.get(f"REGIONET_{s.upper()}_NATS_USER") or s, environ[f"REGIONET_{s.upper()}_NATS_PASSWORD"])
+            for s in SERVICES
+        },
+    )
+
+
+def jwt_secret(root: Path, environ: Mapping[str, str]) -> str:
+    """The secret development tokens are signed with: ``REGIONET_JWT_SECRET``, else the one in ``<root>``."""
+    return environ.get("REGIONET_JWT_SECRET") or load_secrets(root).jwt_secret
+
+
+def _where(dsn: str) -> str:
+    # Host and port only: error messages must not show the password in the URL.
+    parts = urlsplit(dsn)
+    return f"{parts.hostname}:{parts.port or 5432}"
+
+
+async def _swallow_nats_error(exc: Exception) -> None:
+    """nats-py's default error callback logs every failed connect attempt; the raised error says it once."""
+
+
+async def provision(infra: Infrastructure, region: str, replicas: int = 1) -> None:
+    """Create the database, roles and schemas, and declare the region's streams and consumers.
+
+    Safe to run again; raises ``StartupError`` when Postgres or NATS cannot be reached.
+    """
+    try:
+        await provision_database(infra.admin_dsn, infra.db_passwords)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        raise StartupError(f"cannot provision the database at {_where(infra.admin_dsn)}: {exc}") from exc
+    try:
+        nc = await nats.connect(
+            infra.nats_url,
+            user=infra.nats_admin_user,
+            password=infra.nats_admin_password,
+            allow_reconnect=False,
+            connect_timeout=5,
+            error_cb=_swallow_nats_error,
+        )
+    except (OSError, nats.errors.Error) as exc:  # TimeoutError is an OSError
+        raise StartupError(f"cannot connect to NATS at {infra.nats_url} as {infra.nats_admin_user}: {exc!r}") from exc
+    try:
+        await declare_topology(nc.jetstream(), region, replicas)
+    except (TimeoutError, nats.errors.Error) as exc:
+        raise StartupError(f"cannot declare the JetStream streams on {infra.nats_url}: {exc!r}") from exc
+    finally:
+        await nc.close()
+
+
+@dataclass(frozen=True)
+class ServiceEndpoint:
+    """One running service."""
+
+    url: str
+    port: int
+    pid: int
+    docs: str
+    log: str
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """What ``up`` started, as recorded in ``<root>/endpoints.json``."""
+
+    region: str
+    mode: str
+    nats_url: str
+    postgres_admin_url: str
+    services: dict[str, ServiceEndpoint]
+    started_at: str
+    nats_monitor_url: str | None = None
+    supervisor_pid: int | None = None
+
+    def save(self, root: Path) -> None:
+        """Write the record (mode 0600: it holds the database admin's password)."""
+        write_private(endpoints_path(root), json.dumps(asdict(self), indent=2) + "\n")
+
+    @classmethod
+    def load(cls, root: Path) -> Endpoints:
+        """Read the record of ``root``; raises ``StartupError`` if nothing was started there."""
+        path = endpoints_path(root)
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            raw["services"] = {name: ServiceEndpoint(**svc) for name, svc in raw["services"].items()}
+            return cls(**raw)
+        except FileNotFoundError as exc:
+            raise StartupError(
+                f"nothing is running from {root} ({path} does not exist); start it with 'regionet up'"
+            ) from exc
+        except (ValueError, TypeError, KeyError) as exc:
+            raise StartupError(
+                f"{path} is damaged ({exc}); stop leftovers with 'regionet down' and start again"
+            ) from exc
+
+
+def _child_env(infra: Infrastructure, secret: str, region: str, service: str, port: int) -> dict[str, str]:
+    """A service's environment: the caller's, minus every credential, plus its own."""
+    secret_words = ("PASSWORD", "ADMIN", "DATABASE_URL", "SECRET")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not (key.startswith("REGIONET_") and any(word in key for word in secret_words))
+    }
+    prefix = f"REGIONET_{service.upper()}_"
+    user, password = infra.nats_credentials[service]
+    env.update(
+        {
+            f"{prefix}DATABASE_URL": service_dsn(infra.admin_dsn, service, infra.db_passwords[service]),
+            f"{prefix}NATS_USER": user,
+            f"{prefix}NATS_PASSWORD": password,
+            f"{prefix}PORT": str(port),
+            "REGIONET_NATS_URL": infra.nats_url,
+            "REGIONET_REGION": region,
+            "REGIONET_JWT_SECRET": secret,
+            "REGIONET_ENVIRONMENT": "development",
+            "PYTHONPATH": os.pathsep.join(p for p in (str(PROJECT_DIR), env.get("PYTHONPATH", "")) if p),
+        }
+    )
+    return env
+
+
+def _start_service(root: Path, service: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    log = service_log_path(root, service)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as handle:
+        # A marker, so each run's lines can be told apart in the appended log.
+        handle.write(f"\n=== regionet up {datetime.now(UTC).isoformat()} ===\n".encode())
+        handle.flush()
+        return subprocess.Popen(  # noqa: S603 -- this Python running a module of ours, no shell
+            [sys.executable, "-m", SERVICES[service].module],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            # Its own session: Ctrl-C reaches only `regionet up`, which stops services first.
+            start_new_session=True,
+        )
+
+
+def _wait_ready(
+    root: Path, processes: Mapping[str, subprocess.Popen[bytes]], ports: Mapping[str, int], timeout: float
+) -> None:
+    """Wait until every service answers ``GET /ready`` with 200; fail fast if one exits."""
+    pending = dict(processes)
+    deadline = time.monotonic() + timeout
+    with httpx.Client(timeout=2.0) as client:
+        while pending:
+            for service, process in list(pending.items()):
+                log = service_log_path(root, service)
+                if process.poll() is not None:
+                    raise StartupError(
+                        f"the {service} service exited with code {process.returncode} while starting; see {log}",
+                        tail(log),
+                    )
+                try:
+                    if client.get(f"http://{LOCALHOST}:{ports[service]}/ready").status_code == 200:
+                        del pending[service]
+                except httpx.TransportError:
+                    pass  # not listening yet
+            if pending and time.monotonic() > deadline:
+                first = next(iter(pending))
+                raise StartupError(
+                    f"the {', '.join(pending)} service(s) did not become ready within {timeout:.0f} s; "
+                    f"see {service_log_path(root, first)}",
+                    tail(service_log_path(root, first)),
+                )
+            time.sleep(0.2)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """Make SIGINT and SIGTERM raise ``KeyboardInterrupt``, so both lead to the same orderly shutdown.
+
+    SIGINT too, because a process started in the background by a shell inherits it ignored.
+    """
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _stop_services(services: Mapping[str, int]) -> list[str]:
+    """Stop services (pid by name) in parallel; each gets a graceful SIGTERM first."""
+    live = {name: pid for name, pid in services.items() if pid_runs(pid, SERVICES[name].module)}
+    threads = [threading.Thread(target=terminate, args=(pid,)) for pid in live.values()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return list(live)
+
+
+def _stop_embedded(root: Path) -> list[str]:
+    stopped = []
+    # Ports do not matter for stopping: both find their running server from files in root.
+    if EmbeddedNats(root).stop():
+        stopped.append("nats")
+    if EmbeddedPostgres(root).stop():
+        stopped.append("postgres")
+    return stopped
+
+
+class Deployment:
+    """A started Regionet: its services' processes and the record of what runs where."""
+
+    def __init__(self, root: Path, endpoints: Endpoints, processes: dict[str, subprocess.Popen[bytes]]) -> None:
+        self.root = root
+        self.endpoints = endpoints
+        self._processes = processes
+
+    def wait(self) -> None:
+        """Block until Ctrl-C / SIGTERM (returns) or until a service exits (raises ``StartupError``)."""
+        with _signals_interrupt():
+            try:
+                while True:
+                    for service, process in self._processes.items():
+                        if process.poll() is not None:
+                            log = service_log_path(self.root, service)
+                            raise StartupError(
+                                f"the {service} service exited with code {process.returncode}; see {log}", tail(log)
+                            )
+                    time.sleep(0.5)
+            except KeyboardInterrupt:
+                return
+
+    def stop(self) -> list[str]:
+        """Stop the services, then (embedded mode) NATS and Postgres. Returns what was stopped."""
+        pids = {name: process.pid for name, process in self._processes.items()}
+        return _shutdown(self.root, pids, embedded=self.endpoints.mode == "embedded")
+
+
+def _shutdown(root: Path, services: Mapping[str, int], embedded: bool) -> list[str]:
+    # A second Ctrl-C must not cut the shutdown short and leave servers half stopped.
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        stopped = _stop_services(services)
+        if embedded:
+            stopped += _stop_embedded(root)
+        endpoints_path(root).unlink(missing_ok=True)
+        return stopped
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _refuse_if_running(root: Path, ports: Mapping[str, int]) -> None:
+    if endpoints_path(root).exists():
+        try:
+            current = Endpoints.load(root)
+        except StartupError:
+            current = None
+        if current is not None and (
+            (current.supervisor_pid is not None and pid_runs(current.supervisor_pid))
+            or any(
+                pid_runs(svc.pid, SERVICES[name].module) for name, svc in current.services.items() if name in SERVICES
+            )
+        ):
+            raise StartupError(
+                f"Regionet is already running from {root}; stop it first with 'regionet down --root {root}'"
+            )
+    for service, port in ports.items():
+        if port_in_use(port):
+            raise StartupError(
+                f"port {port} for the {service} service is already in use; choose others with --service-port-base"
+            )
+
+
+def start(options: UpOptions, *, detach: bool, report: Report) -> Deployment:
+    """Start (or reuse) NATS and Postgres, provision them, start every service and wait until ready.
+
+    ``detach`` only changes what is recorded: without it this process is the supervisor that
+    ``down`` signals. On any failure everything started is stopped again before the
+    ``StartupError`` (or ``KeyboardInterrupt``) propagates.
+    """
+    root = options.root.resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    ports = dict(options.service_ports)
+    _refuse_if_running(root, ports)
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        with _signals_interrupt():
+            nats_monitor_url: str | None = None
+            if options.external:
+                infra = infrastructure_from_env(os.environ)
+                if not secrets_path(root).exists() and "REGIONET_JWT_SECRET" not in os.environ:
+                    load_or_create_secrets(root)  # a dev JWT secret for `regionet token`
+            else:
+                secrets = load_or_create_secrets(root)
+                postgres = EmbeddedPostgres(root, options.postgres_port, secrets.postgres_password)
+                report(f"starting Postgres (data in {postgres_data_dir(root)})")
+                admin_dsn = postgres.start()
+                nats_server = EmbeddedNats(root, options.nats_port, options.nats_monitor_port, options.region)
+                report(f"starting NATS (data in {nats_dir(root)})")
+                nats_url = nats_server.start()
+                nats_monitor_url = f"http://{LOCALHOST}:{nats_server.monitor_port}"
+                infra = Infrastructure(
+                    admin_dsn=admin_dsn,
+                    nats_url=nats_url,
+                    nats_admin_user=NATS_ADMIN_USER,
+                    nats_admin_password=secrets.nats_admin_password,
+                    db_passwords=secrets.db_passwords,
+                    nats_credentials={s: (s, secrets.nats_passwords[s]) for s in SERVICES},
+                )
+            report("provisioning the database and JetStream streams")
+            asyncio.run(provision(infra, options.region))
+            secret = jwt_secret(root, os.environ)
+            for service in SERVICES:
+                env = _child_env(infra, secret, options.region, service, ports[service])
+                processes[service] = _start_service(root, service, env)
+            report(f"starting {', '.join(SERVICES)}; waiting until each is ready")
+            _wait_ready(root, processes, ports, options.ready_timeout)
+            endpoints = Endpoints(
+                region=options.region,
+                mode="external" if options.external else "embedded",
+                nats_url=infra.nats_url,
+                nats_monitor_url=nats_monitor_url,
+                postgres_admin_url=infra.admin_dsn,
+                services={
+                    name: ServiceEndpoint(
+                        url=f"http://{LOCALHOST}:{ports[name]}",
+                        port=ports[name],
+                        pid=process.pid,
+                        docs=f"http://{LOCALHOST}:{ports[name]}/docs",
+                        log=str(service_log_path(root, name)),
+                    )
+                    for name, process in processes.items()
+                },
+                started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                supervisor_pid=None if detach else os.getpid(),
+            )
+            endpoints.save(root)
+            return Deployment(root, endpoints, processes)
+    except BaseException:
+        _shutdown(root, {name: p.pid for name, p in processes.items()}, embedded=not options.external)
+        raise
+
+
+def down(root: Path) -> list[str]:
+    """Stop everything ``up`` started from ``root``; returns the names of what was stopped.
+
+    A foreground ``regionet up`` is asked to shut down itself (it owns its services); leftovers
+    of a crashed run (servers still running on ``root``'s data) are stopped too.
+    """
+    root = root.resolve()
+    try:
+        endpoints: Endpoints | None = Endpoints.load(root)
+    except StartupError:
+        endpoints = None
+    stopped: list[str] = []
+    if endpoints is not None and endpoints.supervisor_pid is not None and pid_runs(endpoints.supervisor_pid):
+        terminate(endpoints.supervisor_pid, timeout=90.0)
+        stopped.append("supervisor")
+    services = {name: svc.pid for name, svc in endpoints.services.items() if name in SERVICES} if endpoints else {}
+    return stopped + _shutdown(root, services, embedded=endpoints is None or endpoints.mode == "embedded")
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    """One service as ``status`` sees it."""
+
+    name: str
+    url: str
+    pid: int
+    running: bool
+    healthy: bool
+    ready: bool
+
+
+def _answers(client: httpx.Client, url: str) -> bool:
+    try:
+        return client.get(url).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """What ``up`` recorded and what answers now."""
+
+    endpoints: Endpoints
+    services: list[ServiceStatus]
+    nats_reachable: bool
+    postgres_reachable: bool
+
+    @property
+    def all_ready(self) -> bool:
+        """True when every service and both servers answer."""
+        return self.nats_reachable and self.postgres_reachable and all(s.ready for s in self.services)
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    parts = urlsplit(url)
+    if parts.hostname is None:
+        return False
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(2.0)
+        try:
+            return sock.connect_ex((parts.hostname, parts.port or default_port)) == 0
+        except OSError:  # e.g. a host name that does not resolve
+            return False
+
+
+def status(root: Path) -> StatusReport:
+    """What ``up`` recorded for ``root``; whether the servers and each service's ``/health`` and ``/ready`` answer."""
+    endpoints = Endpoints.load(root.resolve())
+    with httpx.Client(timeout=2.0) as client:
+        services = [
+            ServiceStatus(
+                name=name,
+                url=svc.url,
+                pid=svc.pid,
+                running=name in SERVICES and pid_runs(svc.pid, SERVICES[name].module),
+                healthy=_answers(client, f"{svc.url}/health"),
+                ready=_answers(client, f"{svc.url}/ready"),
+            )
+            for name, svc in endpoints.services.items()
+        ]
+    return StatusReport(
+        endpoints=endpoints,
+        services=services,
+        nats_reachable=_reachable(endpoints.nats_url, 4222),
+        postgres_reachable=_reachable(endpoints.postgres_admin_url, 5432),
+    )
+
+
+async def migrate_services(infra: Infrastructure) -> None:
+    """Apply every service's pending migrations, each logged in as the service's own role."""
+    for service, password in infra.db_passwords.items():
+        try:
+            conn = await asyncpg.connect(service_dsn(infra.admin_dsn, service, password))
+            try:
+                await migrate(conn, service)
+            finally:
+                await conn.close()
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, MigrationError) as exc:
+            raise StartupError(f"cannot migrate the {service} schema at {_where(infra.admin_dsn)}: {exc}") from exc
+
+
+def run_provision(region: str, replicas: int, environ: Mapping[str, str]) -> None:
+    """External mode's one-off provisioning (e.g. a docker-compose init container).
+
+    Unlike ``up`` it also applies the migrations, so services of a new release start on a
+    ready schema; doing it again at their own startup is a no-op.
+    """
+    infra = infrastructure_from_env(environ)
+
+    async def run() -> None:
+        await provision(infra, region, replicas)
+        await migrate_services(infra)
+
+    asyncio.run(run())
