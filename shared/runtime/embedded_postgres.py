@@ -197,7 +197,8 @@ class EmbeddedPostgres:
             pid, port = int(lines[0]), int(lines[3])
         except (FileNotFoundError, IndexError, ValueError):
             return None
-        if not pid_runs(pid, "postgres"):
+        # The data folder too: after a reboot a stale pid may belong to another Postgres.
+        if not pid_runs(pid, "postgres", str(data_dir(self.root))):
             return None
         return RunningPostgres(pid=pid, port=port)
 

@@ -137,6 +137,11 @@ def _where(dsn: str) -> str:
     return f"{parts.hostname}:{parts.port or 5432}"
 
 
+def _describe(exc: BaseException) -> str:
+    # Some client errors (timeouts) have no message; their type still says what happened.
+    return str(exc) or type(exc).__name__
+
+
 async def _swallow_nats_error(exc: Exception) -> None:
     """nats-py's default error callback logs every failed connect attempt; the raised error says it once."""
 
@@ -149,7 +154,7 @@ async def provision(infra: Infrastructure, region: str, replicas: int = 1) -> No
     try:
         await provision_database(infra.admin_dsn, infra.db_passwords)
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-        raise StartupError(f"cannot provision the database at {_where(infra.admin_dsn)}: {exc}") from exc
+        raise StartupError(f"cannot provision the database at {_where(infra.admin_dsn)}: {_describe(exc)}") from exc
     try:
         nc = await nats.connect(
             infra.nats_url,
@@ -160,11 +165,13 @@ async def provision(infra: Infrastructure, region: str, replicas: int = 1) -> No
             error_cb=_swallow_nats_error,
         )
     except (OSError, nats.errors.Error) as exc:  # TimeoutError is an OSError
-        raise StartupError(f"cannot connect to NATS at {infra.nats_url} as {infra.nats_admin_user}: {exc!r}") from exc
+        raise StartupError(
+            f"cannot connect to NATS at {infra.nats_url} as {infra.nats_admin_user}: {_describe(exc)}"
+        ) from exc
     try:
         await declare_topology(nc.jetstream(), region, replicas)
     except (TimeoutError, nats.errors.Error) as exc:
-        raise StartupError(f"cannot declare the JetStream streams on {infra.nats_url}: {exc!r}") from exc
+        raise StartupError(f"cannot declare the JetStream streams on {infra.nats_url}: {_describe(exc)}") from exc
     finally:
         await nc.close()
 
@@ -561,7 +568,9 @@ async def migrate_services(infra: Infrastructure) -> None:
             finally:
                 await conn.close()
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, MigrationError) as exc:
-            raise StartupError(f"cannot migrate the {service} schema at {_where(infra.admin_dsn)}: {exc}") from exc
+            raise StartupError(
+                f"cannot migrate the {service} schema at {_where(infra.admin_dsn)}: {_describe(exc)}"
+            ) from exc
 
 
 def run_provision(region: str, replicas: int, environ: Mapping[str, str]) -> None:

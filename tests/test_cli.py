@@ -1,0 +1,241 @@
+"""The ``regionet`` command run for real: embedded NATS and Postgres, every service as a process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import jwt
+import nats
+import nats.errors
+import pytest
+
+from shared.runtime.credentials import load_or_create_secrets
+from shared.runtime.embedded_nats import check_nats_config, nats_config, nats_server_binary, render_nats_conf
+from shared.runtime.errors import StartupError
+from shared.services import SERVICES
+from shared.settings import DEV_JWT_ISSUER, JWT_AUDIENCE
+
+PROJECT = Path(__file__).resolve().parents[1]
+REGIONET = Path(sys.executable).parent / "regionet"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def free_port_run(count: int) -> int:
+    """The first of ``count`` consecutive free ports (services take consecutive ports)."""
+    for _ in range(100):
+        base = free_port()
+        if base + count > 65535:
+            continue
+        try:
+            with contextlib.ExitStack() as stack:
+                for port in range(base, base + count):
+                    sock = stack.enter_context(socket.socket())
+                    sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+    raise RuntimeError(f"no {count} consecutive free ports found")
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def regionet(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(REGIONET), *args], cwd=PROJECT, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+# --- the generated NATS configuration ------------------------------------------------------
+
+
+def test_generated_config_is_accepted_by_nats_server(tmp_path: Path) -> None:
+    conf = tmp_path / "nats.conf"
+    secrets = load_or_create_secrets(tmp_path)
+    conf.write_text(render_nats_conf(nats_config(tmp_path, "gld", secrets, free_port(), free_port())))
+
+    check_nats_config(conf)  # raises if nats-server -t refuses it
+
+    text = conf.read_text()
+    for service in SERVICES:
+        assert secrets.nats_passwords[service] in text
+    assert '"allow_responses": true' in text
+
+
+def test_nats_server_refuses_a_broken_config(tmp_path: Path) -> None:
+    conf = tmp_path / "nats.conf"
+    conf.write_text('"listen": "127.0.0.1:1\n')
+    with pytest.raises(StartupError, match="rejects the configuration"):
+        check_nats_config(conf)
+
+
+@contextlib.contextmanager
+def nats_server(conf: Path, monitor_port: int) -> Iterator[None]:
+    process = subprocess.Popen([str(nats_server_binary()), "-c", str(conf)], stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while not listening(monitor_port):
+            assert process.poll() is None, "nats-server exited"
+            assert time.monotonic() < deadline, "nats-server did not start"
+            time.sleep(0.1)
+        yield
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+async def test_strings_and_permissions_reach_the_server_intact(tmp_path: Path) -> None:
+    """A password full of characters that need escaping still logs in; permissions are enforced."""
+    port, monitor = free_port(), free_port()
+    config = nats_config(tmp_path, "gld", None, port, monitor)
+    tricky = 'p"a\\ss\tw$rd é'
+    config["authorization"] = {
+        "users": [
+            {
+                "user": "intake",
+                "password": tricky,
+                "permissions": {"publish": {"allow": ["gld.intake.>"]}, "subscribe": {"allow": ["_INBOX.>"]}},
+            }
+        ]
+    }
+    conf = tmp_path / "nats.conf"
+    conf.write_text(render_nats_conf(config))
+    errors: list[Exception] = []
+
+    async def collect(exc: Exception) -> None:
+        errors.append(exc)
+
+    with nats_server(conf, monitor):
+        nc = await nats.connect(f"nats://127.0.0.1:{port}", user="intake", password=tricky, error_cb=collect)
+        await nc.publish("gld.intake.participant.registered.v1", b"{}")
+        await nc.publish("gld.vouchers.voucher.issued.v1", b"{}")
+        await nc.flush()
+        await asyncio.sleep(0.2)  # the permissions violation arrives asynchronously
+        await nc.close()
+        assert any("permissions violation" in str(e).lower() and "gld.vouchers" in str(e) for e in errors)
+        assert not any("gld.intake" in str(e) for e in errors)
+        with pytest.raises((nats.errors.Error, OSError)):
+            await nats.connect(
+                f"nats://127.0.0.1:{port}", user="intake", password="wrong", allow_reconnect=False, error_cb=collect
+            )
+
+
+# --- the command line ------------------------------------------------------------------------
+
+
+def test_up_reports_a_port_in_use_in_one_sentence(tmp_path: Path) -> None:
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        taken = blocker.getsockname()[1]
+        result = regionet(
+            "up", "--detach", "--root", str(tmp_path),
+            "--postgres-port", str(taken),
+            "--nats-port", str(free_port()),
+            "--nats-monitor-port", str(free_port()),
+            "--service-port-base", str(free_port_run(len(SERVICES))),
+        )  # fmt: skip
+    assert result.returncode == 1
+    assert f"port {taken} is already in use" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_token_without_a_deployment_says_what_to_do(tmp_path: Path) -> None:
+    result = regionet("token", "--root", str(tmp_path / "nothing"), "--role", "coach", "--sub", "c-1")
+    assert result.returncode == 1
+    assert "regionet up" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+async def _keepsake(admin_url: str, write: bool) -> list[str]:
+    conn = await asyncpg.connect(admin_url)
+    try:
+        if write:
+            await conn.execute("CREATE TABLE public.cli_keepsake (note text NOT NULL)")
+            await conn.execute("INSERT INTO public.cli_keepsake VALUES ('still here')")
+        return [r["note"] for r in await conn.fetch("SELECT note FROM public.cli_keepsake")]
+    finally:
+        await conn.close()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_up_status_token_down_and_up_again(tmp_path: Path) -> None:
+    root = tmp_path / "regionet"
+    base = free_port_run(len(SERVICES))
+    nats_port, postgres_port = free_port(), free_port()
+    up_args = [
+        "up", "--detach", "--root", str(root),
+        "--nats-port", str(nats_port),
+        "--nats-monitor-port", str(free_port()),
+        "--postgres-port", str(postgres_port),
+        "--service-port-base", str(base),
+    ]  # fmt: skip
+    try:
+        started = regionet(*up_args)
+        assert started.returncode == 0, started.stdout + started.stderr
+        endpoints = json.loads((root / "endpoints.json").read_text())
+        assert (root / "endpoints.json").stat().st_mode & 0o777 == 0o600
+        assert (root / "secrets.json").stat().st_mode & 0o777 == 0o600
+        assert set(endpoints["services"]) == set(SERVICES)
+        assert endpoints["nats_url"] == f"nats://127.0.0.1:{nats_port}"
+        assert f"127.0.0.1:{postgres_port}/regionet" in endpoints["postgres_admin_url"]
+
+        for offset, (name, service) in enumerate(endpoints["services"].items()):
+            assert service["port"] == base + offset
+            assert service["url"] in started.stdout, f"{name} URL not printed"
+            assert httpx.get(f"{service['url']}/health", timeout=5).status_code == 200
+            assert httpx.get(f"{service['url']}/ready", timeout=5).status_code == 200
+
+        status = regionet("status", "--root", str(root), "--json", timeout=60)
+        assert status.returncode == 0, status.stdout + status.stderr
+        report = json.loads(status.stdout)
+        assert report["ready"] is True
+        assert report["nats"]["reachable"]
+        assert report["postgres"]["reachable"]
+        assert all(s["running"] and s["healthy"] and s["ready"] for s in report["services"].values())
+        assert "postgres:" not in status.stdout  # the admin password stays in endpoints.json
+
+        issued = regionet("token", "--root", str(root), "--role", "coach", "--sub", "coach-7", "--ttl", "600")
+        assert issued.returncode == 0, issued.stderr
+        secret = json.loads((root / "secrets.json").read_text())["jwt_secret"]
+        claims = jwt.decode(
+            issued.stdout.strip(), secret, algorithms=["HS256"], audience=JWT_AUDIENCE, issuer=DEV_JWT_ISSUER
+        )
+        assert (claims["sub"], claims["role"], claims["region"]) == ("coach-7", "coach", "gld")
+        assert claims["exp"] - claims["iat"] == 600
+
+        assert asyncio.run(_keepsake(endpoints["postgres_admin_url"], write=True)) == ["still here"]
+
+        stopped = regionet("down", "--root", str(root), timeout=120)
+        assert stopped.returncode == 0, stopped.stderr
+        assert not (root / "endpoints.json").exists()
+        for port in [nats_port, postgres_port, *(s["port"] for s in endpoints["services"].values())]:
+            assert not listening(port), f"port {port} still open after down"
+
+        again = regionet(*up_args)
+        assert again.returncode == 0, again.stdout + again.stderr
+        admin_url = json.loads((root / "endpoints.json").read_text())["postgres_admin_url"]
+        assert admin_url == endpoints["postgres_admin_url"]
+        assert asyncio.run(_keepsake(admin_url, write=False)) == ["still here"]
+    finally:
+        regionet("down", "--root", str(root), timeout=120)
