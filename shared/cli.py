@@ -19,6 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from shared.auth import Role, issue_token
+from shared.dlq_cli import app as dlq_app
 from shared.runtime import supervisor
 from shared.runtime.embedded_nats import DEFAULT_NATS_MONITOR_PORT, DEFAULT_NATS_PORT
 from shared.runtime.embedded_postgres import DEFAULT_POSTGRES_PORT
@@ -205,6 +206,9 @@ def provision(
     """
     supervisor.run_provision(region, replicas, os.environ)
     console.print(f"Provisioned the database, the services' schemas and the JetStream streams of region {region}.")
+
+
+app.add_typer(dlq_app, name="dlq")
 
 
 def main() -> None:

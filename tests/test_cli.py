@@ -226,6 +226,13 @@ def test_up_status_token_down_and_up_again(tmp_path: Path) -> None:
 
         assert asyncio.run(_keepsake(endpoints["postgres_admin_url"], write=True)) == ["still here"]
 
+        letters = regionet("dlq", "list", "--root", str(root))
+        assert letters.returncode == 0, letters.stderr
+        assert "No dead letters." in letters.stdout
+        missing = regionet("dlq", "replay", "999", "--root", str(root))
+        assert missing.returncode == 1
+        assert "there is no dead letter with sequence 999" in missing.stderr
+
         stopped = regionet("down", "--root", str(root), timeout=120)
         assert stopped.returncode == 0, stopped.stderr
         assert not (root / "endpoints.json").exists()
