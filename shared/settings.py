@@ -9,9 +9,14 @@ falls back to ``REGIONET_<FIELD>``, so a deployment sets what all services share
 from __future__ import annotations
 
 import os
-from typing import Literal
+from collections.abc import Mapping
+from contextvars import ContextVar
+from typing import Any, Literal
 
-from pydantic import BaseModel, SecretStr, model_validator
+from pydantic import SecretStr, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings.sources import InitSettingsSource
 
 from shared.services import SERVICES
 
@@ -19,8 +24,41 @@ DEV_JWT_ISSUER = "regionet-dev"
 JWT_AUDIENCE = "regionet"
 
 
-class ServiceSettings(BaseModel):
+# The environment settings are read from; tests pass their own mapping to ``load``.
+_environ: ContextVar[Mapping[str, str] | None] = ContextVar("regionet_settings_environ", default=None)
+
+
+class _LayeredEnvironment(PydanticBaseSettingsSource):
+    """``REGIONET_<SERVICE>_<FIELD>``, else ``REGIONET_<FIELD>``."""
+
+    def __init__(self, settings_cls: type[BaseSettings], init: InitSettingsSource) -> None:
+        super().__init__(settings_cls)
+        self._service = str(init.init_kwargs.get("service", "")).upper()
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        """The raw value of one field, and the variable it came from."""
+        env = _environ.get()
+        env = os.environ if env is None else env
+        for key in (f"REGIONET_{self._service}_{field_name.upper()}", f"REGIONET_{field_name.upper()}"):
+            if key in env:
+                return env[key], key, False
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for name, field in self.settings_cls.model_fields.items():
+            if name == "service":
+                continue
+            value, _, _ = self.get_field_value(field, name)
+            if value is not None:
+                found[name] = value
+        return found
+
+
+class ServiceSettings(BaseSettings):
     """What one service process needs to run."""
+
+    model_config = SettingsConfigDict(extra="forbid")
 
     service: str
     region: str = "gld"
@@ -61,15 +99,23 @@ class ServiceSettings(BaseModel):
         return self
 
     @classmethod
-    def load(cls, service: str, environ: dict[str, str] | None = None) -> ServiceSettings:
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Explicit values first, then the layered environment."""
+        assert isinstance(init_settings, InitSettingsSource)
+        return (init_settings, _LayeredEnvironment(settings_cls, init_settings))
+
+    @classmethod
+    def load(cls, service: str, environ: Mapping[str, str] | None = None) -> ServiceSettings:
         """Read the settings of ``service`` from the environment (or ``environ``)."""
-        env = os.environ if environ is None else environ
-        values: dict[str, str] = {"service": service}
-        for field in cls.model_fields:
-            if field == "service":
-                continue
-            for key in (f"REGIONET_{service.upper()}_{field.upper()}", f"REGIONET_{field.upper()}"):
-                if key in env:
-                    values[field] = env[key]
-                    break
-        return cls.model_validate(values)
+        token = _environ.set(environ)
+        try:
+            return cls(service=service)
+        finally:
+            _environ.reset(token)

@@ -216,7 +216,7 @@ async def test_duplicate_delivery_of_the_same_event_is_acked_without_effect(
 
         async def drained() -> bool:
             info = await platform.js.consumer_info("INTAKE", spec.durable)
-            return info.num_pending == 0 and info.num_ack_pending == 0
+            return bool(info.num_pending == 0 and info.num_ack_pending == 0)
 
         await eventually(drained)
     finally:
@@ -257,7 +257,7 @@ async def test_failing_handler_ends_in_dead_letters_and_later_events_still_flow(
     task = asyncio.create_task(consumer.run(stop))
     try:
 
-        async def two_dead_letters() -> int:
+        async def two_dead_letters() -> bool:
             return len(await list_dead_letters(platform.js, consumer=spec.durable)) == 2
 
         await eventually(two_dead_letters)

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-import asyncpg
-
 from shared.db import Connection
 
 PLATFORM_MIGRATIONS = Path(str(resources.files("shared.db") / "migrations"))

@@ -12,10 +12,9 @@ from contextvars import ContextVar
 from types import TracebackType
 
 import asyncpg
-
-from shared.db import Connection
 from asyncpg.transaction import Transaction
 
+from shared.db import Connection
 from shared.events.envelope import Envelope, EventData
 
 # The W3C trace context of whatever is being handled (an HTTP request or an event), so that

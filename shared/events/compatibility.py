@@ -36,7 +36,7 @@ def _shape(schema: dict[str, Any], root: dict[str, Any]) -> Any:
     """What a consumer relies on: types, enum values, nested shapes."""
     schema = _resolve(schema, root)
     if "anyOf" in schema:
-        return sorted((json.dumps(_shape(s, root), sort_keys=True) for s in schema["anyOf"]))
+        return sorted(json.dumps(_shape(s, root), sort_keys=True) for s in schema["anyOf"])
     shape: dict[str, Any] = {"type": schema.get("type"), "format": schema.get("format")}
     if "enum" in schema:
         shape["enum"] = sorted(map(str, schema["enum"]))

@@ -72,7 +72,7 @@ def test_envelope_subject_follows_region_service_entity_event_version() -> None:
 
 
 def test_event_names_must_be_entity_dot_event() -> None:
-    with pytest.raises(ValueError, match="entity.event"):
+    with pytest.raises(ValueError, match=r"entity\.event"):
 
         @event_type("intake", "registered", 1, "bad")
         class Bad(EventData):
