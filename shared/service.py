@@ -124,7 +124,6 @@ async def start_runtime(definition: ServiceDefinition, settings: ServiceSettings
     nc: NatsClient = await _retry("NATS", lambda: connect_nats(settings))
     js = nc.jetstream(publish_async_max_pending=settings.relay_batch_size * 2)
     relay = OutboxRelay(
-        pool,
         js,
         schema=settings.service,
         dsn=settings.database_url,

@@ -7,8 +7,7 @@ definition = ServiceDefinition(
     name="intake",
     title="Regionet intake",
     description=(
-        "Where every participant, employer, provider and coach enters Regionet;"
-        " the only service with personal data."
+        "Where every participant, employer, provider and coach enters Regionet; the only service with personal data."
     ),
     routers=[router],
 )

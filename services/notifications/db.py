@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -10,25 +12,23 @@ import asyncpg
 from shared.db import Connection
 
 
-async def add_notification(
-    conn: Connection,
-    *,
-    recipient: str,
-    kind: str,
-    subject_id: str,
-    event_id: uuid.UUID,
-    payload: dict[str, Any],
-) -> None:
-    """Put a notification in a recipient's feed (once per event)."""
-    await conn.execute(
+@dataclass(frozen=True)
+class NewNotification:
+    """One entry for one recipient's feed, caused by one event."""
+
+    recipient: str
+    kind: str
+    subject_id: str
+    event_id: uuid.UUID
+    payload: dict[str, Any]
+
+
+async def add_notifications(conn: Connection, notifications: Sequence[NewNotification]) -> None:
+    """Put notifications in their recipients' feeds (once per recipient and event)."""
+    await conn.executemany(
         "INSERT INTO notifications (id, recipient, kind, subject_id, event_id, payload)"
         " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (recipient, event_id) DO NOTHING",
-        uuid.uuid4(),
-        recipient,
-        kind,
-        subject_id,
-        event_id,
-        payload,
+        [(uuid.uuid4(), n.recipient, n.kind, n.subject_id, n.event_id, n.payload) for n in notifications],
     )
 
 

@@ -20,7 +20,6 @@ import asyncio
 import contextlib
 import logging
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -37,7 +36,17 @@ from shared.events.envelope import Envelope
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[UnitOfWork, Envelope], Awaitable[None]]
+EventHandler = Callable[[UnitOfWork, Envelope], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class BatchHandler:
+    """A handler that takes consecutive events of one type at once (one SQL statement, not one each)."""
+
+    handle: Callable[[UnitOfWork, Sequence[Envelope]], Awaitable[None]]
+
+
+Handler = EventHandler | BatchHandler
 
 PROCESSED = Counter("regionet_events_processed_total", "Events handled and committed", ["consumer"])
 SKIPPED = Counter("regionet_events_duplicate_total", "Events already in the inbox, acked without effect", ["consumer"])
@@ -92,8 +101,13 @@ class EventConsumer:
         region: str,
         handlers: Mapping[str, Handler],
         config: ConsumerConfig | None = None,
+        on_committed: Callable[[Sequence[Envelope]], None] | None = None,
     ) -> None:
-        """``handlers`` maps catalogue keys (``intake.participant.registered.v1``) to handlers."""
+        """``handlers`` maps catalogue keys (``intake.participant.registered.v1``) to handlers.
+
+        ``on_committed`` is called with the events a transaction handled, right after it
+        committed (for measurements).
+        """
         self._pool = pool
         self._js = js
         self.spec = spec
@@ -102,31 +116,54 @@ class EventConsumer:
         self._config = config or ConsumerConfig()
         self._schema = spec.service
         self._name = spec.durable
+        self._on_committed = on_committed
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Fetch and handle batches until ``stop`` is set; survives outages by retrying."""
+        """Fetch and handle batches until ``stop`` is set; survives outages by retrying.
+
+        The next batch is fetched while the current one is being handled, so the consumer does
+        not sit idle waiting on NATS between database transactions.
+        """
         sub: JetStreamContext.PullSubscription | None = None
-        while not stop.is_set():
-            try:
-                if sub is None:
-                    sub = await self._js.pull_subscribe_bind(durable=self.spec.durable, stream=self.spec.stream)
-                msgs = await sub.fetch(self._config.batch_size, timeout=self._config.fetch_timeout)
-            except (nats.errors.TimeoutError, TimeoutError):
-                continue
-            except (nats.errors.Error, OSError) as exc:
-                log.warning("fetch failed; retrying", extra={"consumer": self._name, "error": str(exc)})
-                await asyncio.sleep(1.0)
-                continue
-            try:
-                await self.handle_batch(msgs)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, nats.errors.Error) as exc:
-                # The database or NATS went away mid-batch: nothing was acked, so JetStream
-                # redelivers after ack_wait and the inbox keeps it exactly-once.
-                log.warning(
-                    "batch failed on infrastructure; will be redelivered",
-                    extra={"consumer": self._name, "error": str(exc)},
-                )
-                await asyncio.sleep(1.0)
+        next_batch: asyncio.Task[list[Msg]] | None = None
+        try:
+            while not stop.is_set():
+                try:
+                    if sub is None:
+                        sub = await self._js.pull_subscribe_bind(durable=self.spec.durable, stream=self.spec.stream)
+                    if next_batch is None:
+                        next_batch = asyncio.create_task(self._fetch(sub))
+                    msgs = await next_batch
+                    next_batch = None
+                except (nats.errors.TimeoutError, TimeoutError):
+                    next_batch = None
+                    continue
+                except (nats.errors.Error, OSError) as exc:
+                    next_batch = None
+                    log.warning("fetch failed; retrying", extra={"consumer": self._name, "error": repr(exc)})
+                    await asyncio.sleep(1.0)
+                    continue
+                if not stop.is_set():
+                    next_batch = asyncio.create_task(self._fetch(sub))
+                try:
+                    await self.handle_batch(msgs)
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, nats.errors.Error) as exc:
+                    # The database or NATS went away mid-batch: nothing was acked, so JetStream
+                    # redelivers after ack_wait and the inbox keeps it exactly-once.
+                    log.warning(
+                        "batch failed on infrastructure; will be redelivered",
+                        extra={"consumer": self._name, "error": repr(exc)},
+                    )
+                    await asyncio.sleep(1.0)
+        finally:
+            if next_batch is not None:
+                # Messages of a fetch cut short are not acked and come back after ack_wait.
+                next_batch.cancel()
+                with contextlib.suppress(BaseException):
+                    await next_batch
+
+    async def _fetch(self, sub: JetStreamContext.PullSubscription) -> list[Msg]:
+        return await sub.fetch(self._config.batch_size, timeout=self._config.fetch_timeout)
 
     async def handle_batch(self, msgs: Sequence[Msg]) -> None:
         """Handle fetched messages: together if all succeed, one by one otherwise."""
@@ -191,27 +228,22 @@ class EventConsumer:
                     )
                 }
                 SKIPPED.labels(self._name).inc(len(envelopes) - len(fresh))
-                handled: set[uuid.UUID] = set()
+                todo: list[Envelope] = []
                 for envelope in envelopes:
-                    if envelope.id not in fresh or envelope.id in handled:
-                        continue
-                    handled.add(envelope.id)
-                    handler = self._handlers.get(envelope.key)
-                    if handler is None:
-                        continue
-                    token = current_traceparent.set(envelope.traceparent)
-                    try:
-                        await handler(uow, envelope)
-                    finally:
-                        current_traceparent.reset(token)
+                    if envelope.id in fresh:
+                        fresh.discard(envelope.id)  # a second copy within the batch is a duplicate too
+                        todo.append(envelope)
+                for handler, group in _runs(todo, self._handlers):
+                    await _call(handler, uow, group)
                 await uow.commit()
             finally:
                 await uow.rollback()
-        PROCESSED.labels(self._name).inc(len(handled))
+        PROCESSED.labels(self._name).inc(len(todo))
         now = time.time()
-        for envelope in envelopes:
-            if envelope.id in handled:
-                LAG.labels(self._name).observe(max(0.0, now - envelope.time.timestamp()))
+        for envelope in todo:
+            LAG.labels(self._name).observe(max(0.0, now - envelope.time.timestamp()))
+        if self._on_committed is not None:
+            self._on_committed(todo)
 
     def _decode(self, msg: Msg) -> _Delivery:
         try:
@@ -243,3 +275,32 @@ class EventConsumer:
             extra={"consumer": self._name, "event_id": event_id, "attempts": attempts, "error": error[:200]},
         )
         await msg.ack()
+
+
+def _runs(envelopes: Sequence[Envelope], handlers: Mapping[str, Handler]) -> list[tuple[Handler, list[Envelope]]]:
+    """Events in order, grouped into consecutive runs of the same batch handler.
+
+    Events without a handler are skipped (the filter subject may bring more than a consumer
+    needs); plain handlers get runs of one.
+    """
+    runs: list[tuple[Handler, list[Envelope]]] = []
+    for envelope in envelopes:
+        handler = handlers.get(envelope.key)
+        if handler is None:
+            continue
+        if isinstance(handler, BatchHandler) and runs and runs[-1][0] is handler:
+            runs[-1][1].append(envelope)
+        else:
+            runs.append((handler, [envelope]))
+    return runs
+
+
+async def _call(handler: Handler, uow: UnitOfWork, group: list[Envelope]) -> None:
+    token = current_traceparent.set(group[0].traceparent)
+    try:
+        if isinstance(handler, BatchHandler):
+            await handler.handle(uow, group)
+        else:
+            await handler(uow, group[0])
+    finally:
+        current_traceparent.reset(token)

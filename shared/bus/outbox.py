@@ -2,12 +2,12 @@
 
 Each pass claims up to ``batch_size`` rows in one short statement (``FOR UPDATE SKIP LOCKED``
 plus a lease, committed at once, so no row lock is held while talking to NATS), publishes them
-pipelined with ``Nats-Msg-Id`` = event id, waits for every PubAck, then deletes the rows that
-were acknowledged. A relay that dies between publish and delete leaves rows whose lease
-expires; the next pass publishes them again and JetStream drops the duplicates by message id
-(the stream's duplicate window outlasts the lease), and consumers' inboxes catch anything
-older. Rows are found by their state, not by a cursor over ids, so a transaction that commits
-late is never skipped. The relay wakes on ``LISTEN/NOTIFY`` and polls as a fallback.
+pipelined with ``Nats-Msg-Id`` = event id and waits for every PubAck; the acknowledged rows are
+deleted by the same statement that claims the next batch. A relay that dies between publish
+and delete leaves rows whose lease expires; the next pass publishes them again and JetStream
+drops the duplicates by message id (the stream's duplicate window outlasts the lease), and
+consumers' inboxes catch anything older. Rows are found by their state, not by a cursor over
+ids, so a transaction that commits late is never skipped. The relay wakes on ``LISTEN/NOTIFY`` and polls as a fallback.
 """
 
 from __future__ import annotations
@@ -45,27 +45,36 @@ class RelayConfig:
 
 
 class OutboxRelay:
-    """Relays one schema's outbox to JetStream until stopped."""
+    """Relays one schema's outbox to JetStream until stopped.
+
+    The relay works on a connection of its own with ``synchronous_commit = off``: a lease or a
+    delete lost in a crash only means a row is published again, which the stream drops as a
+    duplicate. Each pass is one statement that deletes the rows the previous pass published
+    and claims the next batch.
+    """
 
     def __init__(
         self,
-        pool: asyncpg.Pool,
         js: JetStreamContext,
         *,
         schema: str,
         dsn: str,
         config: RelayConfig | None = None,
     ) -> None:
-        self._pool = pool
-        self._dsn = dsn
         self._js = js
+        self._dsn = dsn
         self._schema = schema
         self._config = config or RelayConfig()
         self._wake = asyncio.Event()
-        self._claim_sql = f"""
-            WITH claimed AS (
+        self._conn: asyncpg.Connection | None = None
+        self._published: list[int] = []  # acknowledged by JetStream, deleted by the next pass
+        self._pass_sql = f"""
+            WITH published AS (
+                DELETE FROM {schema}.outbox WHERE seq = ANY($3::bigint[])
+            ), claimed AS (
                 SELECT seq FROM {schema}.outbox
-                WHERE lease_until IS NULL OR lease_until < clock_timestamp()
+                WHERE (lease_until IS NULL OR lease_until < clock_timestamp())
+                  AND NOT (seq = ANY($3::bigint[]))
                 ORDER BY seq
                 LIMIT $1
                 FOR UPDATE SKIP LOCKED
@@ -75,16 +84,26 @@ class OutboxRelay:
             FROM claimed WHERE o.seq = claimed.seq
             RETURNING o.seq, o.id, o.subject, o.payload
         """
-        self._delete_sql = f"DELETE FROM {schema}.outbox WHERE seq = ANY($1::bigint[])"
         self._retry_sql = (
             f"UPDATE {schema}.outbox SET lease_until = clock_timestamp() + make_interval(secs => $2),"
             f" last_error = $3 WHERE seq = ANY($1::bigint[])"
         )
 
+    async def _connection(self) -> asyncpg.Connection:
+        if self._conn is None or self._conn.is_closed():
+            self._conn = await asyncpg.connect(self._dsn, server_settings={"synchronous_commit": "off"})
+            await self._conn.add_listener(f"{self._schema}_outbox", lambda *_: self._wake.set())
+        return self._conn
+
     async def relay_once(self) -> int:
-        """Claim, publish and remove one batch; returns how many rows were claimed."""
+        """Remove what the last pass published, then claim, publish and acknowledge one batch.
+
+        Returns how many rows were claimed.
+        """
         cfg = self._config
-        rows = await self._pool.fetch(self._claim_sql, cfg.batch_size, cfg.lease_seconds)
+        conn = await self._connection()
+        rows = await conn.fetch(self._pass_sql, cfg.batch_size, cfg.lease_seconds, self._published)
+        self._published = []
         if not rows:
             return 0
         rows = sorted(rows, key=lambda r: r["seq"])
@@ -99,37 +118,41 @@ class OutboxRelay:
                 send_error = exc
                 break
         try:
-            results = await asyncio.wait_for(
-                asyncio.gather(*futures, return_exceptions=True), timeout=cfg.publish_timeout
+            results: list[object] = list(
+                await asyncio.wait_for(asyncio.gather(*futures, return_exceptions=True), timeout=cfg.publish_timeout)
             )
         except TimeoutError:
             for f in futures:
                 f.cancel()
             results = [_outcome(f) for f in futures]
-        done: list[int] = []
+        results += [send_error] * (len(rows) - len(futures))
         failed: list[int] = []
         errors: list[str] = []
         duplicates = 0
-        results = list(results) + [send_error] * (len(rows) - len(futures))
         for row, result in zip(rows, results, strict=True):
             if isinstance(result, BaseException):
                 failed.append(row["seq"])
                 errors.append(f"{type(result).__name__}: {result}")
             else:
-                done.append(row["seq"])
+                self._published.append(row["seq"])
                 duplicates += bool(getattr(result, "duplicate", False))
-        if done:
-            await self._pool.execute(self._delete_sql, done)
-            PUBLISHED.labels(self._schema).inc(len(done))
-            DUPLICATES.labels(self._schema).inc(duplicates)
+        PUBLISHED.labels(self._schema).inc(len(self._published))
+        DUPLICATES.labels(self._schema).inc(duplicates)
         if failed:
             FAILURES.labels(self._schema).inc(len(failed))
             log.warning(
                 "outbox publish failed; will retry",
                 extra={"failed": len(failed), "error": errors[0], "schema": self._schema},
             )
-            await self._pool.execute(self._retry_sql, failed, cfg.retry_delay_seconds, errors[0])
+            await conn.execute(self._retry_sql, failed, cfg.retry_delay_seconds, errors[0])
         return len(rows)
+
+    async def forget_published(self) -> None:
+        """Delete the rows already acknowledged by JetStream (the next pass would do it too)."""
+        if self._published:
+            conn = await self._connection()
+            await conn.execute(f"DELETE FROM {self._schema}.outbox WHERE seq = ANY($1::bigint[])", self._published)
+            self._published = []
 
     def wake(self) -> None:
         """Ask the relay to look at the outbox now."""
@@ -137,34 +160,29 @@ class OutboxRelay:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until ``stop`` is set; survives NATS and Postgres outages by retrying."""
-        listener: asyncpg.Connection | None = None
-        channel = f"{self._schema}_outbox"
         try:
             while not stop.is_set():
-                if listener is None or listener.is_closed():
-                    listener = await self._listen(channel)
                 self._wake.clear()
                 try:
                     claimed = await self.relay_once()
                 except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                     log.warning("outbox relay pass failed; retrying", extra={"error": str(exc), "schema": self._schema})
-                    claimed = 0
+                    await self._close()
                     await asyncio.sleep(self._config.poll_interval)
+                    continue
                 if claimed >= self._config.batch_size:
                     continue
                 await self._wait(stop)
+            with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                await self.forget_published()
         finally:
-            if listener is not None and not listener.is_closed():
-                await listener.close()
+            await self._close()
 
-    async def _listen(self, channel: str) -> asyncpg.Connection | None:
-        # A dedicated connection outside the pool: LISTEN lasts as long as the session.
-        try:
-            conn: asyncpg.Connection = await asyncpg.connect(self._dsn)
-            await conn.add_listener(channel, lambda *_: self._wake.set())
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-            return None
-        return conn
+    async def _close(self) -> None:
+        if self._conn is not None and not self._conn.is_closed():
+            with contextlib.suppress(OSError, asyncpg.InterfaceError):
+                await self._conn.close()
+        self._conn = None
 
     async def _wait(self, stop: asyncio.Event) -> None:
         waiters = {asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())}

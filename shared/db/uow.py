@@ -48,10 +48,12 @@ class UnitOfWork:
         """Write the collected events to the outbox (inside the transaction)."""
         if not self.events:
             return
-        await self.conn.executemany(
-            f"INSERT INTO {self.schema}.outbox (id, subject, payload) VALUES ($1, $2, $3)",
-            [(e.id, e.nats_subject, e.to_bytes()) for e in self.events],
-        )
+        sql = f"INSERT INTO {self.schema}.outbox (id, subject, payload) VALUES ($1, $2, $3)"
+        rows = [(e.id, e.nats_subject, e.to_bytes()) for e in self.events]
+        if len(rows) == 1:
+            await self.conn.execute(sql, *rows[0])  # one round trip; executemany costs more for a single row
+        else:
+            await self.conn.executemany(sql, rows)
         self.events = []
 
     async def commit(self) -> None:
