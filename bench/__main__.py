@@ -19,6 +19,7 @@ from bench.common import Report, bench_servers, configure_logging, run_loop
 # name → module exposing ``add_arguments(parser)`` and ``async run(servers, args) -> Report``
 BENCHMARKS: dict[str, str] = {
     "outbox": "bench.outbox_pipeline",
+    "intake": "bench.intake_registrations",
 }
 
 

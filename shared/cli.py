@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from services.intake.cli import app as import_app
 from shared.auth import Role, issue_token
 from shared.dlq_cli import app as dlq_app
 from shared.runtime import supervisor
@@ -209,6 +210,7 @@ def provision(
 
 
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(import_app, name="import")
 
 
 def main() -> None:

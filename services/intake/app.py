@@ -1,6 +1,7 @@
 """Wiring of the intake service."""
 
-from services.intake.api import router
+from services.intake.api import routers
+from services.intake.contact import serve_contact_requests
 from shared.service import ServiceDefinition
 
 definition = ServiceDefinition(
@@ -9,5 +10,6 @@ definition = ServiceDefinition(
     description=(
         "Where every participant, employer, provider and coach enters Regionet; the only service with personal data."
     ),
-    routers=[router],
+    routers=routers,
+    on_start=serve_contact_requests,
 )

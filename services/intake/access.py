@@ -1,0 +1,70 @@
+"""Who may see and change which participant: the caseload rules of intake.
+
+Coaches see and change their own caseload plus unassigned participants still in intake;
+administrators see everyone; a participant sees only their own record; programme officers
+see aggregates only. A participant outside the caller's reach is reported as not found, so
+that nobody learns who is in another coach's caseload.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from services.intake import db
+from shared.auth import Principal, Role
+from shared.db import Connection
+from shared.errors import ClientError, Forbidden, NotFound
+from shared.events.contracts.intake import TrajectoryStatus
+
+
+class Gone(ClientError):
+    """The thing asked for existed but was erased."""
+
+    status = 410
+
+
+def can_reach(principal: Principal, row: db.Row) -> bool:
+    """True when the caller may see and change this participant."""
+    if principal.role is Role.ADMIN:
+        return True
+    if principal.role is Role.COACH:
+        unassigned_intake = row["coach_id"] is None and row["status"] == TrajectoryStatus.INTAKE.value
+        return bool(row["coach_id"] == principal.sub or unassigned_intake)
+    if principal.role is Role.PARTICIPANT:
+        return bool(row["account_id"] == principal.sub)
+    return False
+
+
+async def check_coach_account(conn: Connection, principal: Principal, *, provision: bool) -> db.Row | None:
+    """The caller's coach account, if any; refuses a deactivated coach.
+
+    On a change (``provision``) the account of a new coach's first token is created.
+    """
+    if principal.role is not Role.COACH:
+        return None
+    coach: db.Row | None
+    if provision:
+        coach = await db.ensure_coach(conn, principal.sub, principal.region)
+    else:
+        coach = await db.get_coach_account(conn, principal.sub)
+    if coach is not None and not coach["active"]:
+        raise Forbidden(f"the coach account {principal.sub} is deactivated; ask an administrator to reactivate it")
+    return coach
+
+
+async def reachable_participant(
+    conn: Connection, participant_id: uuid.UUID, principal: Principal, *, for_update: bool = False
+) -> db.Row:
+    """The participant if the caller may reach them; otherwise a clear 404 (or 410 when erased)."""
+    if not principal.has(Role.ADMIN, Role.COACH, Role.PARTICIPANT):
+        raise Forbidden(
+            f"the role {principal.role.value} cannot see participants' personal data;"
+            " programme officers use GET /statistics/participants"
+        )
+    await check_coach_account(conn, principal, provision=for_update)
+    row = await db.get_participant(conn, participant_id, for_update=for_update)
+    if row is None or not can_reach(principal, row):
+        if principal.role is Role.ADMIN and await db.get_erasure(conn, participant_id) is not None:
+            raise Gone(f"participant {participant_id} was erased at their request; nothing is kept about them")
+        raise NotFound(f"there is no participant {participant_id} in your caseload")
+    return row

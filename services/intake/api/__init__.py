@@ -1,0 +1,15 @@
+"""HTTP routes of the intake service, one module per resource."""
+
+from fastapi import APIRouter
+
+from services.intake.api import coaches, imports, organisations, participants, self_service, statistics
+
+# The participant's own routes come first: /participants/me must not be read as an id.
+routers: list[APIRouter] = [
+    self_service.router,
+    participants.router,
+    coaches.router,
+    organisations.router,
+    imports.router,
+    statistics.router,
+]

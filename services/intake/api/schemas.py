@@ -1,0 +1,149 @@
+"""What the intake API answers."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from services.intake import db, domain
+from shared.events.contracts.intake import AgeGroup, ConsentPurpose, Situation, SizeClass, TargetGroup, TrajectoryStatus
+
+
+class ParticipantOut(BaseModel):
+    """A participant as their coach (or they themselves) see them."""
+
+    id: uuid.UUID
+    name: str
+    email: str | None
+    phone: str | None
+    birth_date: date | None
+    age_group: AgeGroup
+    postcode: str | None
+    postcode_area: str | None
+    preferred_language: str
+    situation: Situation
+    target_groups: list[TargetGroup]
+    education_level: str | None
+    skills: list[str]
+    desired_occupations: list[str]
+    coach_id: str | None
+    status: TrajectoryStatus
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, row: db.Row) -> ParticipantOut:
+        """From a participants row."""
+        return cls.model_validate({**dict(row), "age_group": domain.age_group(row["birth_date"], date.today())})
+
+
+class ParticipantPage(BaseModel):
+    """One page of a participant list; pass ``next_after`` as ``after`` for the next page."""
+
+    items: list[ParticipantOut]
+    next_after: int | None
+
+
+class TimelineEntryOut(BaseModel):
+    """Something that happened to a participant, or a coach's note."""
+
+    id: int
+    kind: str
+    details: dict[str, Any]
+    note: str | None
+    actor: str
+    at: datetime
+
+    @classmethod
+    def of(cls, row: db.Row) -> TimelineEntryOut:
+        """From a timeline row (details are stored as JSON text)."""
+        return cls.model_validate({**dict(row), "details": json.loads(row["details"])})
+
+
+class ConsentOut(BaseModel):
+    """One consent decision."""
+
+    purpose: ConsentPurpose
+    employer_id: uuid.UUID | None
+    given: bool
+    source: str
+    recorded_by: str
+    recorded_at: datetime
+
+
+class CoachOut(BaseModel):
+    """A coach account and the size of their caseload (participants in intake or active)."""
+
+    id: str
+    display_name: str | None
+    region: str
+    max_caseload: int | None
+    active: bool
+    caseload: int
+
+
+class ContactOut(BaseModel):
+    """A contact person at an employer."""
+
+    id: uuid.UUID
+    name: str
+    email: str | None
+    phone: str | None
+    job_title: str | None
+
+
+class EmployerOut(BaseModel):
+    """An employer; contact persons only for coaches and administrators."""
+
+    id: uuid.UUID
+    kvk_number: str
+    name: str
+    sector: str
+    employee_count: int
+    size_class: SizeClass
+    postcode: str | None
+    postcode_area: str | None
+    city: str | None
+    accredited_learning_company: bool
+    contacts: list[ContactOut] | None = None
+
+
+class CourseOut(BaseModel):
+    """A course a provider offers."""
+
+    id: uuid.UUID
+    provider_id: uuid.UUID
+    title: str
+    price_cents: int
+    duration_hours: int
+
+
+class ProviderOut(BaseModel):
+    """A training provider and its courses."""
+
+    id: uuid.UUID
+    kvk_number: str
+    name: str
+    accredited: bool
+    account_id: str | None
+    courses: list[CourseOut] = []
+
+
+class RejectedRowOut(BaseModel):
+    """A CSV row that was not imported."""
+
+    line: int
+    reason: str
+
+
+class ImportOut(BaseModel):
+    """What an import did: rows imported now, lines imported before, lines rejected and why."""
+
+    imported: int
+    already_imported: list[int]
+    rejected: list[RejectedRowOut]
+    ignored_columns: list[str]

@@ -1,0 +1,80 @@
+"""Contact details at send time, over NATS request–reply: ``rpc.<region>.intake.contact``.
+
+Other services never copy contact details. When notifications is about to send an email it
+asks intake with a request ``{"participant_id": "<uuid>"}`` and gets
+``{"participant_id", "email", "preferred_language", "reason"}``: ``email`` is the address only
+while the participant consents to contact by email (``email_contact``), else ``null`` with
+``reason`` one of ``no_consent``, ``no_email``, ``unknown_participant`` (also after erasure)
+or ``bad_request``. Every answer that hands out an address is written to the access log.
+Only services may publish on ``rpc.<region>.intake.>`` (NATS permissions); the subject is
+never stored in a stream.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Literal
+
+from nats.aio.msg import Msg
+from pydantic import BaseModel, ValidationError
+
+from services.intake import db
+from shared.db import Connection
+from shared.events.contracts.intake import ConsentPurpose
+from shared.service import Runtime
+
+log = logging.getLogger(__name__)
+
+ACCESSOR = "rpc.contact"
+
+
+class ContactRequest(BaseModel):
+    """Whom to contact."""
+
+    participant_id: uuid.UUID
+
+
+class ContactReply(BaseModel):
+    """How to contact them, as far as their consent allows."""
+
+    participant_id: uuid.UUID | None
+    email: str | None = None
+    preferred_language: str | None = None
+    reason: Literal["no_consent", "no_email", "unknown_participant", "bad_request"] | None = None
+
+
+def contact_subject(region: str) -> str:
+    """The request subject of the contact lookup in a region."""
+    return f"rpc.{region}.intake.contact"
+
+
+async def contact_details(conn: Connection, participant_id: uuid.UUID) -> ContactReply:
+    """The email address of a participant if they consent to contact by email."""
+    row = await db.get_participant(conn, participant_id)
+    if row is None:
+        return ContactReply(participant_id=participant_id, reason="unknown_participant")
+    reply = ContactReply(participant_id=participant_id, preferred_language=row["preferred_language"])
+    consents = {r["purpose"] for r in await db.current_consents(conn, participant_id)}
+    if ConsentPurpose.EMAIL_CONTACT.value not in consents:
+        return reply.model_copy(update={"reason": "no_consent"})
+    if row["email"] is None:
+        return reply.model_copy(update={"reason": "no_email"})
+    await db.log_access(conn, [participant_id], accessor=ACCESSOR, role="service", action="contact")
+    return reply.model_copy(update={"email": row["email"]})
+
+
+async def serve_contact_requests(runtime: Runtime) -> None:
+    """Answer contact lookups (the intake service's ``on_start``); instances share the work."""
+
+    async def answer(msg: Msg) -> None:
+        try:
+            request = ContactRequest.model_validate_json(msg.data)
+        except ValidationError:
+            reply = ContactReply(participant_id=None, reason="bad_request")
+        else:
+            async with runtime.pool.acquire() as conn:
+                reply = await contact_details(conn, request.participant_id)
+        await msg.respond(reply.model_dump_json().encode())
+
+    await runtime.nc.subscribe(contact_subject(runtime.settings.region), queue="intake", cb=answer)

@@ -1,0 +1,116 @@
+"""CSV import through the HTTP API: once per row, rejected rows explained, all or nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from services.intake.app import definition as intake
+from services.intake.handlers import imports
+from services.intake.tests.observe import event_types, fetch, table_counts
+from tests.support.platform import Platform, run_service
+
+DATA = Path(__file__).parent / "data"
+
+
+async def test_a_messy_participant_file_sent_twice_imports_each_valid_row_once(platform: Platform) -> None:
+    content = (DATA / "deelnemers_export.csv").read_bytes()
+    async with run_service(platform, intake) as s:
+        admin = {**platform.auth("admin", "admin-1"), "content-type": "text/csv"}
+        first = await s.client.post("/imports/participants", content=content, headers=admin)
+        assert first.status_code == 200, first.text
+        second = await s.client.post("/imports/participants", content=content, headers=admin)
+        types = await event_types(platform)
+        rows = await fetch(platform, "SELECT name, postcode, target_groups FROM intake.participants ORDER BY seq")
+        consents = await fetch(platform, "SELECT DISTINCT source FROM intake.consent_records")
+
+    answer = first.json()
+    assert answer["imported"] == 4
+    assert answer["already_imported"] == []
+    assert [(r["line"], r["reason"].split(":")[0]) for r in answer["rejected"]] == [
+        (5, "email"),
+        (8, "postcode"),
+        (9, "birth_date"),
+        (10, "situation"),
+        (
+            11,
+            (
+                "declaring target groups needs consent for matching or anonymous reporting;"
+                " record that consent first, or leave the target groups out"
+            ),
+        ),
+    ]
+    assert answer["ignored_columns"] == ["Opmerkingen"]
+    assert second.json()["imported"] == 0
+    assert second.json()["already_imported"] == [2, 3, 6, 13]
+    assert [r["name"] for r in rows] == ["Sanne de Vries", "Mehmet Yilmaz", "Jürgen Müller", "Ingrid Smit; jr."]
+    assert types.count("participant.registered") == 4
+    assert types.count("participant.consent_given") == 5
+    assert [c["source"] for c in consents] == ["import"]
+
+
+async def test_an_employer_file_skips_registered_kvk_numbers_and_lists_bad_rows(platform: Platform) -> None:
+    content = (DATA / "werkgevers_export.csv").read_bytes()
+    async with run_service(platform, intake) as s:
+        admin = platform.auth("admin", "admin-1")
+        existing = await s.client.post(
+            "/employers",
+            json={"kvk_number": "34567890", "name": "Café Techniek", "sector": "elektro", "employee_count": 12},
+            headers=admin,
+        )
+        assert existing.status_code == 201
+        first = await s.client.post("/imports/employers", content=content, headers=admin)
+        second = await s.client.post("/imports/employers", content=content, headers=admin)
+        types = await event_types(platform)
+        contacts = await fetch(platform, "SELECT name FROM intake.employer_contacts ORDER BY name")
+    assert first.status_code == 200, first.text
+    assert (first.json()["imported"], first.json()["already_imported"]) == (2, [6])
+    assert [r["line"] for r in first.json()["rejected"]] == [3, 7, 8]
+    assert (second.json()["imported"], second.json()["already_imported"]) == (0, [2, 4, 6])
+    assert types.count("employer.registered") == 3
+    assert [c["name"] for c in contacts] == ["Henk Kuipers", "Ria Mulder"]
+
+
+async def test_an_import_that_fails_halfway_leaves_nothing_behind(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = (DATA / "deelnemers_export.csv").read_bytes()
+    real = imports.register_participant  # type: ignore[attr-defined]
+    calls = 0
+
+    async def failing_third_row(*args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise RuntimeError("the database went away")
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(imports, "register_participant", failing_third_row)
+    async with run_service(platform, intake) as s:
+        before = await table_counts(platform)
+        # The in-process test client re-raises what the app answered with a 500.
+        with pytest.raises(RuntimeError, match="went away"):
+            await s.client.post("/imports/participants", content=content, headers=platform.auth("admin", "a"))
+        after = await table_counts(platform)
+        types = await event_types(platform)
+    assert calls == 3
+    assert after == before
+    assert types == []
+
+
+async def test_bad_import_requests_answer_clearly_and_change_nothing(platform: Platform) -> None:
+    async with run_service(platform, intake) as s:
+        admin = platform.auth("admin", "admin-1")
+        cases = [
+            ("/imports/participants", b"", admin, 422, "The file cannot be imported: the file is empty"),
+            ("/imports/participants", b"foo;bar\n1;2\n", admin, 422, "no column for naam"),
+            ("/imports/employers", b"naam;situatie\nJan;student\n", admin, 422, "no column for kvk-nummer"),
+            ("/imports/participants", b"naam;situatie\nJan;student\n", platform.auth("coach", "c"), 403, "admin"),
+        ]
+        for url, content, headers, status, words in cases:
+            response = await s.client.post(url, content=content, headers=headers)
+            assert response.status_code == status, response.text
+            assert words in response.json()["detail"], response.text
+        assert sum((await table_counts(platform)).values()) == 0
+        assert await event_types(platform) == []
