@@ -6,6 +6,7 @@ tokens of any OIDC provider against its published keys (``REGIONET_JWKS_URL``).
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from enum import StrEnum
@@ -73,6 +74,11 @@ class TokenVerifier:
         self._settings = settings
         self._jwks = jwt.PyJWKClient(settings.jwks_url, cache_keys=True) if settings.jwks_url else None
 
+    @property
+    def uses_remote_keys(self) -> bool:
+        """True when tokens are checked against an OIDC provider's published keys."""
+        return self._jwks is not None
+
     def verify(self, token: str) -> Principal:
         """The principal a valid token names; raises ``HTTPException(401/403)`` otherwise."""
         s = self._settings
@@ -130,14 +136,20 @@ def _unauthorized(detail: str) -> HTTPException:
 _bearer = HTTPBearer(auto_error=False)
 
 
-def current_principal(
+async def current_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """FastAPI dependency: the caller, from ``Authorization: Bearer <token>``."""
+    """FastAPI dependency: the caller, from ``Authorization: Bearer <token>``.
+
+    Async so that FastAPI does not hand every request to a worker thread; a token of an OIDC
+    provider may need its keys fetched over the network, and that does go to a thread.
+    """
     if credentials is None:
         raise _unauthorized("this endpoint needs a token: send 'Authorization: Bearer <token>'")
     verifier: TokenVerifier = request.app.state.token_verifier
+    if verifier.uses_remote_keys:
+        return await asyncio.to_thread(verifier.verify, credentials.credentials)
     return verifier.verify(credentials.credentials)
 
 
@@ -150,7 +162,7 @@ def require_roles(*roles: Role) -> Any:
     Use as ``Annotated[Principal, require_roles(Role.COACH)]``.
     """
 
-    def check(principal: CurrentPrincipal) -> Principal:
+    async def check(principal: CurrentPrincipal) -> Principal:
         if not principal.has(*roles):
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,

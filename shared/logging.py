@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import traceback
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
@@ -44,8 +45,14 @@ class JsonFormatter(logging.Formatter):
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
                 entry[key] = value
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+        if record.exc_info and record.exc_info[1] is not None:
+            # Type and stack, never the message: a message may quote what a client sent.
+            error = record.exc_info[1]
+            frames = traceback.extract_tb(error.__traceback__)[-10:]
+            entry["exception"] = {
+                "type": type(error).__name__,
+                "stack": [f"{f.filename}:{f.lineno} in {f.name}" for f in frames],
+            }
         return json.dumps(entry, default=str)
 
 

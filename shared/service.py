@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import traceback
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +27,9 @@ from fastapi.responses import JSONResponse
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import shared.events.contracts  # noqa: F401 - fills the event catalogue
 from shared.asyncapi import asyncapi_document
@@ -180,6 +183,56 @@ def _validation_message(exc: RequestValidationError) -> JSONResponse:
     return JSONResponse(status_code=422, content={"detail": f"The request is not valid. {summary}", "errors": errors})
 
 
+class ObserveRequests:
+    """Request id, trace context, metrics and one log line per request.
+
+    A plain ASGI middleware: Starlette's ``BaseHTTPMiddleware`` costs a task and a stream per
+    request, which shows under load.
+    """
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one request (other ASGI traffic passes through)."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        request_id = headers.get("x-request-id") or uuid.uuid4().hex
+        traceparent = headers.get("traceparent") or f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01"
+        rid_token = request_id_var.set(request_id)
+        tp_token = current_traceparent.set(traceparent)
+        scope.setdefault("state", {})["request_id"] = request_id  # for the 500 handler, which runs outside
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = getattr(scope.get("route"), "path", "unmatched")
+            method = scope["method"]
+            REQUESTS.labels(self.service, method, route, str(status)).inc()
+            LATENCY.labels(self.service, method, route).observe(elapsed)
+            if route not in ("/health", "/ready", "/metrics"):
+                log.info(
+                    "request",
+                    extra={"method": method, "route": route, "status": status, "ms": round(elapsed * 1000, 2)},
+                )
+            request_id_var.reset(rid_token)
+            current_traceparent.reset(tp_token)
+
+
 def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastAPI:
     """The FastAPI application of a service."""
 
@@ -197,32 +250,7 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
     app.state.token_verifier = TokenVerifier(settings)
     for router in definition.routers:
         app.include_router(router)
-
-    @app.middleware("http")
-    async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-        traceparent = request.headers.get("traceparent") or f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01"
-        rid_token = request_id_var.set(request_id)
-        tp_token = current_traceparent.set(traceparent)
-        started = time.perf_counter()
-        status = 500
-        try:
-            response = await call_next(request)
-            status = response.status_code
-            response.headers["x-request-id"] = request_id
-            return response
-        finally:
-            elapsed = time.perf_counter() - started
-            route = getattr(request.scope.get("route"), "path", "unmatched")
-            REQUESTS.labels(settings.service, request.method, route, str(status)).inc()
-            LATENCY.labels(settings.service, request.method, route).observe(elapsed)
-            if route not in ("/health", "/ready", "/metrics"):
-                log.info(
-                    "request",
-                    extra={"method": request.method, "route": route, "status": status, "ms": round(elapsed * 1000, 2)},
-                )
-            request_id_var.reset(rid_token)
-            current_traceparent.reset(tp_token)
+    app.add_middleware(ObserveRequests, service=settings.service)
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -238,12 +266,17 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error")
+        # The stack without the exception's message: a message may quote data a client sent.
+        frames = traceback.extract_tb(exc.__traceback__)[-10:]
+        log.error(
+            "unexpected error",
+            extra={"error_type": type(exc).__name__, "stack": [f"{f.filename}:{f.lineno} in {f.name}" for f in frames]},
+        )
         return JSONResponse(
             status_code=500,
             content={
                 "detail": "Something went wrong on our side. "
-                f"Quote request id {request_id_var.get()} when reporting it."
+                f"Quote request id {getattr(request.state, 'request_id', 'unknown')} when reporting it."
             },
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -57,3 +58,15 @@ async def test_request_logs_are_json_with_ids_and_without_personal_data(
     text = json_log.getvalue()
     for personal in ("Fatima", "El Amrani", "fatima@example.org"):
         assert personal not in text
+
+
+def test_logged_exceptions_keep_their_type_and_stack_but_not_their_message() -> None:
+    formatter = JsonFormatter("test")
+    try:
+        raise ValueError("postcode of Jan Jansen is 6811 AB")
+    except ValueError:
+        record = logging.getLogger("x").makeRecord("x", logging.ERROR, __file__, 1, "failed", (), sys.exc_info())
+    entry = json.loads(formatter.format(record))
+    assert entry["exception"]["type"] == "ValueError"
+    assert "test_logging.py" in entry["exception"]["stack"][-1]
+    assert "Jan Jansen" not in formatter.format(record)

@@ -89,3 +89,25 @@ async def test_coach_cannot_read_another_coachs_participant(platform: Platform) 
         theirs = await s.client.get(f"/participants/{pid}", headers=platform.auth("coach", "coach-2"))
         admin = await s.client.get(f"/participants/{pid}", headers=platform.auth("admin", "admin-1"))
     assert (mine.status_code, theirs.status_code, admin.status_code) == (200, 404, 200)
+
+
+async def test_unexpected_errors_answer_500_with_the_request_id_and_no_details(
+    platform: Platform, caplog: pytest.LogCaptureFixture
+) -> None:
+    from fastapi import APIRouter
+
+    broken = APIRouter()
+
+    @broken.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("secret internals: Jan Jansen")
+
+    definition = ServiceDefinition(name="matching", title="broken", description="", routers=[broken])
+    async with run_service(platform, definition) as s:
+        response = await s.client.get("/boom", headers={"x-request-id": "req-9"})
+    assert response.status_code == 500
+    logged = [r for r in caplog.records if r.getMessage() == "unexpected error"]
+    assert [r.error_type for r in logged] == ["RuntimeError"]  # type: ignore[attr-defined]
+    assert "Jan Jansen" not in caplog.text
+    assert all("Jan Jansen" not in str(vars(r)) for r in caplog.records)
+    assert response.json() == {"detail": "Something went wrong on our side. Quote request id req-9 when reporting it."}

@@ -136,6 +136,7 @@ async def run_service(
     settings = platform.settings(definition.name, **overrides)
     app = create_app(definition, settings)
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
+        # As under uvicorn: an unhandled error becomes the 500 answer, not an exception in the client.
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url=f"http://{definition.name}") as client:
             yield RunningService(definition=definition, settings=settings, client=client, app=app)
