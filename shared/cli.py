@@ -20,6 +20,7 @@ from rich.table import Table
 
 from services.intake.cli import app as import_app
 from shared.auth import Role, issue_token
+from shared.demo.cli import demo
 from shared.dlq_cli import app as dlq_app
 from shared.runtime import supervisor
 from shared.runtime.embedded_nats import DEFAULT_NATS_MONITOR_PORT, DEFAULT_NATS_PORT
@@ -211,6 +212,7 @@ def provision(
 
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(import_app, name="import")
+app.command("demo")(demo)
 
 
 def main() -> None:

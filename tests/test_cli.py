@@ -233,6 +233,15 @@ def test_up_status_token_down_and_up_again(tmp_path: Path) -> None:
         assert missing.returncode == 1
         assert "there is no dead letter with sequence 999" in missing.stderr
 
+        demo = regionet("demo", "--root", str(root), "--participants", "12", "--employers", "3")
+        assert demo.returncode == 0, demo.stdout + demo.stderr
+        assert "Loaded the demo region gld: 6 coaches, 3 employers, 5 providers, 9 courses, 12 participants" in (
+            " ".join(demo.stdout.split())
+        )
+        again = regionet("demo", "--root", str(root), "--participants", "12", "--employers", "3")
+        assert again.returncode == 1
+        assert "already loaded" in again.stderr
+
         stopped = regionet("down", "--root", str(root), timeout=120)
         assert stopped.returncode == 0, stopped.stderr
         assert not (root / "endpoints.json").exists()

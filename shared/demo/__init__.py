@@ -1,0 +1,1 @@
+"""``regionet demo``: a realistic demo region, loaded through the public APIs."""
