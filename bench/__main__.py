@@ -20,6 +20,7 @@ from bench.common import Report, bench_servers, configure_logging, run_loop
 BENCHMARKS: dict[str, str] = {
     "outbox": "bench.outbox_pipeline",
     "intake": "bench.intake_registrations",
+    "rush": "bench.opening_rush",
 }
 
 

@@ -77,8 +77,8 @@ class Runtime:
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
 
-def get_runtime(request: Request) -> Runtime:
-    """FastAPI dependency: the service's runtime."""
+async def get_runtime(request: Request) -> Runtime:
+    """FastAPI dependency: the service's runtime (async: a plain function would cost a thread hop)."""
     runtime: Runtime = request.app.state.runtime
     return runtime
 

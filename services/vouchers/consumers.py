@@ -1,0 +1,31 @@
+"""Which events the vouchers service handles, per durable consumer."""
+
+from services.vouchers import read_model
+from shared.bus.consumer import Handler
+from shared.events.contracts.intake import (
+    CoursePublished,
+    EmployerRegistered,
+    EmployerUpdated,
+    ParticipantCoachAssigned,
+    ParticipantConsentWithdrawn,
+    ParticipantErased,
+    ParticipantRegistered,
+    ParticipantSituationChanged,
+    ParticipantUpdated,
+    ProviderRegistered,
+)
+
+CONSUMERS: dict[str, dict[str, Handler]] = {
+    "vouchers-intake": {
+        ParticipantRegistered.spec.key: read_model.on_participant_profile,
+        ParticipantUpdated.spec.key: read_model.on_participant_profile,
+        ParticipantSituationChanged.spec.key: read_model.on_situation_changed,
+        ParticipantCoachAssigned.spec.key: read_model.on_coach_assigned,
+        ParticipantConsentWithdrawn.spec.key: read_model.on_consent_withdrawn,
+        ParticipantErased.spec.key: read_model.on_participant_erased,
+        EmployerRegistered.spec.key: read_model.on_employer,
+        EmployerUpdated.spec.key: read_model.on_employer,
+        ProviderRegistered.spec.key: read_model.on_provider_registered,
+        CoursePublished.spec.key: read_model.on_course_published,
+    },
+}

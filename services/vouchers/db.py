@@ -1,0 +1,576 @@
+"""SQL of the vouchers service (asyncpg). Every change of money goes through :func:`move_money`
+or :func:`apply_in_one_statement`, which update a category row and append to the ledger together."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from shared.db import Connection
+
+
+@dataclass(frozen=True)
+class Money:
+    """A category's balances right after a change."""
+
+    budget_cents: int
+    available_cents: int
+    reserved_cents: int
+    redeemed_cents: int
+    voucher_amount_cents: int
+    alerted_pct: int
+
+
+def _money(row: asyncpg.Record) -> Money:
+    return Money(
+        budget_cents=row["budget_cents"],
+        available_cents=row["available_cents"],
+        reserved_cents=row["reserved_cents"],
+        redeemed_cents=row["redeemed_cents"],
+        voucher_amount_cents=row["voucher_amount_cents"],
+        alerted_pct=row["alerted_pct"],
+    )
+
+
+# ---------------------------------------------------------------- read model (from intake)
+
+
+async def upsert_participant(
+    conn: Connection,
+    participant_id: uuid.UUID,
+    *,
+    situation: str,
+    age_group: str,
+    target_groups: Sequence[str],
+    coach_id: str | None,
+) -> None:
+    """Remember what vouchers needs to know about a participant."""
+    await conn.execute(
+        "INSERT INTO participants (id, situation, age_group, target_groups, coach_id) VALUES ($1, $2, $3, $4, $5)"
+        " ON CONFLICT (id) DO UPDATE SET situation = $2, age_group = $3, target_groups = $4, coach_id = $5,"
+        " updated_at = now()",
+        participant_id,
+        situation,
+        age_group,
+        list(target_groups),
+        coach_id,
+    )
+
+
+async def upsert_participants(
+    conn: Connection, rows: Sequence[tuple[uuid.UUID, str, str, list[str], str | None]]
+) -> None:
+    """Bulk form of :func:`upsert_participant` (imports and benchmarks)."""
+    await conn.executemany(
+        "INSERT INTO participants (id, situation, age_group, target_groups, coach_id) VALUES ($1, $2, $3, $4, $5)"
+        " ON CONFLICT (id) DO UPDATE SET situation = $2, age_group = $3, target_groups = $4, coach_id = $5",
+        rows,
+    )
+
+
+async def set_participant_field(conn: Connection, participant_id: uuid.UUID, field: str, value: Any) -> None:
+    """Change one column of a known participant (``situation``, ``coach_id`` or ``target_groups``)."""
+    if field not in ("situation", "coach_id", "target_groups"):
+        raise ValueError(f"not a participant field: {field}")
+    await conn.execute(f"UPDATE participants SET {field} = $2, updated_at = now() WHERE id = $1", participant_id, value)
+
+
+async def erase_participant(conn: Connection, participant_id: uuid.UUID) -> uuid.UUID:
+    """Cut every link to a participant but keep the money trail under a fresh pseudonym."""
+    pseudonym = uuid.uuid4()
+    await conn.execute(
+        "DELETE FROM idempotency_keys WHERE principal = $1"
+        " OR application_id IN (SELECT id FROM applications WHERE participant_id = $2)",
+        str(participant_id),
+        participant_id,
+    )
+    await conn.execute(
+        "UPDATE applications SET participant_id = $2, target_groups = '{}',"
+        " submitted_by = CASE WHEN submitted_by_role = 'participant' THEN NULL ELSE submitted_by END,"
+        " updated_at = now() WHERE participant_id = $1",
+        participant_id,
+        pseudonym,
+    )
+    await conn.execute("UPDATE holdings SET participant_id = $2 WHERE participant_id = $1", participant_id, pseudonym)
+    await conn.execute("DELETE FROM participants WHERE id = $1", participant_id)
+    return pseudonym
+
+
+async def upsert_employer(conn: Connection, employer_id: uuid.UUID, *, size_class: str, sector: str) -> None:
+    """Remember an employer's size class and sector."""
+    await conn.execute(
+        "INSERT INTO employers (id, size_class, sector) VALUES ($1, $2, $3)"
+        " ON CONFLICT (id) DO UPDATE SET size_class = $2, sector = $3, updated_at = now()",
+        employer_id,
+        size_class,
+        sector,
+    )
+
+
+async def upsert_provider(conn: Connection, provider_id: uuid.UUID, *, accredited: bool) -> None:
+    """Remember a provider."""
+    await conn.execute(
+        "INSERT INTO providers (id, accredited) VALUES ($1, $2)"
+        " ON CONFLICT (id) DO UPDATE SET accredited = $2, updated_at = now()",
+        provider_id,
+        accredited,
+    )
+
+
+async def upsert_course(
+    conn: Connection, course_id: uuid.UUID, *, provider_id: uuid.UUID, title: str, price_cents: int
+) -> None:
+    """Remember a course and its price."""
+    await conn.execute(
+        "INSERT INTO courses (id, provider_id, title, price_cents) VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT (id) DO UPDATE SET provider_id = $2, title = $3, price_cents = $4, updated_at = now()",
+        course_id,
+        provider_id,
+        title,
+        price_cents,
+    )
+
+
+async def applicant_context(
+    conn: Connection, participant_id: uuid.UUID, course_id: uuid.UUID, employer_id: uuid.UUID | None
+) -> asyncpg.Record:
+    """Participant, course and employer as the read model knows them, in one round trip (nulls if unknown)."""
+    row: asyncpg.Record | None = await conn.fetchrow(
+        "SELECT p.id AS participant_id, p.situation, p.coach_id, p.target_groups,"
+        " c.id AS course_id, c.provider_id, c.price_cents, e.id AS employer_id, e.size_class"
+        " FROM (SELECT 1) one"
+        " LEFT JOIN participants p ON p.id = $1"
+        " LEFT JOIN courses c ON c.id = $2"
+        " LEFT JOIN employers e ON e.id = $3",
+        participant_id,
+        course_id,
+        employer_id,
+    )
+    assert row is not None
+    return row
+
+
+# ---------------------------------------------------------------- programmes
+
+
+async def insert_programme(conn: Connection, **values: Any) -> None:
+    """Store a programme (its categories separately)."""
+    columns = ", ".join(values)
+    params = ", ".join(f"${i}" for i in range(1, len(values) + 1))
+    await conn.execute(f"INSERT INTO programmes ({columns}) VALUES ({params})", *values.values())
+
+
+async def insert_category(
+    conn: Connection,
+    *,
+    programme_id: uuid.UUID,
+    code: str,
+    name: str,
+    position: int,
+    voucher_amount_cents: int,
+    eligible_situations: Sequence[str],
+    budget_cents: int,
+    actor: str,
+) -> None:
+    """Store a category with its opening budget, and the ledger entry that funds it."""
+    await conn.execute(
+        "INSERT INTO categories (programme_id, code, name, position, voucher_amount_cents, eligible_situations,"
+        " budget_cents, available_cents) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+        programme_id,
+        code,
+        name,
+        position,
+        voucher_amount_cents,
+        list(eligible_situations),
+        budget_cents,
+    )
+    await conn.execute(
+        "INSERT INTO ledger (programme_id, category, kind, amount_cents, d_budget, d_available, d_reserved,"
+        " d_redeemed, budget_after, available_after, note, actor)"
+        " VALUES ($1, $2, 'budget', $3, $3, $3, 0, 0, $3, $3, 'opening budget', $4)",
+        programme_id,
+        code,
+        budget_cents,
+        actor,
+    )
+
+
+async def get_programme(conn: Connection, programme_id: uuid.UUID) -> asyncpg.Record | None:
+    """One programme, or None."""
+    row: asyncpg.Record | None = await conn.fetchrow("SELECT * FROM programmes WHERE id = $1", programme_id)
+    return row
+
+
+async def list_programmes(conn: Connection) -> list[asyncpg.Record]:
+    """Every programme, newest first."""
+    rows: list[asyncpg.Record] = await conn.fetch("SELECT * FROM programmes ORDER BY created_at DESC")
+    return rows
+
+
+async def get_categories(conn: Connection, programme_id: uuid.UUID) -> list[asyncpg.Record]:
+    """A programme's categories with their balances, in the officer's order."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        "SELECT * FROM categories WHERE programme_id = $1 ORDER BY position", programme_id
+    )
+    return rows
+
+
+async def set_draw(conn: Connection, programme_id: uuid.UUID, draw: dict[str, Any]) -> bool:
+    """Record a programme's draw once; False if it was drawn already."""
+    status: str = await conn.execute(
+        "UPDATE programmes SET draw = $2, drawn_at = now() WHERE id = $1 AND drawn_at IS NULL", programme_id, draw
+    )
+    return status.endswith(" 1")
+
+
+# ---------------------------------------------------------------- money
+
+
+async def move_money(
+    conn: Connection,
+    *,
+    programme_id: uuid.UUID,
+    category: str,
+    kind: str,
+    amount_cents: int,
+    application_id: uuid.UUID | None = None,
+    d_budget: int = 0,
+    d_available: int = 0,
+    d_reserved: int = 0,
+    d_redeemed: int = 0,
+    d_settled: int = 0,
+    need_available: int = 0,
+    note: str | None = None,
+    actor: str | None = None,
+) -> Money | None:
+    """Change a category's balances and append the ledger entry, in one statement.
+
+    Returns the balances after the change, or None when the category had less than
+    ``need_available`` cents available (nothing changed then). The table's CHECK constraints
+    refuse any change that would unbalance it or make a balance negative.
+    """
+    row = await conn.fetchrow(
+        "WITH c AS ("
+        " UPDATE categories SET budget_cents = budget_cents + $4, available_cents = available_cents + $5,"
+        " reserved_cents = reserved_cents + $6, redeemed_cents = redeemed_cents + $7,"
+        " settled_cents = settled_cents + $8"
+        " WHERE programme_id = $1 AND code = $2 AND available_cents >= $9"
+        " RETURNING *),"
+        " l AS (INSERT INTO ledger (programme_id, category, kind, application_id, amount_cents, d_budget,"
+        " d_available, d_reserved, d_redeemed, d_settled, budget_after, available_after, note, actor)"
+        " SELECT $1, $2, $3, $10, $11, $4, $5, $6, $7, $8, c.budget_cents, c.available_cents, $12, $13 FROM c)"
+        " SELECT * FROM c",
+        programme_id,
+        category,
+        kind,
+        d_budget,
+        d_available,
+        d_reserved,
+        d_redeemed,
+        d_settled,
+        need_available,
+        application_id,
+        amount_cents,
+        note,
+        actor,
+    )
+    return None if row is None else _money(row)
+
+
+async def lock_category(conn: Connection, programme_id: uuid.UUID, category: str) -> Money | None:
+    """A category's balances, locked until the transaction ends."""
+    row = await conn.fetchrow(
+        "SELECT * FROM categories WHERE programme_id = $1 AND code = $2 FOR UPDATE", programme_id, category
+    )
+    return None if row is None else _money(row)
+
+
+async def set_alerted(conn: Connection, programme_id: uuid.UUID, category: str, pct: int) -> None:
+    """Remember the highest threshold announced (lowered again when a budget raise re-arms it)."""
+    await conn.execute(
+        "UPDATE categories SET alerted_pct = $3 WHERE programme_id = $1 AND code = $2", programme_id, category, pct
+    )
+
+
+@dataclass(frozen=True)
+class ApplyOutcome:
+    """What the one-statement application did."""
+
+    fresh: bool
+    within_limits: bool
+    reserved: Money | None
+
+
+# The hot path of the opening rush: idempotency key, per-person limit, conditional reservation,
+# application, ledger entry and outbox events in ONE statement, run outside an explicit
+# transaction. The category row is locked only while this statement runs and commits, never
+# across a round trip to Python, which is what lets one category row take thousands of
+# reservations per second (see LIMITS.md: the hot row).
+#
+# The events of both outcomes (money reserved or not) come in precomputed; the statement keeps
+# the ones that match what happened.
+APPLY_SQL = """
+WITH idem AS (
+    INSERT INTO idempotency_keys (principal, key, request_hash, application_id)
+    SELECT $1, $2, $3, $4 WHERE $2::text IS NOT NULL
+    ON CONFLICT DO NOTHING
+    RETURNING 1 AS x
+), go AS (
+    SELECT x FROM idem UNION ALL SELECT 1 WHERE $2::text IS NULL
+), hold AS (
+    INSERT INTO holdings AS h (programme_id, participant_id, count, cents)
+    SELECT $5, $6, 1, $7 FROM go WHERE 1 <= $8 AND ($9::bigint IS NULL OR $7 <= $9)
+    ON CONFLICT (programme_id, participant_id) DO UPDATE
+        SET count = h.count + 1, cents = h.cents + EXCLUDED.cents
+        WHERE h.count + 1 <= $8 AND ($9::bigint IS NULL OR h.cents + EXCLUDED.cents <= $9)
+    RETURNING 1 AS x
+), res AS (
+    UPDATE categories
+       SET available_cents = available_cents - $7, reserved_cents = reserved_cents + $7
+     WHERE programme_id = $5 AND code = $10 AND available_cents >= $7 AND $11::bool
+       AND EXISTS (SELECT 1 FROM hold)
+    RETURNING budget_cents, available_cents, reserved_cents, redeemed_cents, voucher_amount_cents, alerted_pct
+), outcome AS (
+    SELECT EXISTS (SELECT 1 FROM res) AS reserved
+), app AS (
+    INSERT INTO applications (id, programme_id, category, participant_id, course_id, provider_id, amount_cents,
+        submitted_by_role, submitted_by, employer_id, employer_size, target_groups,
+        initial_status, initial_reserved, status, reserved, voucher_id, issued_at, submitted_at)
+    SELECT $4, $5, $10, $6, $12, $13, $7, $14, $15, $16, $17, $18,
+           s.status, o.reserved, s.status, o.reserved,
+           CASE WHEN s.status = 'voucher_issued' THEN $19::uuid END,
+           CASE WHEN s.status = 'voucher_issued' THEN $26::timestamptz END, $26
+      FROM hold, outcome o,
+           LATERAL (SELECT CASE WHEN o.reserved THEN $20 ELSE $21 END AS status) s
+    RETURNING 1
+), led AS (
+    INSERT INTO ledger (programme_id, category, kind, application_id, amount_cents, d_budget, d_available,
+        d_reserved, d_redeemed, budget_after, available_after, actor)
+    SELECT $5, $10, 'reserve', $4, $7, 0, -$7, $7, 0, budget_cents, available_cents, $14 FROM res
+), events AS (
+    INSERT INTO outbox (id, subject, payload)
+    SELECT e.id, e.subject, e.payload
+      FROM unnest($22::uuid[], $23::text[], $24::bytea[], $25::bool[]) WITH ORDINALITY
+           AS e(id, subject, payload, when_reserved, n), outcome o
+     WHERE EXISTS (SELECT 1 FROM hold) AND e.when_reserved = o.reserved
+     ORDER BY e.n
+)
+SELECT (SELECT count(*) FROM go) AS fresh, (SELECT count(*) FROM hold) AS held, r.*
+  FROM (SELECT 1) one LEFT JOIN res r ON true
+"""
+
+
+async def apply_in_one_statement(conn: Connection, *args: Any) -> ApplyOutcome:
+    """Run :data:`APPLY_SQL` (see the handler for the meaning of each argument)."""
+    row = await conn.fetchrow(APPLY_SQL, *args)
+    assert row is not None
+    reserved = _money(row) if row["budget_cents"] is not None else None
+    return ApplyOutcome(fresh=row["fresh"] > 0, within_limits=row["held"] > 0, reserved=reserved)
+
+
+async def get_idempotent(conn: Connection, principal: str, key: str) -> asyncpg.Record | None:
+    """A stored Idempotency-Key with the application it created (if any)."""
+    row: asyncpg.Record | None = await conn.fetchrow(
+        "SELECT k.request_hash, k.application_id, a.id AS found FROM idempotency_keys k"
+        " LEFT JOIN applications a ON a.id = k.application_id WHERE k.principal = $1 AND k.key = $2",
+        principal,
+        key,
+    )
+    return row
+
+
+# ---------------------------------------------------------------- applications
+
+
+async def get_application(conn: Connection, application_id: uuid.UUID, *, lock: bool = False) -> asyncpg.Record | None:
+    """One application (locked for the transaction when ``lock``)."""
+    sql = "SELECT * FROM applications WHERE id = $1" + (" FOR UPDATE" if lock else "")
+    row: asyncpg.Record | None = await conn.fetchrow(sql, application_id)
+    return row
+
+
+async def get_by_voucher(conn: Connection, voucher_id: uuid.UUID, *, lock: bool = False) -> asyncpg.Record | None:
+    """The application of a voucher (locked for the transaction when ``lock``)."""
+    sql = "SELECT * FROM applications WHERE voucher_id = $1" + (" FOR UPDATE" if lock else "")
+    row: asyncpg.Record | None = await conn.fetchrow(sql, voucher_id)
+    return row
+
+
+async def update_application(conn: Connection, application_id: uuid.UUID, **values: Any) -> asyncpg.Record:
+    """Set columns of an application (already locked by the caller) and return it."""
+    sets = ", ".join(f"{column} = ${i}" for i, column in enumerate(values, start=2))
+    row = await conn.fetchrow(
+        f"UPDATE applications SET {sets}, updated_at = now() WHERE id = $1 RETURNING *",
+        application_id,
+        *values.values(),
+    )
+    assert row is not None
+    return row
+
+
+async def release_holding(conn: Connection, programme_id: uuid.UUID, participant_id: uuid.UUID, cents: int) -> None:
+    """Give a person's slot (and cents) in a programme back."""
+    await conn.execute(
+        "UPDATE holdings SET count = count - 1, cents = cents - $3 WHERE programme_id = $1 AND participant_id = $2",
+        programme_id,
+        participant_id,
+        cents,
+    )
+
+
+async def list_applications(
+    conn: Connection,
+    *,
+    programme_id: uuid.UUID | None = None,
+    status: str | None = None,
+    participant_id: uuid.UUID | None = None,
+    provider_id: uuid.UUID | None = None,
+    submitted_by: str | None = None,
+    vouchers_only: bool = False,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[asyncpg.Record]:
+    """Applications filtered by what the caller may see."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        "SELECT * FROM applications WHERE ($1::uuid IS NULL OR programme_id = $1)"
+        " AND ($2::text IS NULL OR status = $2) AND ($3::uuid IS NULL OR participant_id = $3)"
+        " AND ($4::uuid IS NULL OR provider_id = $4) AND ($5::text IS NULL OR submitted_by = $5)"
+        " AND (NOT $6 OR voucher_id IS NOT NULL)"
+        " ORDER BY seq LIMIT $7 OFFSET $8",
+        programme_id,
+        status,
+        participant_id,
+        provider_id,
+        submitted_by,
+        vouchers_only,
+        limit,
+        offset,
+    )
+    return rows
+
+
+async def waitlist_candidates(
+    conn: Connection, programme_id: uuid.UUID, category: str, max_amount: int, limit: int = 20
+) -> list[asyncpg.Record]:
+    """Waiting applications whose amount fits, in waiting-list order, with the participant's situation.
+
+    Locked with SKIP LOCKED so concurrent releases hand out different applications.
+    """
+    rows: list[asyncpg.Record] = await conn.fetch(
+        "SELECT a.*, p.situation FROM applications a LEFT JOIN participants p ON p.id = a.participant_id"
+        " WHERE a.programme_id = $1 AND a.category = $2 AND a.status = 'waitlisted' AND a.amount_cents <= $3"
+        " ORDER BY a.draw_rank NULLS LAST, a.seq LIMIT $4 FOR UPDATE OF a SKIP LOCKED",
+        programme_id,
+        category,
+        max_amount,
+        limit,
+    )
+    return rows
+
+
+async def unfunded_for_draw(conn: Connection, programme_id: uuid.UUID) -> list[asyncpg.Record]:
+    """Applications waiting for the lottery, locked."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        "SELECT * FROM applications WHERE programme_id = $1 AND status = 'submitted' AND NOT reserved"
+        " ORDER BY seq FOR UPDATE",
+        programme_id,
+    )
+    return rows
+
+
+async def due_for_expiry(conn: Connection, programme_id: uuid.UUID) -> list[asyncpg.Record]:
+    """Issued vouchers and waiting applications of a programme, locked (skipping ones in use)."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        "SELECT * FROM applications WHERE programme_id = $1"
+        " AND status IN ('voucher_issued', 'waitlisted', 'submitted') ORDER BY seq FOR UPDATE SKIP LOCKED",
+        programme_id,
+    )
+    return rows
+
+
+async def ledger(conn: Connection, programme_id: uuid.UUID, *, after_seq: int, limit: int) -> list[asyncpg.Record]:
+    """Ledger entries of a programme in order."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        "SELECT * FROM ledger WHERE programme_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+        programme_id,
+        after_seq,
+        limit,
+    )
+    return rows
+
+
+async def ledger_totals(conn: Connection, programme_id: uuid.UUID) -> dict[str, dict[str, int]]:
+    """Per category, the sums of the ledger's deltas: what the balances must be."""
+    rows = await conn.fetch(
+        "SELECT category, sum(d_budget)::bigint AS budget, sum(d_available)::bigint AS available,"
+        " sum(d_reserved)::bigint AS reserved, sum(d_redeemed)::bigint AS redeemed,"
+        " sum(d_settled)::bigint AS settled, count(*) AS entries"
+        " FROM ledger WHERE programme_id = $1 GROUP BY category",
+        programme_id,
+    )
+    fields = ("budget", "available", "reserved", "redeemed", "settled", "entries")
+    return {r["category"]: {k: int(r[k]) for k in fields} for r in rows}
+
+
+async def burn_down_series(conn: Connection, programme_id: uuid.UUID, bucket: str) -> list[asyncpg.Record]:
+    """Per category and time bucket, the last balance in that bucket."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        "SELECT DISTINCT ON (category, t) category, date_trunc($2, at) AS t, budget_after, available_after"
+        " FROM ledger WHERE programme_id = $1 ORDER BY category, t, seq DESC",
+        programme_id,
+        bucket,
+    )
+    return rows
+
+
+async def signal_rows(conn: Connection, programme_id: uuid.UUID) -> list[asyncpg.Record]:
+    """What the signals are computed from: one row per application."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        "SELECT category, submitted_by_role, employer_size, provider_id, course_id, target_groups, amount_cents,"
+        " (reserved OR status IN ('redeemed', 'settled')) AS funded FROM applications WHERE programme_id = $1",
+        programme_id,
+    )
+    return rows
+
+
+async def mark_draw_results(
+    conn: Connection,
+    funded: Sequence[tuple[uuid.UUID, str, int, uuid.UUID | None]],
+    waitlisted: Sequence[tuple[uuid.UUID, int]],
+) -> None:
+    """Set the statuses a draw decided: funded (status, rank, voucher id) and waiting (rank)."""
+    await conn.executemany(
+        "UPDATE applications SET status = $2, reserved = true, draw_rank = $3, voucher_id = $4,"
+        " issued_at = CASE WHEN $4::uuid IS NULL THEN NULL ELSE now() END, updated_at = now() WHERE id = $1",
+        funded,
+    )
+    await conn.executemany(
+        "UPDATE applications SET status = 'waitlisted', draw_rank = $2, updated_at = now() WHERE id = $1", waitlisted
+    )
+
+
+async def reserve_in_bulk(conn: Connection, programme_id: uuid.UUID, category: str, cents: int) -> bool:
+    """Reserve a total for many applications at once; the caller appends their ledger entries in
+    the same transaction. False (nothing changed) when less than ``cents`` is available."""
+    status: str = await conn.execute(
+        "UPDATE categories SET available_cents = available_cents - $3, reserved_cents = reserved_cents + $3"
+        " WHERE programme_id = $1 AND code = $2 AND available_cents >= $3",
+        programme_id,
+        category,
+        cents,
+    )
+    return status.endswith(" 1")
+
+
+async def append_ledger_rows(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Append reservation entries computed by the caller (after one set-based category update)."""
+    await conn.executemany(
+        "INSERT INTO ledger (programme_id, category, kind, application_id, amount_cents, d_budget, d_available,"
+        " d_reserved, d_redeemed, budget_after, available_after, actor)"
+        " VALUES ($1, $2, 'reserve', $3, $4, 0, -$4::bigint, $4, 0, $5, $6, $7)",
+        rows,
+    )

@@ -1,0 +1,1062 @@
+"""Commands of the vouchers service, as plain functions over a unit of work (or, for the one hot
+path, a pooled connection). Each raises a :class:`~shared.errors.ClientError` with a sentence
+the caller can act on, before anything is changed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal, TypeAlias
+
+import asyncpg
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
+
+from services.vouchers import db, lottery
+from services.vouchers.domain import (
+    CategoryRule,
+    Ineligible,
+    Status,
+    check_eligibility,
+    check_window,
+    payout,
+    threshold_level,
+    thresholds_to_announce,
+)
+from shared.db import Connection
+from shared.db.uow import UnitOfWork, UnitOfWorkFactory, current_traceparent
+from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
+from shared.events.contracts.intake import Situation, TargetGroup
+from shared.events.contracts.vouchers import (
+    AllocationMode,
+    ApplicationApproved,
+    ApplicationCancelled,
+    ApplicationPromoted,
+    ApplicationRejected,
+    ApplicationSubmitted,
+    ApplicationWaitlisted,
+    BudgetChanged,
+    BudgetThresholdPassed,
+    CategoryBudget,
+    DrawPublished,
+    ProgrammeCreated,
+    RejectionReason,
+    SubmittedBy,
+    VoucherClaimRejected,
+    VoucherClawedBack,
+    VoucherExpired,
+    VoucherIssued,
+    VoucherRedeemed,
+    VoucherSettled,
+)
+from shared.events.envelope import Envelope, EventData
+
+# An application as handlers see it: a database record or the dict the hot path builds.
+Row: TypeAlias = Mapping[str, Any] | asyncpg.Record
+
+
+def utcnow() -> datetime:
+    """The clock handlers use unless a test gives them another."""
+    return datetime.now(UTC)
+
+
+# ---------------------------------------------------------------- programmes
+
+
+class CategoryIn(BaseModel):
+    """One category of a new programme."""
+
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,39}$", description="Short code, e.g. werk_in_techniek")
+    name: str = Field(min_length=1, max_length=200, description="e.g. 'Ik werk in de techniek'")
+    voucher_amount_cents: int = Field(gt=0, le=10_000_000, description="The most one voucher may be")
+    budget_cents: int = Field(ge=0, le=10**13, description="This category's share of the budget")
+    eligible_situations: list[Situation] = Field(min_length=1, description="Who may apply in this category")
+
+
+class CreateProgramme(BaseModel):
+    """What it takes to set up a voucher programme."""
+
+    name: str = Field(min_length=1, max_length=200)
+    mode: AllocationMode = AllocationMode.FIRST_COME_FIRST_SERVED
+    opens_at: AwareDatetime
+    closes_at: AwareDatetime
+    redeem_by: AwareDatetime = Field(description="Providers must claim vouchers before this moment")
+    budget_cents: int = Field(ge=0, le=10**14, description="Total budget; must equal the sum of the categories")
+    categories: list[CategoryIn] = Field(min_length=1, max_length=20)
+    auto_approve: bool = Field(default=True, description="Issue a voucher as soon as money is reserved")
+    max_vouchers_per_person: int = Field(default=1, ge=1, le=100)
+    max_cents_per_person: int | None = Field(default=None, gt=0)
+    attendance_threshold_pct: int = Field(default=80, ge=0, le=100)
+    below_threshold: Literal["reject", "partial"] = "reject"
+    quotas: dict[TargetGroup, int] = Field(
+        default_factory=dict, description="Lottery only: percent of each category budget set aside per group"
+    )
+    weights: dict[TargetGroup, float] = Field(
+        default_factory=dict, description="Lottery only: tickets per application of a group (default 1)"
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CreateProgramme:
+        if self.closes_at <= self.opens_at:
+            raise ValueError("closes_at must be after opens_at")
+        if self.redeem_by <= self.closes_at:
+            raise ValueError("redeem_by must be after closes_at")
+        codes = [c.code for c in self.categories]
+        if len(set(codes)) != len(codes):
+            raise ValueError("category codes must be unique")
+        total = sum(c.budget_cents for c in self.categories)
+        if total != self.budget_cents:
+            raise ValueError(f"the categories' budgets add up to {total} cents, not budget_cents {self.budget_cents}")
+        if self.mode is not AllocationMode.LOTTERY and (self.quotas or self.weights):
+            raise ValueError("quotas and weights only apply to lottery programmes (mode 'lottery')")
+        if any(not 0 < q <= 100 for q in self.quotas.values()) or sum(self.quotas.values()) > 100:
+            raise ValueError("each quota must be 1-100 percent and together at most 100")
+        if any(not 0 < w <= 100 for w in self.weights.values()):
+            raise ValueError("each weight must be above 0 and at most 100")
+        return self
+
+
+@dataclass(frozen=True)
+class ProgrammeRules:
+    """The parts of a programme that never change after creation (cached per process)."""
+
+    id: uuid.UUID
+    mode: AllocationMode
+    opens_at: datetime
+    closes_at: datetime
+    redeem_by: datetime
+    auto_approve: bool
+    max_vouchers_per_person: int
+    max_cents_per_person: int | None
+    attendance_threshold_pct: int
+    below_threshold: str
+    categories: Mapping[str, CategoryRule]
+
+
+_RULES: dict[uuid.UUID, ProgrammeRules] = {}
+_RULES_MAX = 1000
+
+
+async def programme_rules(conn: Connection, programme_id: uuid.UUID) -> ProgrammeRules:
+    """A programme's fixed rules; they never change, so they are read once per process."""
+    cached = _RULES.get(programme_id)
+    if cached is not None:
+        return cached
+    row = await db.get_programme(conn, programme_id)
+    if row is None:
+        raise NotFound(f"There is no programme {programme_id}; list them with GET /programmes.")
+    categories = await db.get_categories(conn, programme_id)
+    rules = ProgrammeRules(
+        id=row["id"],
+        mode=AllocationMode(row["mode"]),
+        opens_at=row["opens_at"],
+        closes_at=row["closes_at"],
+        redeem_by=row["redeem_by"],
+        auto_approve=row["auto_approve"],
+        max_vouchers_per_person=row["max_vouchers_per_person"],
+        max_cents_per_person=row["max_cents_per_person"],
+        attendance_threshold_pct=row["attendance_threshold_pct"],
+        below_threshold=row["below_threshold"],
+        categories={
+            c["code"]: CategoryRule(c["code"], c["voucher_amount_cents"], frozenset(c["eligible_situations"]))
+            for c in categories
+        },
+    )
+    if len(_RULES) >= _RULES_MAX:
+        _RULES.clear()
+    _RULES[programme_id] = rules
+    return rules
+
+
+def _category(rules: ProgrammeRules, code: str) -> CategoryRule:
+    rule = rules.categories.get(code)
+    if rule is None:
+        raise Unprocessable(
+            f"The programme has no category {code!r}; choose one of: {', '.join(sorted(rules.categories))}."
+        )
+    return rule
+
+
+async def create_programme(uow: UnitOfWork, cmd: CreateProgramme, *, actor: str) -> uuid.UUID:
+    """Store a programme with its categories and opening budgets; publish the lottery seed's commitment."""
+    programme_id = uuid.uuid4()
+    seed = secrets.token_hex(16)
+    commitment = lottery.seed_commitment(seed)
+    await db.insert_programme(
+        uow.conn,
+        id=programme_id,
+        region=uow.region,
+        name=cmd.name,
+        mode=cmd.mode.value,
+        opens_at=cmd.opens_at,
+        closes_at=cmd.closes_at,
+        redeem_by=cmd.redeem_by,
+        auto_approve=cmd.auto_approve,
+        max_vouchers_per_person=cmd.max_vouchers_per_person,
+        max_cents_per_person=cmd.max_cents_per_person,
+        attendance_threshold_pct=cmd.attendance_threshold_pct,
+        below_threshold=cmd.below_threshold,
+        quotas={k.value: v for k, v in cmd.quotas.items()},
+        weights={k.value: v for k, v in cmd.weights.items()},
+        seed=seed,
+        seed_commitment=commitment,
+        created_by=actor,
+    )
+    for position, c in enumerate(cmd.categories):
+        await db.insert_category(
+            uow.conn,
+            programme_id=programme_id,
+            code=c.code,
+            name=c.name,
+            position=position,
+            voucher_amount_cents=c.voucher_amount_cents,
+            eligible_situations=[s.value for s in c.eligible_situations],
+            budget_cents=c.budget_cents,
+            actor=actor,
+        )
+    uow.emit(
+        ProgrammeCreated(
+            programme_id=programme_id,
+            name=cmd.name,
+            mode=cmd.mode,
+            opens_at=cmd.opens_at,
+            closes_at=cmd.closes_at,
+            redeem_by=cmd.redeem_by,
+            budget_cents=cmd.budget_cents,
+            categories=[
+                CategoryBudget(
+                    code=c.code,
+                    name=c.name,
+                    voucher_amount_cents=c.voucher_amount_cents,
+                    budget_cents=c.budget_cents,
+                    eligible_situations=[s.value for s in c.eligible_situations],
+                )
+                for c in cmd.categories
+            ],
+            seed_commitment=commitment,
+        ),
+        subject=str(programme_id),
+    )
+    return programme_id
+
+
+# ---------------------------------------------------------------- thresholds and waiting lists
+
+
+async def announce_thresholds(uow: UnitOfWork, programme_id: uuid.UUID, category: str, money: db.Money) -> None:
+    """Emit 80/90/100% events for thresholds newly passed (the category row is locked by the caller's change)."""
+    level = threshold_level(money.budget_cents, money.available_cents, money.voucher_amount_cents)
+    new = thresholds_to_announce(money.alerted_pct, level)
+    if not new:
+        return
+    used = round(100 * (money.budget_cents - money.available_cents) / money.budget_cents) if money.budget_cents else 100
+    for pct in new:
+        uow.emit(
+            BudgetThresholdPassed(
+                programme_id=programme_id,
+                category=category,
+                threshold_pct=pct,
+                used_pct=used,
+                available_cents=money.available_cents,
+                budget_cents=money.budget_cents,
+            ),
+            subject=f"{programme_id}/{category}",
+        )
+    await db.set_alerted(uow.conn, programme_id, category, level)
+
+
+async def announce_thresholds_now(uows: UnitOfWorkFactory, programme_id: uuid.UUID, category: str) -> None:
+    """Announce thresholds in a transaction of their own (after the one-statement hot path)."""
+    async with uows() as uow:
+        money = await db.lock_category(uow.conn, programme_id, category)
+        if money is not None:
+            await announce_thresholds(uow, programme_id, category, money)
+        await uow.commit()
+
+
+def _ref(row: Row) -> dict[str, Any]:
+    return {
+        "application_id": row["id"],
+        "programme_id": row["programme_id"],
+        "category": row["category"],
+        "participant_id": row["participant_id"],
+    }
+
+
+def _issue(uow: UnitOfWork, rules: ProgrammeRules, row: Row, voucher_id: uuid.UUID, by: str) -> None:
+    uow.emit(ApplicationApproved(**_ref(row), approved_by=by), subject=str(row["id"]))
+    uow.emit(
+        VoucherIssued(
+            **_ref(row),
+            voucher_id=voucher_id,
+            course_id=row["course_id"],
+            provider_id=row["provider_id"],
+            amount_cents=row["amount_cents"],
+            redeem_by=rules.redeem_by,
+        ),
+        subject=str(voucher_id),
+    )
+
+
+async def promote_waitlisted(uow: UnitOfWork, rules: ProgrammeRules, category: str, now: datetime) -> int:
+    """Hand released money to the next eligible waiting applicants, in waiting-list order."""
+    if now >= rules.redeem_by:
+        return 0
+    rule = rules.categories[category]
+    promoted = 0
+    while True:
+        money = await db.lock_category(uow.conn, rules.id, category)
+        if money is None or money.available_cents <= 0:
+            break
+        candidates = await db.waitlist_candidates(uow.conn, rules.id, category, money.available_cents)
+        eligible = [c for c in candidates if c["situation"] in rule.eligible_situations]
+        if not eligible:
+            break
+        progressed = False
+        for c in eligible:
+            reserved = await db.move_money(
+                uow.conn,
+                programme_id=rules.id,
+                category=category,
+                kind="reserve",
+                application_id=c["id"],
+                amount_cents=c["amount_cents"],
+                d_available=-c["amount_cents"],
+                d_reserved=c["amount_cents"],
+                need_available=c["amount_cents"],
+                actor="waiting-list",
+            )
+            if reserved is None:
+                continue
+            progressed = True
+            promoted += 1
+            await _after_reservation(uow, rules, c, now)
+            await announce_thresholds(uow, rules.id, category, reserved)
+        if not progressed or len(candidates) < 20:
+            break
+    return promoted
+
+
+async def _after_reservation(uow: UnitOfWork, rules: ProgrammeRules, row: Row, now: datetime) -> None:
+    """A waiting (or drawn) application got money: approve at once or await an officer."""
+    uow.emit(ApplicationPromoted(**_ref(row), amount_cents=row["amount_cents"]), subject=str(row["id"]))
+    if rules.auto_approve:
+        voucher_id = uuid.uuid4()
+        await db.update_application(
+            uow.conn, row["id"], status=Status.VOUCHER_ISSUED.value, reserved=True, voucher_id=voucher_id, issued_at=now
+        )
+        _issue(uow, rules, row, voucher_id, "auto")
+    else:
+        await db.update_application(uow.conn, row["id"], status=Status.SUBMITTED.value, reserved=True)
+
+
+async def _release(uow: UnitOfWork, row: Row, *, kind: str = "release", note: str | None, actor: str) -> int:
+    """Give an application's reserved money back to its category; returns the cents released."""
+    if not row["reserved"]:
+        return 0
+    amount = int(row["amount_cents"])
+    money = await db.move_money(
+        uow.conn,
+        programme_id=row["programme_id"],
+        category=row["category"],
+        kind=kind,
+        application_id=row["id"],
+        amount_cents=amount,
+        d_available=amount,
+        d_reserved=-amount,
+        note=note,
+        actor=actor,
+    )
+    assert money is not None
+    return amount
+
+
+# ---------------------------------------------------------------- applications: the hot path
+
+
+class ApplyCommand(BaseModel):
+    """An application for a voucher."""
+
+    participant_id: uuid.UUID | None = Field(
+        default=None, description="Whose voucher; a participant applying for themselves may leave it out"
+    )
+    category: str = Field(min_length=1, max_length=40)
+    course_id: uuid.UUID = Field(description="The provider's course the voucher pays for")
+    amount_cents: int | None = Field(
+        default=None, gt=0, description="Defaults to the course price, capped at the category's voucher amount"
+    )
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """Who files an application."""
+
+    role: SubmittedBy
+    sub: str
+
+
+def request_hash(programme_id: uuid.UUID, cmd: ApplyCommand) -> str:
+    """What an Idempotency-Key is bound to: the programme and the request body."""
+    body = json.dumps({"programme": str(programme_id), **cmd.model_dump(mode="json")}, sort_keys=True)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def application_view(row: Row, *, first_answer: bool = False) -> dict[str, Any]:
+    """An application as the API shows it; ``first_answer`` shows it as it was when submitted."""
+    view = dict(row)
+    if first_answer:
+        view.update(status=row["initial_status"], reserved=row["initial_reserved"], paid_cents=0, reason=None)
+        view.update(draw_rank=None)
+        if row["initial_status"] != Status.VOUCHER_ISSUED.value:
+            view["voucher_id"] = None
+    return view
+
+
+async def _replay(conn: Connection, principal: str, key: str, digest: str) -> dict[str, Any] | None:
+    stored = await db.get_idempotent(conn, principal, key)
+    if stored is None:
+        return None
+    if stored["request_hash"] != digest:
+        raise Unprocessable(
+            "This Idempotency-Key was already used for a different request; use a new key for a new application."
+        )
+    if stored["found"] is None:
+        raise Conflict(_limit_message())
+    row = await db.get_application(conn, stored["application_id"])
+    assert row is not None
+    return application_view(row, first_answer=True)
+
+
+def _limit_message() -> str:
+    return (
+        "The participant already holds as many applications or as much money in this programme as a person may;"
+        " cancel an open application first."
+    )
+
+
+async def apply(
+    pool: asyncpg.Pool,
+    uows: UnitOfWorkFactory,
+    *,
+    programme_id: uuid.UUID,
+    cmd: ApplyCommand,
+    applicant: Applicant,
+    idempotency_key: str | None,
+    now: datetime,
+) -> tuple[dict[str, Any], bool]:
+    """File an application: checks first, then one statement reserves (first come, first served) or queues it.
+
+    Returns the application as first answered and whether it was created now (False: a resend).
+    """
+    digest = request_hash(programme_id, cmd)
+    async with pool.acquire() as conn:
+        # A resend is recognised by the statement below (its key is taken), not by a lookup
+        # first: that saves a round trip on every first request, which is nearly all of them.
+        rules = await programme_rules(conn, programme_id)
+        rule = _category(rules, cmd.category)
+        try:
+            check_window(now, rules.opens_at, rules.closes_at)
+        except Ineligible as exc:
+            raise Conflict(str(exc)) from exc
+
+        participant_id = cmd.participant_id
+        employer_id: uuid.UUID | None = None
+        if applicant.role is SubmittedBy.PARTICIPANT:
+            own = _uuid_or_none(applicant.sub)
+            if participant_id is None:
+                participant_id = own
+            if own is None or participant_id != own:
+                raise Forbidden(
+                    "A participant can only apply for themselves; leave participant_id out or use your own."
+                )
+        elif participant_id is None:
+            raise Unprocessable("Name the participant the voucher is for in participant_id.")
+        if applicant.role is SubmittedBy.EMPLOYER:
+            employer_id = _uuid_or_none(applicant.sub)
+            if employer_id is None:
+                raise Forbidden("Your employer token does not name an employer id; ask for a token of your company.")
+        assert participant_id is not None
+
+        ctx = await db.applicant_context(conn, participant_id, cmd.course_id, employer_id)
+        if ctx["participant_id"] is None:
+            raise Unprocessable(
+                f"Participant {participant_id} is not known to vouchers; register them at intake first"
+                " (it takes a moment to arrive here)."
+            )
+        if applicant.role is SubmittedBy.COACH and ctx["coach_id"] != applicant.sub:
+            raise Forbidden("A coach can only apply for participants in their own caseload.")
+        if ctx["course_id"] is None:
+            raise Unprocessable(f"Course {cmd.course_id} is not known; the provider must publish it at intake first.")
+        if employer_id is not None and ctx["employer_id"] is None:
+            raise Unprocessable(f"Employer {employer_id} is not known; register the company at intake first.")
+        amount = cmd.amount_cents or min(int(ctx["price_cents"]), rule.voucher_amount_cents)
+        try:
+            check_eligibility(rule, ctx["situation"], amount, int(ctx["price_cents"]))
+        except Ineligible as exc:
+            raise Unprocessable(str(exc)) from exc
+
+        application_id = uuid.uuid4()
+        voucher_id = uuid.uuid4()
+        fcfs = rules.mode is AllocationMode.FIRST_COME_FIRST_SERVED
+        reserved_status = Status.VOUCHER_ISSUED if rules.auto_approve else Status.SUBMITTED
+        unreserved_status = Status.WAITLISTED if fcfs else Status.SUBMITTED
+        row: dict[str, Any] = {
+            "id": application_id,
+            "programme_id": programme_id,
+            "category": cmd.category,
+            "participant_id": participant_id,
+            "course_id": cmd.course_id,
+            "provider_id": ctx["provider_id"],
+            "amount_cents": amount,
+            "submitted_by_role": applicant.role.value,
+            "submitted_by": applicant.sub,
+            "employer_id": employer_id,
+            "employer_size": ctx["size_class"],
+            "target_groups": list(ctx["target_groups"]),
+        }
+        events = _apply_events(rules, row, region=uows.region, fcfs=fcfs, voucher_id=voucher_id, coach=ctx["coach_id"])
+        outcome = await db.apply_in_one_statement(
+            conn,
+            applicant.sub,
+            idempotency_key,
+            digest,
+            application_id,
+            programme_id,
+            participant_id,
+            amount,
+            rules.max_vouchers_per_person,
+            rules.max_cents_per_person,
+            cmd.category,
+            fcfs,
+            cmd.course_id,
+            ctx["provider_id"],
+            applicant.role.value,
+            applicant.sub,
+            employer_id,
+            ctx["size_class"],
+            row["target_groups"],
+            voucher_id,
+            reserved_status.value,
+            unreserved_status.value,
+            [e.id for e, _ in events],
+            [e.nats_subject for e, _ in events],
+            [e.to_bytes() for e, _ in events],
+            [when for _, when in events],
+            now,
+        )
+        if not outcome.fresh:
+            assert idempotency_key is not None
+            replay = await _replay(conn, applicant.sub, idempotency_key, digest)
+            assert replay is not None
+            return replay, False
+    if not outcome.within_limits:
+        raise Conflict(_limit_message())
+    money = outcome.reserved
+    status = reserved_status if money is not None else unreserved_status
+    if (
+        money is not None
+        and threshold_level(money.budget_cents, money.available_cents, money.voucher_amount_cents) > money.alerted_pct
+    ):
+        await announce_thresholds_now(uows, programme_id, cmd.category)
+    view = {
+        **row,
+        "status": status.value,
+        "initial_status": status.value,
+        "reserved": money is not None,
+        "voucher_id": voucher_id if status is Status.VOUCHER_ISSUED else None,
+        "submitted_at": now,
+        "reason": None,
+        "paid_cents": 0,
+        "draw_rank": None,
+    }
+    return view, True
+
+
+def _uuid_or_none(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def _apply_events(
+    rules: ProgrammeRules,
+    row: Row,
+    *,
+    region: str,
+    fcfs: bool,
+    voucher_id: uuid.UUID,
+    coach: str | None,
+) -> list[tuple[Envelope, bool]]:
+    """The events of both outcomes, each tagged with the outcome (money reserved or not) it belongs to.
+
+    The hot path writes these envelopes to the outbox itself, in its one statement, instead of
+    through a UnitOfWork.
+    """
+    traceparent = current_traceparent.get()
+    subject = str(row["id"])
+
+    def wrap(data: EventData, when_reserved: bool, about: str = subject) -> tuple[Envelope, bool]:
+        return Envelope.wrap(data, region=region, subject=about, traceparent=traceparent), when_reserved
+
+    def submitted(reserved: bool) -> ApplicationSubmitted:
+        return ApplicationSubmitted(
+            **_ref(row),
+            course_id=row["course_id"],
+            provider_id=row["provider_id"],
+            amount_cents=row["amount_cents"],
+            submitted_by=SubmittedBy(row["submitted_by_role"]),
+            employer_id=row["employer_id"],
+            coach_id=coach,
+            reserved=reserved,
+        )
+
+    events = [wrap(submitted(True), True)]
+    if rules.auto_approve:
+        events.append(wrap(ApplicationApproved(**_ref(row), approved_by="auto"), True))
+        issued = VoucherIssued(
+            **_ref(row),
+            voucher_id=voucher_id,
+            course_id=row["course_id"],
+            provider_id=row["provider_id"],
+            amount_cents=row["amount_cents"],
+            redeem_by=rules.redeem_by,
+        )
+        events.append(wrap(issued, True, str(voucher_id)))
+    events.append(wrap(submitted(False), False))
+    if fcfs:
+        events.append(wrap(ApplicationWaitlisted(**_ref(row)), False))
+    return events
+
+
+# ---------------------------------------------------------------- decisions on applications
+
+
+async def _locked(uow: UnitOfWork, application_id: uuid.UUID) -> asyncpg.Record:
+    row = await db.get_application(uow.conn, application_id, lock=True)
+    if row is None:
+        raise NotFound(f"There is no application {application_id}.")
+    return row
+
+
+def _expect(row: Row, allowed: Sequence[Status], doing: str) -> None:
+    if Status(row["status"]) not in allowed:
+        raise Conflict(
+            f"Application {row['id']} is {row['status']}; it can only be {doing} when it is"
+            f" {' or '.join(s.value for s in allowed)}."
+        )
+
+
+async def approve(uow: UnitOfWork, application_id: uuid.UUID, *, now: datetime) -> asyncpg.Record:
+    """An officer approves an application whose money is reserved; the voucher is issued at once."""
+    row = await _locked(uow, application_id)
+    _expect(row, [Status.SUBMITTED], "approved")
+    if not row["reserved"]:
+        raise Conflict(
+            f"Application {application_id} has no money reserved yet; in a lottery programme it gets money at the"
+            " draw after the window closes."
+        )
+    rules = await programme_rules(uow.conn, row["programme_id"])
+    voucher_id = uuid.uuid4()
+    updated = await db.update_application(
+        uow.conn, application_id, status=Status.VOUCHER_ISSUED.value, voucher_id=voucher_id, issued_at=now
+    )
+    _issue(uow, rules, updated, voucher_id, "officer")
+    return updated
+
+
+async def reject(
+    uow: UnitOfWork, application_id: uuid.UUID, *, reason: RejectionReason, note: str | None, actor: str, now: datetime
+) -> asyncpg.Record:
+    """An officer rejects an application (with a reason); reserved money goes to the next in line."""
+    row = await _locked(uow, application_id)
+    _expect(row, [Status.SUBMITTED, Status.WAITLISTED], "rejected")
+    released = await _release(uow, row, note=f"rejected: {reason.value}", actor=actor)
+    updated = await db.update_application(
+        uow.conn, application_id, status=Status.REJECTED.value, reserved=False, reason=note or reason.value
+    )
+    await db.release_holding(uow.conn, row["programme_id"], row["participant_id"], row["amount_cents"])
+    uow.emit(ApplicationRejected(**_ref(row), reason=reason, released_cents=released), subject=str(application_id))
+    if released:
+        rules = await programme_rules(uow.conn, row["programme_id"])
+        await promote_waitlisted(uow, rules, row["category"], now)
+    return updated
+
+
+async def cancel(
+    uow: UnitOfWork, application_id: uuid.UUID, *, by_role: str, actor: str, now: datetime
+) -> asyncpg.Record:
+    """Withdraw an application or an unused voucher; its money goes to the next eligible applicant."""
+    row = await _locked(uow, application_id)
+    _expect(row, [Status.SUBMITTED, Status.WAITLISTED, Status.VOUCHER_ISSUED], "cancelled")
+    released = await _release(uow, row, note="cancelled", actor=actor)
+    updated = await db.update_application(uow.conn, application_id, status=Status.CANCELLED.value, reserved=False)
+    await db.release_holding(uow.conn, row["programme_id"], row["participant_id"], row["amount_cents"])
+    uow.emit(
+        ApplicationCancelled(**_ref(row), cancelled_by=by_role, released_cents=released), subject=str(application_id)
+    )
+    if released:
+        rules = await programme_rules(uow.conn, row["programme_id"])
+        await promote_waitlisted(uow, rules, row["category"], now)
+    return updated
+
+
+async def expire(uow: UnitOfWork, row: Row, *, now: datetime) -> None:
+    """Expire one locked voucher or waiting application after the redemption deadline; money goes back."""
+    released = await _release(uow, row, note="expired", actor="deadline")
+    await db.update_application(uow.conn, row["id"], status=Status.EXPIRED.value, reserved=False)
+    if row["voucher_id"] is not None:
+        uow.emit(
+            VoucherExpired(**_ref(row), voucher_id=row["voucher_id"], released_cents=released),
+            subject=str(row["voucher_id"]),
+        )
+
+
+async def expire_due(uow: UnitOfWork, programme_id: uuid.UUID, *, now: datetime) -> int:
+    """After the redemption deadline, expire every unclaimed voucher and every open application."""
+    rules = await programme_rules(uow.conn, programme_id)
+    if now < rules.redeem_by:
+        raise Conflict(
+            f"Vouchers of this programme can be claimed until {rules.redeem_by.isoformat()}; expire them after that."
+        )
+    rows = await db.due_for_expiry(uow.conn, programme_id)
+    for row in rows:
+        await expire(uow, row, now=now)
+    return len(rows)
+
+
+# ---------------------------------------------------------------- redemption
+
+
+async def _voucher(uow: UnitOfWork, voucher_id: uuid.UUID) -> asyncpg.Record:
+    row = await db.get_by_voucher(uow.conn, voucher_id, lock=True)
+    if row is None:
+        raise NotFound(f"There is no voucher {voucher_id}.")
+    return row
+
+
+async def redeem(
+    uow: UnitOfWork,
+    voucher_id: uuid.UUID,
+    *,
+    provider_id: uuid.UUID | None,
+    attendance_pct: int,
+    completed: bool,
+    now: datetime,
+) -> asyncpg.Record:
+    """A provider claims a voucher after the course; attendance decides full, partial or no pay."""
+    row = await _voucher(uow, voucher_id)
+    if provider_id is not None and row["provider_id"] != provider_id:
+        raise NotFound(f"There is no voucher {voucher_id} for your courses.")
+    _expect(row, [Status.VOUCHER_ISSUED], "claimed")
+    rules = await programme_rules(uow.conn, row["programme_id"])
+    if now >= rules.redeem_by:
+        raise Conflict(f"The deadline for claims in this programme was {rules.redeem_by.isoformat()}; it has passed.")
+    result = payout(
+        int(row["amount_cents"]), attendance_pct, completed, rules.attendance_threshold_pct, rules.below_threshold
+    )
+    common = {"programme_id": row["programme_id"], "category": row["category"], "application_id": row["id"]}
+    if result.paid_cents:
+        await db.move_money(
+            uow.conn,
+            **common,
+            kind="redeem",
+            amount_cents=result.paid_cents,
+            d_reserved=-result.paid_cents,
+            d_redeemed=result.paid_cents,
+            actor="provider",
+        )
+    if result.released_cents:
+        await db.move_money(
+            uow.conn,
+            **common,
+            kind="release",
+            amount_cents=result.released_cents,
+            d_reserved=-result.released_cents,
+            d_available=result.released_cents,
+            note=f"claim {result.outcome.value} at {attendance_pct}% attendance",
+            actor="provider",
+        )
+    status = Status.CLAIM_REJECTED if result.paid_cents == 0 else Status.REDEEMED
+    updated = await db.update_application(
+        uow.conn,
+        row["id"],
+        status=status.value,
+        reserved=False,
+        paid_cents=result.paid_cents,
+        attendance_pct=attendance_pct,
+        completed=completed,
+    )
+    voucher = {"voucher_id": voucher_id, "provider_id": row["provider_id"]}
+    if status is Status.REDEEMED:
+        uow.emit(
+            VoucherRedeemed(
+                **_ref(row),
+                **voucher,
+                attendance_pct=attendance_pct,
+                completed=completed,
+                paid_cents=result.paid_cents,
+                released_cents=result.released_cents,
+                partial=result.released_cents > 0,
+            ),
+            subject=str(voucher_id),
+        )
+    else:
+        uow.emit(
+            VoucherClaimRejected(
+                **_ref(row),
+                **voucher,
+                attendance_pct=attendance_pct,
+                completed=completed,
+                released_cents=result.released_cents,
+            ),
+            subject=str(voucher_id),
+        )
+    if result.released_cents:
+        await promote_waitlisted(uow, rules, row["category"], now)
+    return updated
+
+
+async def settle(uow: UnitOfWork, voucher_id: uuid.UUID, *, actor: str) -> asyncpg.Record:
+    """The redeemed amount was paid to the provider."""
+    row = await _voucher(uow, voucher_id)
+    _expect(row, [Status.REDEEMED], "settled")
+    paid = int(row["paid_cents"])
+    await db.move_money(
+        uow.conn,
+        programme_id=row["programme_id"],
+        category=row["category"],
+        kind="settle",
+        application_id=row["id"],
+        amount_cents=paid,
+        d_settled=paid,
+        actor=actor,
+    )
+    updated = await db.update_application(uow.conn, row["id"], status=Status.SETTLED.value)
+    uow.emit(
+        VoucherSettled(**_ref(row), voucher_id=voucher_id, provider_id=row["provider_id"], paid_cents=paid),
+        subject=str(voucher_id),
+    )
+    return updated
+
+
+async def claw_back(uow: UnitOfWork, voucher_id: uuid.UUID, *, note: str, actor: str, now: datetime) -> asyncpg.Record:
+    """The attendance evidence was withdrawn: the paid amount returns to the category."""
+    row = await _voucher(uow, voucher_id)
+    _expect(row, [Status.REDEEMED, Status.SETTLED], "clawed back")
+    paid = int(row["paid_cents"])
+    was_settled = row["status"] == Status.SETTLED.value
+    await db.move_money(
+        uow.conn,
+        programme_id=row["programme_id"],
+        category=row["category"],
+        kind="clawback",
+        application_id=row["id"],
+        amount_cents=paid,
+        d_redeemed=-paid,
+        d_available=paid,
+        d_settled=-paid if was_settled else 0,
+        note=note,
+        actor=actor,
+    )
+    updated = await db.update_application(uow.conn, row["id"], status=Status.CLAWED_BACK.value, reason=note)
+    uow.emit(
+        VoucherClawedBack(
+            **_ref(row),
+            voucher_id=voucher_id,
+            provider_id=row["provider_id"],
+            amount_cents=paid,
+            was_settled=was_settled,
+        ),
+        subject=str(voucher_id),
+    )
+    if paid:
+        rules = await programme_rules(uow.conn, row["programme_id"])
+        await promote_waitlisted(uow, rules, row["category"], now)
+    return updated
+
+
+# ---------------------------------------------------------------- budgets
+
+
+async def change_budget(
+    uow: UnitOfWork, programme_id: uuid.UUID, category: str, delta_cents: int, *, reason: str, actor: str, now: datetime
+) -> db.Money:
+    """Raise (or lower) a category's budget; a raise goes to the waiting list first."""
+    rules = await programme_rules(uow.conn, programme_id)
+    _category(rules, category)
+    money = await _budget_step(uow, programme_id, category, delta_cents, reason=reason, actor=actor, other=None)
+    if delta_cents > 0:
+        await promote_waitlisted(uow, rules, category, now)
+    return money
+
+
+async def move_budget(
+    uow: UnitOfWork,
+    programme_id: uuid.UUID,
+    source: str,
+    target: str,
+    amount_cents: int,
+    *,
+    reason: str,
+    actor: str,
+    now: datetime,
+) -> None:
+    """Move available money from one category to another (both entries in the ledger)."""
+    rules = await programme_rules(uow.conn, programme_id)
+    _category(rules, source)
+    _category(rules, target)
+    if source == target:
+        raise Unprocessable("Moving money needs two different categories.")
+    # Lock both rows in one order so two opposite moves cannot deadlock.
+    for code in sorted((source, target)):
+        await db.lock_category(uow.conn, programme_id, code)
+    await _budget_step(uow, programme_id, source, -amount_cents, reason=reason, actor=actor, other=target)
+    await _budget_step(uow, programme_id, target, amount_cents, reason=reason, actor=actor, other=source)
+    await promote_waitlisted(uow, rules, target, now)
+
+
+async def _budget_step(
+    uow: UnitOfWork, programme_id: uuid.UUID, category: str, delta: int, *, reason: str, actor: str, other: str | None
+) -> db.Money:
+    before = await db.lock_category(uow.conn, programme_id, category)
+    assert before is not None
+    if delta < 0 and before.available_cents < -delta:
+        raise Conflict(
+            f"Category {category!r} has {before.available_cents} cents available (the rest is reserved or spent);"
+            f" lower or move at most that."
+        )
+    money = await db.move_money(
+        uow.conn,
+        programme_id=programme_id,
+        category=category,
+        kind="budget",
+        amount_cents=abs(delta),
+        d_budget=delta,
+        d_available=delta,
+        note=reason,
+        actor=actor,
+    )
+    assert money is not None
+    level = threshold_level(money.budget_cents, money.available_cents, money.voucher_amount_cents)
+    if level < money.alerted_pct:
+        # More money re-arms the alerts: passing 80% again is news again.
+        await db.set_alerted(uow.conn, programme_id, category, level)
+        money = db.Money(**{**money.__dict__, "alerted_pct": level})
+    await announce_thresholds(uow, programme_id, category, money)
+    uow.emit(
+        BudgetChanged(
+            programme_id=programme_id,
+            category=category,
+            delta_cents=delta,
+            budget_after_cents=money.budget_cents,
+            available_after_cents=money.available_cents,
+            moved_with=other,
+        ),
+        subject=f"{programme_id}/{category}",
+    )
+    return money
+
+
+# ---------------------------------------------------------------- the lottery
+
+
+async def run_draw(uow: UnitOfWork, programme_id: uuid.UUID, *, actor: str, now: datetime) -> dict[str, Any]:
+    """At close, draw the lottery with the committed seed, fund the winners and queue the rest; publish it all."""
+    rules = await programme_rules(uow.conn, programme_id)
+    if rules.mode is not AllocationMode.LOTTERY:
+        raise Conflict("This programme allocates first come, first served; there is no draw.")
+    if now < rules.closes_at:
+        raise Conflict(f"The draw can only be run after the window closes at {rules.closes_at.isoformat()}.")
+    programme = await db.get_programme(uow.conn, programme_id)
+    assert programme is not None
+    if programme["drawn_at"] is not None:
+        raise Conflict("This programme's lottery was drawn already; see GET /programmes/{id}/draw.")
+    categories = {c["code"]: c for c in await db.get_categories(uow.conn, programme_id)}
+    for code in sorted(categories):
+        await db.lock_category(uow.conn, programme_id, code)
+    rows = await db.unfunded_for_draw(uow.conn, programme_id)
+    by_id = {str(r["id"]): r for r in rows}
+    data = lottery.DrawInput(
+        seed=programme["seed"],
+        entries=tuple(
+            lottery.Entry(str(r["id"]), r["category"], int(r["amount_cents"]), tuple(sorted(r["target_groups"])))
+            for r in rows
+        ),
+        budgets={code: int(c["available_cents"]) for code, c in categories.items()},
+        quotas=dict(programme["quotas"]),
+        weights=dict(programme["weights"]),
+    )
+    result = lottery.draw(data)
+    rank = {a: i + 1 for i, a in enumerate(result.order)}
+    funded_rows: list[tuple[uuid.UUID, str, int, uuid.UUID | None]] = []
+    ledger_rows: list[tuple[Any, ...]] = []
+    available = {code: int(c["available_cents"]) for code, c in categories.items()}
+    status = Status.VOUCHER_ISSUED if rules.auto_approve else Status.SUBMITTED
+    for app_id in result.funded:
+        r = by_id[app_id]
+        available[r["category"]] -= int(r["amount_cents"])
+        voucher_id = uuid.uuid4() if rules.auto_approve else None
+        funded_rows.append((r["id"], status.value, rank[app_id], voucher_id))
+        ledger_rows.append(
+            (
+                programme_id,
+                r["category"],
+                r["id"],
+                int(r["amount_cents"]),
+                int(categories[r["category"]]["budget_cents"]),
+                available[r["category"]],
+                "lottery",
+            )
+        )
+        uow.emit(ApplicationPromoted(**_ref(r), amount_cents=r["amount_cents"]), subject=str(r["id"]))
+        if voucher_id is not None:
+            _issue(uow, rules, r, voucher_id, "auto")
+    for code, spent in result.funded_cents.items():
+        if spent and not await db.reserve_in_bulk(uow.conn, programme_id, code, spent):
+            raise Conflict("The category budgets changed during the draw; run the draw again.")
+    # The balances moved in one update per category; the ledger gets one entry per application.
+    await db.append_ledger_rows(uow.conn, ledger_rows)
+    waitlisted = [(by_id[a]["id"], rank[a]) for a in result.waitlist]
+    await db.mark_draw_results(uow.conn, funded_rows, waitlisted)
+    for app_id in result.waitlist:
+        uow.emit(ApplicationWaitlisted(**_ref(by_id[app_id]), draw_rank=rank[app_id]), subject=app_id)
+    published = {
+        "programme_id": str(programme_id),
+        "seed": programme["seed"],
+        "seed_commitment": programme["seed_commitment"],
+        "algorithm": lottery.ALGORITHM,
+        "inputs_digest": data.digest(),
+        "entries": [e.__dict__ | {"target_groups": list(e.target_groups)} for e in data.entries],
+        "budgets": dict(data.budgets),
+        "quotas": dict(data.quotas),
+        "weights": dict(data.weights),
+        "order": list(result.order),
+        "funded": list(result.funded),
+        "waitlist": list(result.waitlist),
+        "drawn_by": actor,
+        "drawn_at": now.isoformat(),
+    }
+    if not await db.set_draw(uow.conn, programme_id, published):
+        raise Conflict("This programme's lottery was drawn already; see GET /programmes/{id}/draw.")
+    uow.emit(
+        DrawPublished(
+            programme_id=programme_id,
+            seed=programme["seed"],
+            seed_commitment=programme["seed_commitment"],
+            algorithm=lottery.ALGORITHM,
+            inputs_digest=data.digest(),
+            order=[uuid.UUID(a) for a in result.order],
+            funded=[uuid.UUID(a) for a in result.funded],
+        ),
+        subject=str(programme_id),
+    )
+    for code in categories:
+        money = await db.lock_category(uow.conn, programme_id, code)
+        assert money is not None
+        await announce_thresholds(uow, programme_id, code, money)
+    return published

@@ -1,0 +1,85 @@
+"""The vouchers read model of intake: who may apply for what, and what officers' signals group by.
+
+Only coarse, non-personal attributes arrive (situation, age group, declared target groups,
+coach, employer size, provider, course price). On erasure the money trail stays, re-keyed to a
+fresh pseudonym that links to nothing.
+"""
+
+from __future__ import annotations
+
+from services.vouchers import db
+from shared.db.uow import UnitOfWork
+from shared.events.contracts.intake import (
+    ConsentPurpose,
+    CoursePublished,
+    EmployerRegistered,
+    EmployerUpdated,
+    ParticipantCoachAssigned,
+    ParticipantConsentWithdrawn,
+    ParticipantErased,
+    ParticipantRegistered,
+    ParticipantSituationChanged,
+    ParticipantUpdated,
+    ProviderRegistered,
+)
+from shared.events.envelope import Envelope
+
+
+async def on_participant_profile(uow: UnitOfWork, event: Envelope) -> None:
+    """participant.registered / participant.updated: keep the current profile."""
+    model = ParticipantRegistered if event.type == "participant.registered" else ParticipantUpdated
+    data = event.parse(model)
+    await db.upsert_participant(
+        uow.conn,
+        data.participant_id,
+        situation=data.situation.value,
+        age_group=data.age_group.value,
+        target_groups=sorted(g.value for g in data.target_groups),
+        coach_id=data.coach_id,
+    )
+
+
+async def on_situation_changed(uow: UnitOfWork, event: Envelope) -> None:
+    """A new situation changes which categories the participant may apply in."""
+    data = event.parse(ParticipantSituationChanged)
+    await db.set_participant_field(uow.conn, data.participant_id, "situation", data.situation.value)
+
+
+async def on_coach_assigned(uow: UnitOfWork, event: Envelope) -> None:
+    """The new coach may apply on the participant's behalf."""
+    data = event.parse(ParticipantCoachAssigned)
+    await db.set_participant_field(uow.conn, data.participant_id, "coach_id", data.coach_id)
+
+
+async def on_consent_withdrawn(uow: UnitOfWork, event: Envelope) -> None:
+    """Without reporting consent, declared target groups are no longer used (quotas, signals)."""
+    data = event.parse(ParticipantConsentWithdrawn)
+    if data.purpose in (ConsentPurpose.ANONYMOUS_REPORTING, ConsentPurpose.MATCHING):
+        await db.set_participant_field(uow.conn, data.participant_id, "target_groups", [])
+
+
+async def on_participant_erased(uow: UnitOfWork, event: Envelope) -> None:
+    """Keep every cent's trail, cut every link to the person."""
+    data = event.parse(ParticipantErased)
+    await db.erase_participant(uow.conn, data.participant_id)
+
+
+async def on_employer(uow: UnitOfWork, event: Envelope) -> None:
+    """employer.registered / employer.updated: size class (MKB or large) and sector."""
+    model = EmployerRegistered if event.type == "employer.registered" else EmployerUpdated
+    data = event.parse(model)
+    await db.upsert_employer(uow.conn, data.employer_id, size_class=data.size_class.value, sector=data.sector)
+
+
+async def on_provider_registered(uow: UnitOfWork, event: Envelope) -> None:
+    """A provider whose courses vouchers may pay for."""
+    data = event.parse(ProviderRegistered)
+    await db.upsert_provider(uow.conn, data.provider_id, accredited=data.accredited)
+
+
+async def on_course_published(uow: UnitOfWork, event: Envelope) -> None:
+    """A course and its price: the most a voucher for it may be."""
+    data = event.parse(CoursePublished)
+    await db.upsert_course(
+        uow.conn, data.course_id, provider_id=data.provider_id, title=data.title, price_cents=data.price_cents
+    )

@@ -1,0 +1,192 @@
+"""Fixtures of the vouchers tests: the service running in-process, a read model, programmes."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from services.vouchers import read_model
+from services.vouchers.app import definition
+from services.vouchers.domain import GELDERLAND_CATEGORIES
+from shared.db.uow import UnitOfWorkFactory
+from shared.events.contracts.intake import (
+    CoursePublished,
+    EmployerRegistered,
+    ParticipantRegistered,
+    ProviderRegistered,
+    Situation,
+    SizeClass,
+    TargetGroup,
+)
+from shared.events.envelope import Envelope, EventData
+from shared.service import Runtime
+from tests.support.platform import Platform, RunningService, run_service
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+VOUCHER = 100_000  # €1,000 per voucher
+
+
+async def feed(uows: UnitOfWorkFactory, *events: EventData) -> None:
+    """Hand intake events to the read model's handlers, as the consumer would."""
+    handlers = {
+        "participant.registered": read_model.on_participant_profile,
+        "employer.registered": read_model.on_employer,
+        "provider.registered": read_model.on_provider_registered,
+        "course.published": read_model.on_course_published,
+    }
+    async with uows() as uow:
+        for data in events:
+            envelope = Envelope.wrap(data, region="gld", subject="test")
+            await handlers[data.spec.name](uow, envelope)
+        await uow.commit()
+
+
+@dataclass
+class World:
+    """A running vouchers service with participants, providers, courses and employers it knows."""
+
+    platform: Platform
+    service: RunningService
+    provider: uuid.UUID = field(default_factory=uuid.uuid4)
+    other_provider: uuid.UUID = field(default_factory=uuid.uuid4)
+    course: uuid.UUID = field(default_factory=uuid.uuid4)
+    cheap_course: uuid.UUID = field(default_factory=uuid.uuid4)
+    other_course: uuid.UUID = field(default_factory=uuid.uuid4)
+    mkb: uuid.UUID = field(default_factory=uuid.uuid4)
+    large: uuid.UUID = field(default_factory=uuid.uuid4)
+
+    @property
+    def runtime(self) -> Runtime:
+        runtime: Runtime = self.service.app.state.runtime
+        return runtime
+
+    @property
+    def client(self) -> Any:
+        return self.service.client
+
+    def officer(self) -> dict[str, str]:
+        return self.platform.auth("programme_officer", "officer-1")
+
+    def as_participant(self, participant: uuid.UUID) -> dict[str, str]:
+        return self.platform.auth("participant", str(participant))
+
+    def as_provider(self, provider: uuid.UUID | None = None) -> dict[str, str]:
+        return self.platform.auth("provider", str(provider or self.provider))
+
+    async def participants(
+        self,
+        count: int,
+        situation: Situation = Situation.WORKING_IN_TECH,
+        *,
+        coach: str | None = "coach-1",
+        target_groups: Sequence[TargetGroup] = (),
+    ) -> list[uuid.UUID]:
+        ids = [uuid.uuid4() for _ in range(count)]
+        await feed(
+            self.runtime.uow,
+            *(
+                ParticipantRegistered(
+                    participant_id=i, coach_id=coach, situation=situation, target_groups=list(target_groups)
+                )
+                for i in ids
+            ),
+        )
+        return ids
+
+    async def create_programme(self, **overrides: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "name": "Leve(n)lang Gelders Vakmanschap",
+            "opens_at": (NOW - timedelta(days=1)).isoformat(),
+            "closes_at": (NOW + timedelta(days=30)).isoformat(),
+            "redeem_by": (NOW + timedelta(days=365)).isoformat(),
+            "budget_cents": 4 * 10 * VOUCHER,
+            "categories": [
+                {
+                    "code": t.code,
+                    "name": t.name,
+                    "voucher_amount_cents": VOUCHER,
+                    "budget_cents": 10 * VOUCHER,
+                    "eligible_situations": [s.value for s in t.eligible_situations],
+                }
+                for t in GELDERLAND_CATEGORIES
+            ],
+        }
+        body.update(overrides)
+        response = await self.client.post("/programmes", json=body, headers=self.officer())
+        assert response.status_code == 201, response.text
+        created: dict[str, Any] = response.json()
+        return created
+
+    async def apply(
+        self,
+        programme: dict[str, Any],
+        participant: uuid.UUID,
+        *,
+        category: str = "werk_in_techniek",
+        course: uuid.UUID | None = None,
+        key: str | None = None,
+        headers: dict[str, str] | None = None,
+        **body: Any,
+    ) -> Any:
+        payload: dict[str, Any] = {"category": category, "course_id": str(course or self.course), **body}
+        sent = dict(headers if headers is not None else self.as_participant(participant))
+        if key is not None:
+            sent["Idempotency-Key"] = key
+        if "participant_id" not in payload and headers is not None:
+            payload["participant_id"] = str(participant)
+        return await self.client.post(f"/programmes/{programme['id']}/applications", json=payload, headers=sent)
+
+
+@pytest.fixture
+async def world(platform: Platform) -> AsyncIterator[World]:
+    """The vouchers service, with two providers, three courses and two employers in its read model."""
+    async with run_service(platform, definition) as service:
+        w = World(platform=platform, service=service)
+        await feed(
+            w.runtime.uow,
+            ProviderRegistered(
+                provider_id=w.provider, kvk_number="12345678", name="Techniek Opleidingen", accredited=True
+            ),
+            ProviderRegistered(
+                provider_id=w.other_provider, kvk_number="87654321", name="Andere Opleider", accredited=True
+            ),
+            CoursePublished(
+                course_id=w.course,
+                provider_id=w.provider,
+                title="PLC programmeren",
+                price_cents=150_000,
+                duration_hours=40,
+            ),
+            CoursePublished(
+                course_id=w.cheap_course, provider_id=w.provider, title="VCA", price_cents=40_000, duration_hours=8
+            ),
+            CoursePublished(
+                course_id=w.other_course,
+                provider_id=w.other_provider,
+                title="Lassen",
+                price_cents=120_000,
+                duration_hours=60,
+            ),
+            EmployerRegistered(
+                employer_id=w.mkb,
+                kvk_number="11112222",
+                name="Smit Installatie",
+                sector="installatie",
+                size_class=SizeClass.MKB,
+                accredited_learning_company=True,
+            ),
+            EmployerRegistered(
+                employer_id=w.large,
+                kvk_number="33334444",
+                name="Groot Metaal",
+                sector="metaal",
+                size_class=SizeClass.LARGE,
+                accredited_learning_company=True,
+            ),
+        )
+        yield w

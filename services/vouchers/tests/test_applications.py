@@ -1,0 +1,157 @@
+"""Applications over HTTP: first come first served, idempotency, eligibility, limits, waiting lists."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+from services.vouchers.tests.conftest import VOUCHER, World
+from shared.events.contracts.intake import Situation
+from shared.events.envelope import Envelope
+from tests.support.waiting import eventually
+
+
+async def balances(world: World, programme: dict[str, Any], code: str = "werk_in_techniek") -> dict[str, Any]:
+    response = await world.client.get(f"/programmes/{programme['id']}", headers=world.officer())
+    return next(c for c in response.json()["categories"] if c["code"] == code)
+
+
+async def published_types(world: World, expected: str) -> list[str]:
+    """Event types on the VOUCHERS stream, once ``expected`` is among them."""
+
+    async def types() -> list[str]:
+        found = [Envelope.model_validate_json(b).type for b in await world.platform.stream_messages("VOUCHERS")]
+        return found if expected in found else []
+
+    return await eventually(types)
+
+
+async def test_first_come_first_served_issues_vouchers_until_the_category_budget_is_gone(world: World) -> None:
+    programme = await world.create_programme()
+    people = await world.participants(12)
+    answers = [await world.apply(programme, p) for p in people]
+    assert [a.status_code for a in answers] == [201] * 12
+    statuses = [a.json()["status"] for a in answers]
+    assert statuses == ["voucher_issued"] * 10 + ["waitlisted"] * 2
+    assert all(a.json()["amount_cents"] == VOUCHER for a in answers), "capped at the voucher amount"
+    category = await balances(world, programme)
+    assert (category["reserved_cents"], category["available_cents"]) == (10 * VOUCHER, 0)
+    assert category["threshold_pct"] == 100
+
+
+async def test_resending_with_the_same_idempotency_key_returns_the_first_answer_and_reserves_once(
+    world: World,
+) -> None:
+    programme = await world.create_programme()
+    [person] = await world.participants(1)
+    first = await world.apply(programme, person, key="retry-1")
+    again = await asyncio.gather(*(world.apply(programme, person, key="retry-1") for _ in range(5)))
+    assert first.status_code == 201
+    assert {a.status_code for a in again} == {200}
+    assert {a.json()["id"] for a in again} == {first.json()["id"]}
+    assert all(a.json() == first.json() for a in again)
+    assert (await balances(world, programme))["reserved_cents"] == VOUCHER
+    other = await world.apply(programme, person, key="retry-1", amount_cents=50_000)
+    assert other.status_code == 422
+    assert "different request" in other.json()["detail"]
+
+
+async def test_concurrent_resends_of_one_key_create_one_application(world: World) -> None:
+    programme = await world.create_programme()
+    [person] = await world.participants(1)
+    answers = await asyncio.gather(*(world.apply(programme, person, key="same") for _ in range(20)))
+    assert sorted(a.status_code for a in answers) == [200] * 19 + [201]
+    assert len({a.json()["id"] for a in answers}) == 1
+    count = await world.runtime.pool.fetchval("SELECT count(*) FROM vouchers.applications")
+    assert count == 1
+
+
+async def test_bad_applications_get_clear_4xx_answers_and_change_nothing(world: World) -> None:
+    programme = await world.create_programme()
+    [worker] = await world.participants(1, Situation.WORKING_IN_TECH)
+    [seeker] = await world.participants(1, Situation.LOOKING_FOR_WORK, coach="coach-2")
+    unknown = uuid.uuid4()
+    cases = [
+        (world.apply(programme, worker, category="zzp_techniek"), 422, "situation"),
+        (world.apply(programme, worker, category="astronaut"), 422, "no category"),
+        (world.apply(programme, worker, amount_cents=VOUCHER + 1), 422, "voucher amount"),
+        (world.apply(programme, worker, course=world.cheap_course, amount_cents=50_000), 422, "price"),
+        (world.apply(programme, worker, course=uuid.uuid4()), 422, "Course"),
+        (world.apply(programme, worker, amount_cents=0), 422, "amount_cents"),
+        (world.apply(programme, unknown), 422, "not known"),
+        (world.apply(programme, worker, headers=world.as_participant(seeker)), 403, "themselves"),
+        (world.apply(programme, seeker, headers=world.platform.auth("coach", "coach-1")), 403, "caseload"),
+        (world.apply(programme, worker, headers=world.as_provider()), 403, "participant or coach or employer"),
+        (world.apply(programme, worker, headers={}), 401, "token"),
+        (
+            world.client.post(
+                f"/programmes/{uuid.uuid4()}/applications",
+                json={"category": "werk_in_techniek", "course_id": str(world.course)},
+                headers=world.as_participant(worker),
+            ),
+            404,
+            "no programme",
+        ),
+    ]
+    for request, status, words in cases:
+        response = await request
+        assert response.status_code == status, response.text
+        assert words in response.json()["detail"], response.text
+    assert await world.runtime.pool.fetchval("SELECT count(*) FROM vouchers.applications") == 0
+    assert await world.runtime.pool.fetchval("SELECT count(*) FROM vouchers.idempotency_keys") == 0
+    assert (await balances(world, programme))["available_cents"] == 10 * VOUCHER
+
+
+async def test_window_and_per_person_limit_are_enforced(world: World) -> None:
+    from datetime import timedelta
+
+    from services.vouchers.tests.conftest import NOW
+
+    later = await world.create_programme(
+        opens_at=(NOW + timedelta(days=1)).isoformat(), closes_at=(NOW + timedelta(days=2)).isoformat()
+    )
+    [person] = await world.participants(1)
+    early = await world.apply(later, person)
+    assert early.status_code == 409
+    assert "opens" in early.json()["detail"]
+
+    programme = await world.create_programme()
+    assert (await world.apply(programme, person)).status_code == 201
+    second = await world.apply(programme, person, course=world.other_course, key="k2")
+    assert second.status_code == 409
+    assert "cancel an open application" in second.json()["detail"]
+    assert (await world.apply(programme, person, course=world.other_course, key="k2")).status_code == 409
+
+
+async def test_coach_and_employer_apply_on_behalf_and_are_recorded_as_such(world: World) -> None:
+    programme = await world.create_programme()
+    a, b = await world.participants(2, coach="coach-1")
+    by_coach = await world.apply(programme, a, headers=world.platform.auth("coach", "coach-1"))
+    by_employer = await world.apply(programme, b, headers=world.platform.auth("employer", str(world.mkb)))
+    assert by_coach.status_code == 201, by_coach.text
+    assert by_employer.status_code == 201, by_employer.text
+    assert by_coach.json()["submitted_by_role"] == "coach"
+    assert by_employer.json()["submitted_by_role"] == "employer"
+    assert by_employer.json()["employer_id"] == str(world.mkb)
+    signals = (await world.client.get(f"/programmes/{programme['id']}/signals", headers=world.officer())).json()
+    assert signals["programme"]["employer_submitted_pct"] == 50.0
+    assert signals["programme"]["by_employer_size"][0]["key"] == "mkb"
+
+
+async def test_cancelling_a_voucher_gives_its_money_to_the_next_on_the_waiting_list(world: World) -> None:
+    programme = await world.create_programme()
+    people = await world.participants(11)
+    answers = [(await world.apply(programme, p)).json() for p in people]
+    assert answers[-1]["status"] == "waitlisted"
+    cancelled = await world.client.post(
+        f"/applications/{answers[0]['id']}/cancel", headers=world.as_participant(people[0])
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["status"] == "cancelled"
+    promoted = await world.client.get(f"/applications/{answers[-1]['id']}", headers=world.officer())
+    assert promoted.json()["status"] == "voucher_issued"
+    assert (await balances(world, programme))["available_cents"] == 0
+    types = await published_types(world, "application.cancelled")
+    assert types.count("application.promoted") == 1
+    assert "application.cancelled" in types
