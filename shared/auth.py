@@ -18,6 +18,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.settings import ServiceSettings
 
+TOKEN_CACHE_SIZE = 10_000
+# A token without an expiry would be valid forever.
+REQUIRED_CLAIMS: Any = {"require": ["exp", "sub"]}
+
 
 class Role(StrEnum):
     """What a caller may be."""
@@ -73,6 +77,23 @@ class TokenVerifier:
     def __init__(self, settings: ServiceSettings) -> None:
         self._settings = settings
         self._jwks = jwt.PyJWKClient(settings.jwks_url, cache_keys=True) if settings.jwks_url else None
+        self._cache: dict[str, tuple[Principal, float]] = {}
+
+    def verify_cached(self, token: str) -> Principal:
+        """:meth:`verify`, remembering valid tokens until they expire.
+
+        A client sends the same token with every request for hours; checking its signature
+        again each time is most of the cost of authentication. The cache is bounded.
+        """
+        now = time.time()
+        hit = self._cache.get(token)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        principal, expires = self._check(token)
+        if len(self._cache) >= TOKEN_CACHE_SIZE:
+            self._cache.clear()
+        self._cache[token] = (principal, expires)
+        return principal
 
     @property
     def uses_remote_keys(self) -> bool:
@@ -81,6 +102,10 @@ class TokenVerifier:
 
     def verify(self, token: str) -> Principal:
         """The principal a valid token names; raises ``HTTPException(401/403)`` otherwise."""
+        return self._check(token)[0]
+
+    def _check(self, token: str) -> tuple[Principal, float]:
+        """The principal and the token's expiry time."""
         s = self._settings
         try:
             if self._jwks is not None:
@@ -91,6 +116,7 @@ class TokenVerifier:
                     algorithms=["RS256", "ES256", "PS256", "EdDSA"],
                     audience=s.jwt_audience,
                     issuer=s.jwt_issuer,
+                    options=REQUIRED_CLAIMS,
                 )
             elif s.jwt_secret is not None:
                 claims = jwt.decode(
@@ -99,6 +125,7 @@ class TokenVerifier:
                     algorithms=["HS256"],
                     audience=s.jwt_audience,
                     issuer=s.jwt_issuer,
+                    options=REQUIRED_CLAIMS,
                 )
             else:
                 raise _unauthorized(
@@ -126,7 +153,7 @@ class TokenVerifier:
         sub = claims.get("sub")
         if not isinstance(sub, str) or not sub:
             raise _unauthorized("the token names no subject (sub)")
-        return Principal(sub=sub, role=role, region=region)
+        return Principal(sub=sub, role=role, region=region), float(claims["exp"])
 
 
 def _unauthorized(detail: str) -> HTTPException:
@@ -149,8 +176,8 @@ async def current_principal(
         raise _unauthorized("this endpoint needs a token: send 'Authorization: Bearer <token>'")
     verifier: TokenVerifier = request.app.state.token_verifier
     if verifier.uses_remote_keys:
-        return await asyncio.to_thread(verifier.verify, credentials.credentials)
-    return verifier.verify(credentials.credentials)
+        return await asyncio.to_thread(verifier.verify_cached, credentials.credentials)
+    return verifier.verify_cached(credentials.credentials)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
+import os
 import time
 import traceback
 import uuid
@@ -42,6 +44,7 @@ from shared.db.pool import create_pool
 from shared.db.uow import UnitOfWorkFactory, current_traceparent
 from shared.errors import ClientError
 from shared.logging import configure_logging, request_id_var
+from shared.services import SERVICES
 from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -311,9 +314,35 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
     return app
 
 
+SERVICE_ENV = "REGIONET_SERVICE"
+
+
+def app_from_environment() -> FastAPI:
+    """Application factory for uvicorn's worker processes: the service named by ``REGIONET_SERVICE``."""
+    name = os.environ[SERVICE_ENV]
+    definition: ServiceDefinition = importlib.import_module(f"{SERVICES[name].module}.app").definition
+    settings = ServiceSettings.load(name)
+    configure_logging(name, settings.log_level)
+    return create_app(definition, settings)
+
+
 def run(definition: ServiceDefinition) -> None:
-    """Entry point of ``python -m services.<name>``: settings from the environment, then serve."""
+    """Entry point of ``python -m services.<name>``: settings from the environment, then serve.
+
+    With ``WORKERS`` above 1, uvicorn runs that many processes on the one port; each is a full
+    replica (its own pool, relay and consumers), which the outbox and the durable pull
+    consumers are built for.
+    """
     settings = ServiceSettings.load(definition.name)
     configure_logging(definition.name, settings.log_level)
-    app = create_app(definition, settings)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, loop="auto", access_log=False)
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_config": None,
+        "access_log": False,
+    }
+    if settings.workers > 1:
+        os.environ[SERVICE_ENV] = definition.name
+        uvicorn.run("shared.service:app_from_environment", factory=True, workers=settings.workers, **options)
+    else:
+        uvicorn.run(create_app(definition, settings), **options)

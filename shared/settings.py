@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import Any, Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings.sources import InitSettingsSource
@@ -76,6 +76,7 @@ class ServiceSettings(BaseSettings):
     jwt_audience: str = JWT_AUDIENCE
     jwks_url: str | None = None
     log_level: str = "INFO"
+    workers: int = Field(default=1, ge=1, le=32, description="HTTP worker processes (replicas on one host)")
     relay_batch_size: int = 500
     consumer_batch_size: int = 100
     consumer_max_attempts: int = 5

@@ -361,10 +361,9 @@ async def apply(
     programme_id: uuid.UUID,
     body: ApplyCommand,
     request: Request,
-    response: Response,
     principal: ApplicantPrincipal,
     idempotency_key: IdempotencyKey = None,
-) -> ApplicationOut:
+) -> Response:
     """Apply for a voucher: first come first served reserves money at once; a lottery waits for the draw."""
     # The runtime straight from the app state: the hot path skips a (synchronous) dependency.
     runtime: Runtime = request.app.state.runtime
@@ -377,9 +376,13 @@ async def apply(
         idempotency_key=idempotency_key,
         now=clock(request),
     )
-    if not created:
-        response.status_code = status.HTTP_200_OK
-    return _application_out(view)
+    # Serialised once here: FastAPI does not validate a returned Response against response_model
+    # again (which stays for the API documentation).
+    return Response(
+        content=_application_out(view).model_dump_json(),
+        status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        media_type="application/json",
+    )
 
 
 def _may_see(principal: Principal, row: Any) -> bool:

@@ -128,3 +128,20 @@ def test_production_refuses_unsafe_secrets() -> None:
         ServiceSettings.load("intake", {"REGIONET_ENVIRONMENT": "production", "REGIONET_JWT_SECRET": SECRET})
     with pytest.raises(ValidationError, match="unknown service"):
         ServiceSettings.load("payroll", {})
+
+
+def test_tokens_without_expiry_are_refused_and_valid_ones_are_remembered() -> None:
+    verifier = TokenVerifier(settings())
+    eternal = jwt.encode(
+        {"sub": "x", "role": "coach", "region": "gld", "iss": DEV_JWT_ISSUER, "aud": JWT_AUDIENCE},
+        SECRET,
+        algorithm="HS256",
+    )
+    status, detail = rejection(verifier, eternal)
+    assert status == 401
+    assert "exp" in detail
+    token = dev_token()
+    assert verifier.verify_cached(token) == verifier.verify_cached(token) == verifier.verify(token)
+    expired = dev_token(ttl_seconds=-1)
+    with pytest.raises(HTTPException):
+        verifier.verify_cached(expired)
