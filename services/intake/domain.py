@@ -144,3 +144,13 @@ def clean_tags(values: list[str]) -> list[str]:
         if tag:
             seen.setdefault(tag, None)
     return list(seen)
+
+
+# Counts under this are not shown in aggregates: with a handful of people in a group, a count
+# plus what an officer already knows can single a person out.
+SMALL_COUNT = 5
+
+
+def suppress_small_counts(counts: dict[str, int]) -> dict[str, int | None]:
+    """Each count, or None where it is above zero but below :data:`SMALL_COUNT`."""
+    return {key: (None if 0 < n < SMALL_COUNT else n) for key, n in counts.items()}

@@ -21,15 +21,17 @@ Officer = Annotated[Principal, require_roles(Role.PROGRAMME_OFFICER, Role.ADMIN)
 class ParticipantStatistics(BaseModel):
     """How many participants there are per trajectory status, situation, age group, language and target group.
 
-    Target groups count only participants who consented to anonymous reporting.
+    Target groups count only participants who consented to anonymous reporting. A count of 1 to
+    ``suppressed_below - 1`` is shown as null, so that no one can be singled out.
     """
 
     total: int
-    status: dict[str, int]
-    situation: dict[str, int]
-    age_group: dict[str, int]
-    preferred_language: dict[str, int]
-    target_group: dict[str, int]
+    suppressed_below: int = domain.SMALL_COUNT
+    status: dict[str, int | None]
+    situation: dict[str, int | None]
+    age_group: dict[str, int | None]
+    preferred_language: dict[str, int | None]
+    target_group: dict[str, int | None]
 
 
 @router.get("/participants", response_model=ParticipantStatistics)
@@ -42,4 +44,7 @@ async def participant_statistics(runtime: RuntimeDep, principal: Officer) -> Par
     ages: Counter[str] = Counter()
     for birth_date, n in births:
         ages[domain.age_group(birth_date, today).value] += n
-    return ParticipantStatistics(total=sum(counts["status"].values()), age_group=dict(ages), **counts)
+    shown = {name: domain.suppress_small_counts(dict(values)) for name, values in counts.items()}
+    return ParticipantStatistics(
+        total=sum(counts["status"].values()), age_group=domain.suppress_small_counts(dict(ages)), **shown
+    )

@@ -128,3 +128,13 @@ def test_cleaning_tags_is_idempotent_and_leaves_no_blanks_or_repeats(tags: list[
     assert domain.clean_tags(cleaned) == cleaned
     assert all(cleaned)
     assert len(set(cleaned)) == len(cleaned)
+
+
+def test_small_counts_are_hidden_but_zero_and_larger_ones_shown() -> None:
+    assert domain.suppress_small_counts({"a": 0, "b": 1, "c": 4, "d": 5, "e": 120}) == {
+        "a": 0,
+        "b": None,
+        "c": None,
+        "d": 5,
+        "e": 120,
+    }

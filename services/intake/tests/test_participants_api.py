@@ -267,21 +267,23 @@ async def test_a_person_registers_through_the_public_form_and_manages_their_own_
 async def test_programme_officers_see_counts_and_never_persons(platform: Platform) -> None:
     async with run_service(platform, intake) as s:
         anna = platform.auth("coach", "coach-anna")
-        await register(
-            s.client, anna, birth_date="1970-01-01", target_groups=["woman"], consents=["anonymous_reporting"]
-        )
-        await register(s.client, anna, target_groups=["woman"], consents=["matching"])
+        for _ in range(5):
+            await register(
+                s.client, anna, birth_date="1970-01-01", target_groups=["woman"], consents=["anonymous_reporting"]
+            )
+        await register(s.client, anna, target_groups=["woman"], consents=["matching"], situation="working_in_tech")
         officer = platform.auth("programme_officer", "po-1")
         stats = await s.client.get("/statistics/participants", headers=officer)
         listing = await s.client.get("/participants", headers=officer)
     assert stats.status_code == 200, stats.text
     assert stats.json() == {
-        "total": 2,
-        "status": {"intake": 2},
-        "situation": {"student": 2},
-        "age_group": {"45_plus": 1, "unknown": 1},
-        "preferred_language": {"nl": 2},
-        "target_group": {"woman": 1},
+        "total": 6,
+        "suppressed_below": 5,
+        "status": {"intake": 6},
+        "situation": {"student": 5, "working_in_tech": None},
+        "age_group": {"45_plus": 5, "unknown": None},
+        "preferred_language": {"nl": 6},
+        "target_group": {"woman": 5},
     }
     assert listing.status_code == 403
     assert "coach or admin" in listing.json()["detail"]
