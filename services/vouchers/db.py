@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -77,6 +78,15 @@ async def set_participant_field(conn: Connection, participant_id: uuid.UUID, fie
     if field not in ("situation", "coach_id", "target_groups"):
         raise ValueError(f"not a participant field: {field}")
     await conn.execute(f"UPDATE participants SET {field} = $2, updated_at = now() WHERE id = $1", participant_id, value)
+
+
+async def open_applications_of(conn: Connection, participant_id: uuid.UUID) -> list[uuid.UUID]:
+    """A participant's applications that wait for money or a draw."""
+    rows = await conn.fetch(
+        "SELECT id FROM applications WHERE participant_id = $1 AND status IN ('submitted', 'waitlisted') ORDER BY seq",
+        participant_id,
+    )
+    return [r["id"] for r in rows]
 
 
 async def erase_participant(conn: Connection, participant_id: uuid.UUID) -> uuid.UUID:
@@ -480,6 +490,17 @@ async def unfunded_for_draw(conn: Connection, programme_id: uuid.UUID) -> list[a
         programme_id,
     )
     return rows
+
+
+async def programmes_with_open_items_due(conn: Connection, now: datetime) -> list[uuid.UUID]:
+    """Programmes past their redemption deadline that still have unclaimed vouchers or open applications."""
+    rows = await conn.fetch(
+        "SELECT p.id FROM programmes p WHERE p.redeem_by <= $1 AND EXISTS ("
+        " SELECT 1 FROM applications a WHERE a.programme_id = p.id"
+        " AND a.status IN ('voucher_issued', 'waitlisted', 'submitted'))",
+        now,
+    )
+    return [r["id"] for r in rows]
 
 
 async def due_for_expiry(conn: Connection, programme_id: uuid.UUID) -> list[asyncpg.Record]:

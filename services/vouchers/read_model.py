@@ -7,7 +7,7 @@ fresh pseudonym that links to nothing.
 
 from __future__ import annotations
 
-from services.vouchers import db
+from services.vouchers import db, handlers
 from shared.db.uow import UnitOfWork
 from shared.events.contracts.intake import (
     ConsentPurpose,
@@ -59,8 +59,16 @@ async def on_consent_withdrawn(uow: UnitOfWork, event: Envelope) -> None:
 
 
 async def on_participant_erased(uow: UnitOfWork, event: Envelope) -> None:
-    """Keep every cent's trail, cut every link to the person."""
+    """Withdraw the person's open applications, then keep every cent's trail and cut every link to them.
+
+    A waiting or undrawn application of someone who left could never be checked for
+    eligibility again, so it would sit in the queue for good; it is cancelled instead (no money
+    was reserved for it). Issued vouchers stay: the course may be under way, and the provider
+    can still claim for it.
+    """
     data = event.parse(ParticipantErased)
+    for application_id in await db.open_applications_of(uow.conn, data.participant_id):
+        await handlers.cancel(uow, application_id, by_role="erasure", actor="erasure", now=event.time)
     await db.erase_participant(uow.conn, data.participant_id)
 
 

@@ -6,8 +6,9 @@ import asyncio
 import uuid
 from typing import Any
 
+from services.vouchers import read_model
 from services.vouchers.tests.conftest import VOUCHER, World
-from shared.events.contracts.intake import Situation
+from shared.events.contracts.intake import ParticipantErased, Situation
 from shared.events.envelope import Envelope
 from tests.support.waiting import eventually
 
@@ -155,3 +156,25 @@ async def test_cancelling_a_voucher_gives_its_money_to_the_next_on_the_waiting_l
     types = await published_types(world, "application.cancelled")
     assert types.count("application.promoted") == 1
     assert "application.cancelled" in types
+
+
+async def test_erasure_withdraws_a_waiting_application_so_it_is_never_promoted(world: World) -> None:
+    programme = await world.create_programme()
+    people = await world.participants(11)
+    answers = [(await world.apply(programme, p)).json() for p in people]
+    waiting = answers[-1]
+    assert waiting["status"] == "waitlisted"
+
+    async with world.runtime.uow() as uow:
+        erased = Envelope.wrap(ParticipantErased(participant_id=people[-1]), region="gld", subject="p")
+        await read_model.on_participant_erased(uow, erased)
+        await uow.commit()
+
+    withdrawn = await world.client.get(f"/applications/{waiting['id']}", headers=world.officer())
+    assert withdrawn.json()["status"] == "cancelled"
+    assert withdrawn.json()["participant_id"] != str(people[-1]), "only a fresh pseudonym is left"
+    cancelled = await world.client.post(
+        f"/applications/{answers[0]['id']}/cancel", headers=world.as_participant(people[0])
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    assert (await balances(world, programme))["available_cents"] == VOUCHER, "nobody left to promote"

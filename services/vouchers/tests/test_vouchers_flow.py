@@ -7,6 +7,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from services.vouchers import housekeeping
 from services.vouchers.app import definition
 from services.vouchers.tests.conftest import NOW, VOUCHER, World
 from shared.events.contracts.intake import (
@@ -102,6 +103,17 @@ async def test_claims_after_the_deadline_are_refused_and_unclaimed_vouchers_expi
     assert expired.json() == {"expired": 1}
     category = (await world.client.get(f"/programmes/{programme['id']}", headers=world.officer())).json()
     assert next(c for c in category["categories"] if c["code"] == "werk_in_techniek")["reserved_cents"] == 0
+    assert (await ledger_of(world, programme))["balanced"]
+
+
+async def test_the_sweeper_expires_what_is_left_after_the_deadline_without_being_asked(world: World) -> None:
+    programme = await world.create_programme()
+    voucher = await issued_voucher(world, programme)
+    assert await housekeeping.expire_overdue(world.runtime, NOW + timedelta(days=30)) == 0, "not yet due"
+    assert await housekeeping.expire_overdue(world.runtime, NOW + timedelta(days=366)) == 1
+    assert await housekeeping.expire_overdue(world.runtime, NOW + timedelta(days=367)) == 0, "nothing twice"
+    seen = await world.client.get(f"/vouchers/{voucher['voucher_id']}", headers=world.officer())
+    assert seen.json()["status"] == "expired"
     assert (await ledger_of(world, programme))["balanced"]
 
 
