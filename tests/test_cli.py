@@ -233,12 +233,13 @@ def test_up_status_token_down_and_up_again(tmp_path: Path) -> None:
         assert missing.returncode == 1
         assert "there is no dead letter with sequence 999" in missing.stderr
 
-        demo = regionet("demo", "--root", str(root), "--participants", "12", "--employers", "3")
+        small = ("--participants", "12", "--employers", "3", "--applicants", "4")
+        demo = regionet("demo", "--root", str(root), *small)
         assert demo.returncode == 0, demo.stdout + demo.stderr
-        assert "Loaded the demo region gld: 6 coaches, 3 employers, 5 providers, 9 courses, 12 participants" in (
-            " ".join(demo.stdout.split())
-        )
-        again = regionet("demo", "--root", str(root), "--participants", "12", "--employers", "3")
+        loaded = " ".join(demo.stdout.split())
+        assert "Loaded the demo region gld: coaches 6 employers 3 providers 5 courses 9 participants 12" in loaded
+        assert "programmes 1 applications 4" in loaded
+        again = regionet("demo", "--root", str(root), *small)
         assert again.returncode == 1
         assert "already loaded" in again.stderr
 

@@ -6,9 +6,11 @@ from collections import Counter
 
 import pytest
 
+from services.intake import domain
 from services.intake.app import definition as intake
 from services.notifications.app import definition as notifications
-from shared.demo.dataset import demo_region
+from services.vouchers.app import definition as vouchers
+from shared.demo.dataset import VOUCHER_CENTS, demo_region
 from shared.demo.loader import DemoError, DemoLoader, request_count
 from tests.support.platform import Platform, run_service
 from tests.support.waiting import eventually
@@ -16,7 +18,13 @@ from tests.support.waiting import eventually
 
 def test_demo_region_covers_every_target_group_and_situation() -> None:
     demo = demo_region("gld")
-    assert demo == demo_region("gld"), "the same seed gives the same region"
+    again = demo_region("gld")
+    assert (demo.coaches, demo.participants, demo.employers, demo.providers) == (
+        again.coaches,
+        again.participants,
+        again.employers,
+        again.providers,
+    ), "the same seed gives the same region"
     bodies = [body for _, body in demo.participants]
     groups = Counter(g for b in bodies for g in b["target_groups"])
     assert set(groups) == {"vulnerable_youth", "age_45_plus", "refugee_with_permit", "woman"}
@@ -30,16 +38,50 @@ def test_demo_region_covers_every_target_group_and_situation() -> None:
     assert len({e["kvk_number"] for e in demo.employers}) == len(demo.employers)
 
 
+def test_every_generated_postcode_and_kvk_number_passes_intakes_rules() -> None:
+    demo = demo_region("gld", participants=5_000, employers=500)
+    for _, body in demo.participants:
+        assert domain.normalise_postcode(body["postcode"]) == body["postcode"]
+    for employer in demo.employers:
+        assert domain.normalise_postcode(employer["postcode"]) == employer["postcode"]
+        assert domain.normalise_kvk(employer["kvk_number"]) == employer["kvk_number"]
+
+
 async def test_demo_loads_through_the_apis_once(platform: Platform) -> None:
-    demo = demo_region("gld", participants=30, employers=5)
+    demo = demo_region("gld", participants=30, employers=5, applicants=8)
     done: list[str] = []
-    async with run_service(platform, intake) as i, run_service(platform, notifications) as n:
-        loader = DemoLoader(
-            {"intake": i.client, "notifications": n.client}, platform.token, lambda step, k: done.extend([step] * k)
-        )
+    async with (
+        run_service(platform, intake) as i,
+        run_service(platform, notifications) as n,
+        run_service(platform, vouchers) as v,
+    ):
+        clients = {"intake": i.client, "notifications": n.client, "vouchers": v.client}
+        loader = DemoLoader(clients, platform.token, lambda step, k: done.extend([step] * k))
         summary = await loader.load(demo)
-        assert summary.counts == {"coaches": 6, "employers": 5, "providers": 5, "courses": 9, "participants": 30}
+        assert summary.counts == {
+            "coaches": 6,
+            "employers": 5,
+            "providers": 5,
+            "courses": 9,
+            "participants": 30,
+            "programmes": 1,
+            "applications": 8,
+        }
         assert len(done) == request_count(demo)
+        programme_id = summary.ids["programmes"][0]
+        officer = platform.auth("programme_officer", "po")
+        budget = await v.client.get(f"/programmes/{programme_id}", headers=officer)
+        applications = (await v.client.get("/applications", headers=officer)).json()
+        assert [a["status"] for a in applications] == ["voucher_issued"] * 8, "every demo applicant got a voucher"
+        reserved = sum(c["reserved_cents"] for c in budget.json()["categories"])
+        assert reserved == sum(a["amount_cents"] for a in applications)
+        assert all(a["amount_cents"] <= VOUCHER_CENTS for a in applications)
+        assert {c["code"] for c in budget.json()["categories"]} == {
+            "zoek_werk_techniek",
+            "werk_in_techniek",
+            "werk_buiten_techniek",
+            "zzp_techniek",
+        }
 
         coach_id, _ = demo.participants[0]
         caseload = sum(1 for c, _ in demo.participants if c == coach_id)

@@ -28,11 +28,19 @@ def demo(
     ] = Path(".regionet"),
     participants: Annotated[int, typer.Option(min=1, max=100_000, help="How many participants.")] = 240,
     employers: Annotated[int, typer.Option(min=1, max=10_000, help="How many employers.")] = 30,
+    applicants: Annotated[
+        int, typer.Option(min=0, max=100_000, help="How many eligible participants apply for a voucher.")
+    ] = 60,
 ) -> None:
-    """Load a realistic demo region (coaches, participants, employers, providers, courses) through the APIs."""
+    """Load a realistic demo region through the APIs.
+
+    Coaches, participants, employers, providers and courses at intake; a first-come-first-served
+    voucher programme with the four Gelderland categories, and applications from eligible
+    participants, at vouchers.
+    """
     endpoints = supervisor.Endpoints.load(root)
     secret = supervisor.jwt_secret(root, os.environ)
-    data = demo_region(endpoints.region, participants=participants, employers=employers)
+    data = demo_region(endpoints.region, participants=participants, employers=employers, applicants=applicants)
 
     def token_for(role: str, sub: str) -> str:
         return issue_token(
@@ -60,6 +68,6 @@ def demo(
     columns = (TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console) as progress:
         counts = asyncio.run(run(progress))
-    console.print(
-        f"Loaded the demo region {endpoints.region}: " + ", ".join(f"{n} {kind}" for kind, n in counts.items())
-    )
+    console.print(f"Loaded the demo region {endpoints.region}:")
+    for kind, n in counts.items():
+        console.print(f"  {kind:<14} {n:>6}")

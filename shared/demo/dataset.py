@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 FIRST_NAMES = [
@@ -74,6 +74,10 @@ LAST_NAMES = [
 ]
 # 4-digit areas of Arnhem, Nijmegen, Apeldoorn, Ede and Doetinchem.
 POSTCODE_AREAS = [6811, 6822, 6833, 6845, 6512, 6524, 6537, 6543, 7311, 7322, 7333, 6711, 6716, 7001, 7006]
+# Letter pairs in use in Dutch postcodes (SA, SD and SS are never issued).
+POSTCODE_LETTERS = [
+    a + b for a in "ABCDEGHJKLMNPRSTVWXZ" for b in "ABCDEGHJKLMNPRSTVWXZ" if a + b not in {"SA", "SD", "SS"}
+]
 SKILLS = [
     "lassen",
     "plc-programmeren",
@@ -124,6 +128,16 @@ PROVIDERS = [
     ("E-Techniek Instituut", [("PLC basis", 110_000, 40), ("Zonnepanelen installeren", 95_000, 32)]),
     ("Praktijkopleider Academie", [("Hybride docent: didactiek voor vakmensen", 150_000, 60)]),
 ]
+# The four Gelderland categories, with budgets in vouchers of EUR 1,000 shaped like the tally at the
+# 750th voucher (235 new technicians, 422 in technology, 77 from other sectors, 40 self-employed).
+VOUCHER_CENTS = 100_000
+PROGRAMME_CATEGORIES = [
+    ("zoek_werk_techniek", "Ik zoek werk in de techniek", "looking_for_work", 235),
+    ("werk_in_techniek", "Ik werk in de techniek", "working_in_tech", 422),
+    ("werk_buiten_techniek", "Ik werk buiten de techniek", "working_outside_tech", 77),
+    ("zzp_techniek", "Ik ben zzp'er in de techniek", "self_employed_in_tech", 40),
+]
+CATEGORY_OF_SITUATION = {situation: code for code, _, situation, _ in PROGRAMME_CATEGORIES}
 COACH_NAMES = ["Anna Willems", "Bert Kuipers", "Chantal Roelofs", "Dirk Hoekstra", "Esra Demir", "Frank Lammers"]
 
 
@@ -136,6 +150,31 @@ class DemoRegion:
     participants: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (coach id, body)
     employers: list[dict[str, Any]] = field(default_factory=list)
     providers: list[tuple[dict[str, Any], list[dict[str, Any]]]] = field(default_factory=list)
+    programme: dict[str, Any] = field(default_factory=dict)
+    applicants: int = 0  # how many eligible participants apply for a voucher
+
+
+def programme_body(opens_at: datetime) -> dict[str, Any]:
+    """The demo's first-come-first-served voucher programme, open from ``opens_at`` for 90 days."""
+    categories = [
+        {
+            "code": code,
+            "name": name,
+            "voucher_amount_cents": VOUCHER_CENTS,
+            "budget_cents": vouchers * VOUCHER_CENTS,
+            "eligible_situations": [situation],
+        }
+        for code, name, situation, vouchers in PROGRAMME_CATEGORIES
+    ]
+    return {
+        "name": "Leve(n)lang Gelders Vakmanschap",
+        "mode": "fcfs",
+        "opens_at": opens_at.isoformat(),
+        "closes_at": (opens_at + timedelta(days=90)).isoformat(),
+        "redeem_by": (opens_at + timedelta(days=365)).isoformat(),
+        "budget_cents": sum(c["budget_cents"] for c in categories),
+        "categories": categories,
+    }
 
 
 def _birth_date(rng: random.Random, age: int) -> str:
@@ -188,7 +227,7 @@ def _participant(rng: random.Random) -> dict[str, Any]:
         consents.append("email_contact")
     last = rng.choice(LAST_NAMES)
     handle = f"{first}.{last}".lower().replace(" ", "").replace("ş", "s").replace("ı", "i")
-    letters = "".join(rng.choice("ABCDEGHJKLMNPRSTVWXZ") for _ in range(2))
+    letters = rng.choice(POSTCODE_LETTERS)
     return {
         "name": f"{first} {last}",
         "email": f"{handle}{rng.randint(1, 999)}@example.org",
@@ -205,10 +244,13 @@ def _participant(rng: random.Random) -> dict[str, Any]:
     }
 
 
-def demo_region(region: str = "gld", *, participants: int = 240, employers: int = 30, seed: int = 2018) -> DemoRegion:
+def demo_region(
+    region: str = "gld", *, participants: int = 240, employers: int = 30, applicants: int = 60, seed: int = 2018
+) -> DemoRegion:
     """The demo data set of one region."""
     rng = random.Random(seed)
-    demo = DemoRegion(region=region)
+    demo = DemoRegion(region=region, programme=programme_body(datetime.now(UTC) - timedelta(hours=1)))
+    demo.applicants = applicants
     for i, name in enumerate(COACH_NAMES, start=1):
         demo.coaches.append(
             {"id": f"coach-{region}-{i:02d}", "display_name": name, "region": region, "max_caseload": 60}

@@ -9,11 +9,13 @@ from typing import Any
 
 import httpx
 
-from shared.demo.dataset import DemoRegion
+from shared.demo.dataset import CATEGORY_OF_SITUATION, DemoRegion
 
 TokenFor = Callable[[str, str], str]  # (role, sub) -> signed token
 Advance = Callable[[str, int], None]  # (step description, requests done) -> None
 CONCURRENCY = 8
+# Vouchers learns of new participants and courses from intake's events, a moment later.
+READ_MODEL_WAIT_SECONDS = 30.0
 
 
 class DemoError(RuntimeError):
@@ -33,10 +35,17 @@ class DemoSummary:
         self.ids.setdefault(kind, []).append(identifier)
 
 
+def applicants_of(demo: DemoRegion) -> list[int]:
+    """Indexes of the participants who apply for a voucher: the first eligible ones."""
+    eligible = [i for i, (_, body) in enumerate(demo.participants) if body["situation"] in CATEGORY_OF_SITUATION]
+    return eligible[: demo.applicants]
+
+
 def request_count(demo: DemoRegion) -> int:
     """How many requests loading ``demo`` makes (for a progress bar)."""
     courses = sum(len(c) for _, c in demo.providers)
-    return len(demo.coaches) + len(demo.employers) + len(demo.providers) + courses + len(demo.participants)
+    organisations = len(demo.coaches) + len(demo.employers) + len(demo.providers) + courses
+    return organisations + len(demo.participants) + 1 + len(applicants_of(demo))
 
 
 class DemoLoader:
@@ -53,6 +62,11 @@ class DemoLoader:
 
     async def _post(self, service: str, path: str, body: dict[str, Any], role: str, sub: str) -> dict[str, Any]:
         response = await self._clients[service].post(path, json=body, headers=self._auth(role, sub))
+        waited = 0.0
+        while response.status_code == 422 and "not known" in response.text and waited < READ_MODEL_WAIT_SECONDS:
+            await asyncio.sleep(0.5)
+            waited += 0.5
+            response = await self._clients[service].post(path, json=body, headers=self._auth(role, sub))
         if response.status_code >= 300:
             detail = response.json().get("detail", response.text) if response.content else response.reason_phrase
             raise DemoError(f"{service} refused POST {path} ({response.status_code}): {detail}")
@@ -98,10 +112,13 @@ class DemoLoader:
                 self.summary.add("courses", published["id"])
                 self._advance("providers and courses", 1)
 
-        async def participant(entry: tuple[str, dict[str, Any]]) -> None:
-            coach_id, body = entry
+        participant_ids: dict[int, str] = {}  # by position in demo.participants (they are sent concurrently)
+
+        async def participant(index: int) -> None:
+            coach_id, body = demo.participants[index]
             created = await self._post("intake", "/participants", body, "coach", coach_id)
             self.summary.add("participants", created["id"])
+            participant_ids[index] = created["id"]
 
         await self._each("coaches", demo.coaches, coach)
         await self._each("employers", demo.employers, employer)
@@ -112,5 +129,20 @@ class DemoLoader:
                 await provider(entry)
 
         await asyncio.gather(*(provider_gated(p) for p in demo.providers))
-        await self._each("participants", demo.participants, participant)
+        await self._each("participants", list(range(len(demo.participants))), participant)
+        programme = await self._post("vouchers", "/programmes", demo.programme, "programme_officer", "demo-officer")
+        self.summary.add("programmes", programme["id"])
+        self._advance("voucher programme", 1)
+        courses = self.summary.ids.get("courses", [])
+
+        async def application(index: int) -> None:
+            situation = demo.participants[index][1]["situation"]
+            person = participant_ids[index]
+            body = {"category": CATEGORY_OF_SITUATION[situation], "course_id": courses[index % len(courses)]}
+            created = await self._post(
+                "vouchers", f"/programmes/{programme['id']}/applications", body, "participant", person
+            )
+            self.summary.add("applications", created["id"])
+
+        await self._each("voucher applications", applicants_of(demo), application)
         return self.summary
