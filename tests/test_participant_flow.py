@@ -48,3 +48,25 @@ async def test_event_on_the_stream_carries_no_personal_data(platform: Platform) 
     assert b"Jan" not in bodies[0]
     assert b"jan@example.org" not in bodies[0]
     assert created.json()["id"].encode() in bodies[0]
+
+
+async def test_erasure_removes_the_participant_from_the_coachs_feed(platform: Platform) -> None:
+    async with run_service(platform, intake) as i, run_service(platform, notifications) as n:
+        coach = platform.auth("coach", "coach-anna")
+        created = await i.client.post(
+            "/participants", json={"name": "Kees Arts", "situation": "working_in_tech"}, headers=coach
+        )
+        participant_id = created.json()["id"]
+
+        async def feed() -> list[dict[str, object]]:
+            items: list[dict[str, object]] = (await n.client.get("/notifications", headers=coach)).json()
+            return items
+
+        assert [x["subject_id"] for x in await eventually(feed)] == [participant_id]
+        erased = await i.client.delete(f"/participants/{participant_id}", headers=platform.auth("admin", "admin-1"))
+        assert erased.status_code == 204, erased.text
+
+        async def forgotten() -> bool:
+            return await feed() == []
+
+        await eventually(forgotten)

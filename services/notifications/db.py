@@ -32,6 +32,11 @@ async def add_notifications(conn: Connection, notifications: Sequence[NewNotific
     )
 
 
+async def forget_subjects(conn: Connection, subject_ids: Sequence[str]) -> None:
+    """Remove every notification about these entities (erasure)."""
+    await conn.execute("DELETE FROM notifications WHERE subject_id = ANY($1::text[])", list(subject_ids))
+
+
 async def feed(conn: Connection, recipient: str, *, limit: int, unread_only: bool) -> list[asyncpg.Record]:
     """A recipient's newest notifications."""
     rows: list[asyncpg.Record] = await conn.fetch(

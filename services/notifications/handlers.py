@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from services.notifications import db
 from shared.db.uow import UnitOfWork
-from shared.events.contracts.intake import ParticipantRegistered
+from shared.events.contracts.intake import ParticipantErased, ParticipantRegistered
 from shared.events.envelope import Envelope
 
 
@@ -28,3 +28,8 @@ async def notify_coaches_of_registrations(uow: UnitOfWork, events: Sequence[Enve
         )
     if notifications:
         await db.add_notifications(uow.conn, notifications)
+
+
+async def forget_erased_participants(uow: UnitOfWork, events: Sequence[Envelope]) -> None:
+    """An erased participant leaves no trace in anyone's feed, not even their pseudonymous id."""
+    await db.forget_subjects(uow.conn, [str(e.parse(ParticipantErased).participant_id) for e in events])

@@ -114,13 +114,6 @@ CONSUMERS: tuple[ConsumerSpec, ...] = (
         filter_subjects=("{region}.intake.>",),
         description="Keeps the vouchers read model of participants, employers, providers and courses",
     ),
-    ConsumerSpec(
-        service="notifications",
-        durable="notifications-vouchers",
-        stream="VOUCHERS",
-        filter_subjects=("{region}.vouchers.>",),
-        description="Tells participants, coaches and officers about applications, vouchers and budgets",
-    ),
 )
 
 
