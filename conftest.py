@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
 
+from tests.support.folders import server_folder
 from tests.support.platform import Platform, open_platform
 from tests.support.servers import Servers, test_servers
 
 
 @pytest.fixture(scope="session")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+def servers() -> Iterator[Servers]:
     """Postgres and NATS for the whole test session."""
-    root: Path = tmp_path_factory.mktemp("servers")
-    with test_servers(root) as found:
+    with server_folder("servers") as root, test_servers(root) as found:
         yield found
 
 

@@ -24,6 +24,7 @@ from shared.runtime.embedded_nats import check_nats_config, nats_config, nats_se
 from shared.runtime.errors import StartupError
 from shared.services import SERVICES
 from shared.settings import DEV_JWT_ISSUER, JWT_AUDIENCE
+from tests.support.folders import server_folder
 
 PROJECT = Path(__file__).resolve().parents[1]
 REGIONET = Path(sys.executable).parent / "regionet"
@@ -177,10 +178,16 @@ async def _keepsake(admin_url: str, write: bool) -> list[str]:
         await conn.close()
 
 
+@pytest.fixture
+def embedded_root() -> Iterator[Path]:
+    with server_folder("cli") as folder:
+        yield folder
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(300)
-def test_up_status_token_down_and_up_again(tmp_path: Path) -> None:
-    root = tmp_path / "regionet"
+def test_up_status_token_down_and_up_again(embedded_root: Path) -> None:
+    root = embedded_root / "regionet"
     base = free_port_run(len(SERVICES))
     nats_port, postgres_port = free_port(), free_port()
     up_args = [
