@@ -92,6 +92,7 @@ class RushResult:
     server_cpu: float = float("nan")  # CPU seconds of the service process per application
     client_cpu: float = float("nan")  # CPU seconds of the benchmark's client per application
     machine_cpu: float = float("nan")
+    rest_cpu: float = float("nan")  # CPU seconds per application of everything else: Postgres, NATS, the OS
 
     @property
     def errors(self) -> int:
@@ -359,6 +360,8 @@ async def one_run(
             server_cpu=service_cpu / applications,
             client_cpu=meter.process_share * seconds / applications,
         )
+        machine_cpu_seconds = meter.machine_share * (os.cpu_count() or 1) * seconds
+        result.rest_cpu = (machine_cpu_seconds - service_cpu) / applications - result.client_cpu
         conn = await asyncpg.connect(platform.dsn("vouchers"))
         try:
             result.issued = int(
@@ -407,7 +410,7 @@ def report_of(results: Sequence[RushResult], clients: int, workers: int) -> Repo
             Row(
                 f"{label}: CPU per application",
                 f"service {r.server_cpu * 1e3:.2f} ms",
-                f"client {r.client_cpu * 1e3:.2f} ms",
+                f"client {r.client_cpu * 1e3:.2f} ms; Postgres, NATS and the rest {r.rest_cpu * 1e3:.2f} ms",
             ),
         ]
     report.notes += [

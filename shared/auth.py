@@ -163,21 +163,46 @@ def _unauthorized(detail: str) -> HTTPException:
 _bearer = HTTPBearer(auto_error=False)
 
 
+def bearer_token(authorization: str | None) -> str:
+    """The token of an ``Authorization: Bearer <token>`` header; 401 without one."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _unauthorized("this endpoint needs a token: send 'Authorization: Bearer <token>'")
+    return token.strip()
+
+
+async def authenticate(verifier: TokenVerifier, token: str) -> Principal:
+    """The caller a token names (cached until it expires).
+
+    A token of an OIDC provider may need its keys fetched over the network: that goes to a
+    thread, so the event loop never waits on it.
+    """
+    if verifier.uses_remote_keys:
+        return await asyncio.to_thread(verifier.verify_cached, token)
+    return verifier.verify_cached(token)
+
+
+def ensure_role(principal: Principal, roles: tuple[Role, ...]) -> Principal:
+    """``principal`` when it holds one of ``roles``; 403 otherwise."""
+    if not principal.has(*roles):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"this needs the role {' or '.join(r.value for r in roles)}; your token has {principal.role.value}",
+        )
+    return principal
+
+
 async def current_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     """FastAPI dependency: the caller, from ``Authorization: Bearer <token>``.
 
-    Async so that FastAPI does not hand every request to a worker thread; a token of an OIDC
-    provider may need its keys fetched over the network, and that does go to a thread.
+    Async so that FastAPI does not hand every request to a worker thread.
     """
     if credentials is None:
         raise _unauthorized("this endpoint needs a token: send 'Authorization: Bearer <token>'")
-    verifier: TokenVerifier = request.app.state.token_verifier
-    if verifier.uses_remote_keys:
-        return await asyncio.to_thread(verifier.verify_cached, credentials.credentials)
-    return verifier.verify_cached(credentials.credentials)
+    return await authenticate(request.app.state.token_verifier, credentials.credentials)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
@@ -190,11 +215,6 @@ def require_roles(*roles: Role) -> Any:
     """
 
     async def check(principal: CurrentPrincipal) -> Principal:
-        if not principal.has(*roles):
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN,
-                f"this needs the role {' or '.join(r.value for r in roles)}; your token has {principal.role.value}",
-            )
-        return principal
+        return ensure_role(principal, roles)
 
     return Depends(check)

@@ -14,7 +14,6 @@ import importlib
 import logging
 import os
 import time
-import traceback
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +42,7 @@ from shared.db.migrations import is_migrated, migrate
 from shared.db.pool import create_pool
 from shared.db.uow import UnitOfWorkFactory, current_traceparent
 from shared.errors import ClientError
+from shared.hot import HotRoute, HotRoutes, add_to_openapi, unexpected_content, validation_content
 from shared.logging import configure_logging, request_id_var
 from shared.services import SERVICES
 from shared.settings import ServiceSettings
@@ -63,6 +63,7 @@ class ServiceDefinition:
     routers: Sequence[APIRouter] = ()
     consumers: Mapping[str, Mapping[str, Handler]] = field(default_factory=dict)
     on_start: Callable[[Runtime], Awaitable[None]] | None = None
+    hot_routes: Sequence[HotRoute] = ()
 
 
 @dataclass
@@ -177,15 +178,6 @@ async def stop_runtime(runtime: Runtime) -> None:
     await runtime.pool.close()
 
 
-def _validation_message(exc: RequestValidationError) -> JSONResponse:
-    errors = [
-        {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body") or "body", "message": e.get("msg", "")}
-        for e in exc.errors()
-    ]
-    summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
-    return JSONResponse(status_code=422, content={"detail": f"The request is not valid. {summary}", "errors": errors})
-
-
 class ObserveRequests:
     """Request id, trace context, metrics and one log line per request.
 
@@ -253,11 +245,16 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
     app.state.token_verifier = TokenVerifier(settings)
     for router in definition.routers:
         app.include_router(router)
+    if definition.hot_routes:
+        # Inside ObserveRequests (added last, so outermost): hot routes get request ids and metrics too.
+        app.add_middleware(HotRoutes, routes=definition.hot_routes)
+        documented = app.openapi
+        app.openapi = lambda: add_to_openapi(documented(), definition.hot_routes)  # type: ignore[method-assign]
     app.add_middleware(ObserveRequests, service=settings.service)
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return _validation_message(exc)
+        return JSONResponse(status_code=422, content=validation_content(exc.errors()))
 
     @app.exception_handler(ClientError)
     async def on_client_error(request: Request, exc: ClientError) -> JSONResponse:
@@ -269,18 +266,8 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-        # The stack without the exception's message: a message may quote data a client sent.
-        frames = traceback.extract_tb(exc.__traceback__)[-10:]
-        log.error(
-            "unexpected error",
-            extra={"error_type": type(exc).__name__, "stack": [f"{f.filename}:{f.lineno} in {f.name}" for f in frames]},
-        )
         return JSONResponse(
-            status_code=500,
-            content={
-                "detail": "Something went wrong on our side. "
-                f"Quote request id {getattr(request.state, 'request_id', 'unknown')} when reporting it."
-            },
+            status_code=500, content=unexpected_content(exc, getattr(request.state, "request_id", "unknown"))
         )
 
     @app.get("/health", tags=["operations"], summary="Liveness: the process answers")

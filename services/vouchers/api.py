@@ -7,37 +7,33 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, status
 from pydantic import BaseModel, Field
+from starlette.datastructures import State
 
 from services.vouchers import db, handlers
 from services.vouchers.audit import audit
 from services.vouchers.domain import GELDERLAND_CATEGORIES, Grant, signals, threshold_level, used_pct
 from services.vouchers.handlers import Applicant, ApplyCommand, CreateProgramme
-from shared.auth import CurrentPrincipal, Principal, Role, require_roles
+from shared.auth import CurrentPrincipal, Principal, Role, authenticate, bearer_token, ensure_role, require_roles
 from shared.errors import NotFound, Unprocessable
 from shared.events.contracts.vouchers import RejectionReason, SubmittedBy
+from shared.hot import HotRequest, HotResponse, HotRoute
 from shared.service import Runtime, RuntimeDep
 
 router = APIRouter()
 
 Officer = Annotated[Principal, require_roles(Role.PROGRAMME_OFFICER, Role.ADMIN)]
-ApplicantPrincipal = Annotated[Principal, require_roles(Role.PARTICIPANT, Role.COACH, Role.EMPLOYER)]
 Provider = Annotated[Principal, require_roles(Role.PROVIDER)]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        min_length=1,
-        max_length=200,
-        description="Resending with the same key returns the first answer and never files a second application",
-    ),
-]
 
 
 def clock(request: Request) -> datetime:
     """The service's clock (tests replace ``app.state.clock``)."""
-    override: Callable[[], datetime] | None = getattr(request.app.state, "clock", None)
+    return _now(request.app.state)
+
+
+def _now(state: State) -> datetime:
+    override: Callable[[], datetime] | None = getattr(state, "clock", None)
     return override() if override is not None else handlers.utcnow()
 
 
@@ -350,23 +346,33 @@ async def expire_due(
 # ---------------------------------------------------------------- applications
 
 
-@router.post(
-    "/programmes/{programme_id}/applications",
-    status_code=status.HTTP_201_CREATED,
-    response_model=ApplicationOut,
-    tags=["applications"],
-    responses={200: {"description": "A resend with the same Idempotency-Key: the first answer"}},
-)
-async def apply(
-    programme_id: uuid.UUID,
-    body: ApplyCommand,
-    request: Request,
-    principal: ApplicantPrincipal,
-    idempotency_key: IdempotencyKey = None,
-) -> Response:
-    """Apply for a voucher: first come first served reserves money at once; a lottery waits for the draw."""
-    # The runtime straight from the app state: the hot path skips a (synchronous) dependency.
-    runtime: Runtime = request.app.state.runtime
+APPLICANT_ROLES = (Role.PARTICIPANT, Role.COACH, Role.EMPLOYER)
+IDEMPOTENCY_KEY_MAX = 200
+
+
+def _path_uuid(name: str, value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise Unprocessable(f"The request is not valid. path.{name}: must be a UUID, not {value[:40]!r}.") from None
+
+
+async def apply(request: HotRequest) -> HotResponse:
+    """Apply for a voucher: first come first served reserves money at once; a lottery waits for the draw.
+
+    The opening rush lands here, so this is a hot route (:mod:`shared.hot`), served without
+    FastAPI's per-request machinery; :data:`APPLY_OPERATION` documents it.
+    """
+    state = request.state
+    principal = ensure_role(
+        await authenticate(state.token_verifier, bearer_token(request.headers.get("authorization"))), APPLICANT_ROLES
+    )
+    programme_id = _path_uuid("programme_id", request.params["programme_id"])
+    idempotency_key = request.headers.get("idempotency-key")
+    if idempotency_key is not None and not 1 <= len(idempotency_key) <= IDEMPOTENCY_KEY_MAX:
+        raise Unprocessable(f"The Idempotency-Key header must be 1 to {IDEMPOTENCY_KEY_MAX} characters long.")
+    body = ApplyCommand.model_validate_json(request.body)
+    runtime: Runtime = state.runtime
     view, created = await handlers.apply(
         runtime.pool,
         runtime.uow,
@@ -374,15 +380,72 @@ async def apply(
         cmd=body,
         applicant=Applicant(SubmittedBy(principal.role.value), principal.sub),
         idempotency_key=idempotency_key,
-        now=clock(request),
+        now=_now(state),
     )
-    # Serialised once here: FastAPI does not validate a returned Response against response_model
-    # again (which stays for the API documentation).
-    return Response(
-        content=_application_out(view).model_dump_json(),
-        status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        media_type="application/json",
+    return HotResponse(
+        status.HTTP_201_CREATED if created else status.HTTP_200_OK, _application_out(view).model_dump_json().encode()
     )
+
+
+def _answer(description: str, schema: str = "Problem") -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
+
+
+APPLY_OPERATION: dict[str, Any] = {
+    "tags": ["applications"],
+    "summary": "Apply",
+    "description": apply.__doc__.split("\n\n")[0] if apply.__doc__ else "",
+    "operationId": "apply_programmes__programme_id__applications_post",
+    "security": [{"HTTPBearer": []}],
+    "parameters": [
+        {"name": "programme_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}},
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": False,
+            "description": "Resending with the same key returns the first answer and never files a second application",
+            "schema": {"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_KEY_MAX},
+        },
+    ],
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApplyCommand"}}},
+    },
+    "responses": {
+        "201": _answer(
+            "Filed: reserved (voucher issued or awaiting approval), waitlisted, or waiting for the draw",
+            "ApplicationOut",
+        ),
+        "200": _answer("A resend with the same Idempotency-Key: the first answer", "ApplicationOut"),
+        "401": _answer("No valid bearer token"),
+        "403": _answer("Not an applicant's role, or applying for someone the caller may not apply for"),
+        "404": _answer("No such programme"),
+        "409": _answer("The programme is not open, or the person already holds what the programme allows"),
+        "413": _answer("The body is larger than 64 KiB"),
+        "422": _answer("Not valid: the body, the header, an unknown participant, course or category, or not eligible"),
+    },
+}
+
+
+class Problem(BaseModel):
+    """Every 4xx and 5xx answer."""
+
+    detail: str
+    errors: list[dict[str, str]] | None = Field(default=None, description="Per field, for validation errors")
+
+
+hot_routes = [
+    HotRoute(
+        "POST",
+        "/programmes/{programme_id}/applications",
+        apply,
+        APPLY_OPERATION,
+        [(ApplyCommand, "validation"), (ApplicationOut, "serialization"), (Problem, "serialization")],
+    )
+]
 
 
 def _may_see(principal: Principal, row: Any) -> bool:

@@ -1,7 +1,7 @@
 """Wiring of the vouchers service."""
 
 from services.vouchers import housekeeping
-from services.vouchers.api import router
+from services.vouchers.api import hot_routes, router
 from services.vouchers.consumers import CONSUMERS
 from shared.service import ServiceDefinition
 
@@ -12,4 +12,5 @@ definition = ServiceDefinition(
     routers=[router],
     consumers=CONSUMERS,
     on_start=housekeeping.start,
+    hot_routes=hot_routes,
 )

@@ -85,6 +85,44 @@ async def test_bad_applications_get_clear_4xx_answers_and_change_nothing(world: 
         (world.apply(programme, seeker, headers=world.platform.auth("coach", "coach-1")), 403, "caseload"),
         (world.apply(programme, worker, headers=world.as_provider()), 403, "participant or coach or employer"),
         (world.apply(programme, worker, headers={}), 401, "token"),
+        (world.apply(programme, worker, headers={"Authorization": "Basic dXNlcjpwdw=="}), 401, "Bearer"),
+        (world.apply(programme, worker, key="k" * 201), 422, "Idempotency-Key"),
+        (
+            world.client.post(
+                "/programmes/not-a-uuid/applications",
+                json={"category": "werk_in_techniek", "course_id": str(world.course)},
+                headers=world.as_participant(worker),
+            ),
+            422,
+            "path.programme_id",
+        ),
+        (
+            world.client.post(
+                f"/programmes/{programme['id']}/applications",
+                content=b"{not json",
+                headers={**world.as_participant(worker), "Content-Type": "application/json"},
+            ),
+            422,
+            "JSON",
+        ),
+        (
+            world.client.post(
+                f"/programmes/{programme['id']}/applications",
+                json={"category": "werk_in_techniek", "course_id": "x" * 70_000},
+                headers=world.as_participant(worker),
+            ),
+            413,
+            "larger than",
+        ),
+        (
+            world.client.post(
+                f"/programmes/{programme['id']}/applications",
+                json={"category": "werk_in_techniek"},
+                headers=world.as_participant(worker),
+            ),
+            422,
+            "course_id: Field required",
+        ),
         (
             world.client.post(
                 f"/programmes/{uuid.uuid4()}/applications",
