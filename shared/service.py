@@ -78,6 +78,8 @@ class Runtime:
     relay: OutboxRelay
     migrated: bool = False
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    # What a service keeps for the life of the process beside the connections, by name.
+    extensions: dict[str, Any] = field(default_factory=dict)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
 

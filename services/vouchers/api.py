@@ -11,10 +11,11 @@ from fastapi import APIRouter, Query, Request, status
 from pydantic import BaseModel, Field
 from starlette.datastructures import State
 
-from services.vouchers import db, handlers
+from services.vouchers import db, filing, handlers
 from services.vouchers.audit import audit
 from services.vouchers.domain import GELDERLAND_CATEGORIES, Grant, signals, threshold_level, used_pct
-from services.vouchers.handlers import Applicant, ApplyCommand, CreateProgramme
+from services.vouchers.filing import Applicant, ApplyCommand, desk_of
+from services.vouchers.handlers import CreateProgramme
 from shared.auth import CurrentPrincipal, Principal, Role, authenticate, bearer_token, ensure_role, require_roles
 from shared.errors import NotFound, Unprocessable
 from shared.events.contracts.vouchers import RejectionReason, SubmittedBy
@@ -373,8 +374,8 @@ async def apply(request: HotRequest) -> HotResponse:
         raise Unprocessable(f"The Idempotency-Key header must be 1 to {IDEMPOTENCY_KEY_MAX} characters long.")
     body = ApplyCommand.model_validate_json(request.body)
     runtime: Runtime = state.runtime
-    view, created = await handlers.apply(
-        runtime.pool,
+    view, created = await filing.apply(
+        desk_of(runtime),
         runtime.uow,
         programme_id=programme_id,
         cmd=body,

@@ -1,5 +1,5 @@
 """SQL of the vouchers service (asyncpg). Every change of money goes through :func:`move_money`
-or :func:`apply_in_one_statement`, which update a category row and append to the ledger together."""
+or :func:`file_applications`, which update a category row and append to the ledger together."""
 
 from __future__ import annotations
 
@@ -145,23 +145,23 @@ async def upsert_course(
     )
 
 
-async def applicant_context(
-    conn: Connection, participant_id: uuid.UUID, course_id: uuid.UUID, employer_id: uuid.UUID | None
-) -> asyncpg.Record:
-    """Participant, course and employer as the read model knows them, in one round trip (nulls if unknown)."""
-    row: asyncpg.Record | None = await conn.fetchrow(
+async def applicant_contexts(
+    conn: Connection, wanted: Sequence[tuple[uuid.UUID, uuid.UUID, uuid.UUID | None]]
+) -> list[asyncpg.Record]:
+    """Per (participant, course, employer): what the read model knows of them, nulls if unknown; in order."""
+    rows: list[asyncpg.Record] = await conn.fetch(
         "SELECT p.id AS participant_id, p.situation, p.coach_id, p.target_groups,"
         " c.id AS course_id, c.provider_id, c.price_cents, e.id AS employer_id, e.size_class"
-        " FROM (SELECT 1) one"
-        " LEFT JOIN participants p ON p.id = $1"
-        " LEFT JOIN courses c ON c.id = $2"
-        " LEFT JOIN employers e ON e.id = $3",
-        participant_id,
-        course_id,
-        employer_id,
+        " FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) WITH ORDINALITY AS q(participant, course, employer, n)"
+        " LEFT JOIN participants p ON p.id = q.participant"
+        " LEFT JOIN courses c ON c.id = q.course"
+        " LEFT JOIN employers e ON e.id = q.employer"
+        " ORDER BY q.n",
+        [w[0] for w in wanted],
+        [w[1] for w in wanted],
+        [w[2] for w in wanted],
     )
-    assert row is not None
-    return row
+    return rows
 
 
 # ---------------------------------------------------------------- programmes
@@ -308,78 +308,99 @@ async def set_alerted(conn: Connection, programme_id: uuid.UUID, category: str, 
 
 @dataclass(frozen=True)
 class ApplyOutcome:
-    """What the one-statement application did."""
+    """What filing one application did."""
 
     fresh: bool
     within_limits: bool
     reserved: Money | None
 
 
-# The hot path of the opening rush: idempotency key, per-person limit, conditional reservation,
-# application, ledger entry and outbox events in ONE statement, run outside an explicit
-# transaction. The category row is locked only while this statement runs and commits, never
-# across a round trip to Python, which is what lets one category row take thousands of
-# reservations per second (see LIMITS.md: the hot row).
-#
-# The events of both outcomes (money reserved or not) come in precomputed; the statement keeps
-# the ones that match what happened.
-APPLY_SQL = """
-WITH idem AS (
-    INSERT INTO idempotency_keys (principal, key, request_hash, application_id)
-    SELECT $1, $2, $3, $4 WHERE $2::text IS NOT NULL
-    ON CONFLICT DO NOTHING
-    RETURNING 1 AS x
-), go AS (
-    SELECT x FROM idem UNION ALL SELECT 1 WHERE $2::text IS NULL
-), hold AS (
-    INSERT INTO holdings AS h (programme_id, participant_id, count, cents)
-    SELECT $5, $6, 1, $7 FROM go WHERE 1 <= $8 AND ($9::bigint IS NULL OR $7 <= $9)
-    ON CONFLICT (programme_id, participant_id) DO UPDATE
-        SET count = h.count + 1, cents = h.cents + EXCLUDED.cents
-        WHERE h.count + 1 <= $8 AND ($9::bigint IS NULL OR h.cents + EXCLUDED.cents <= $9)
-    RETURNING 1 AS x
-), res AS (
-    UPDATE categories
-       SET available_cents = available_cents - $7, reserved_cents = reserved_cents + $7
-     WHERE programme_id = $5 AND code = $10 AND available_cents >= $7 AND $11::bool
-       AND EXISTS (SELECT 1 FROM hold)
-    RETURNING budget_cents, available_cents, reserved_cents, redeemed_cents, voucher_amount_cents, alerted_pct
-), outcome AS (
-    SELECT EXISTS (SELECT 1 FROM res) AS reserved
-), app AS (
-    INSERT INTO applications (id, programme_id, category, participant_id, course_id, provider_id, amount_cents,
-        submitted_by_role, submitted_by, employer_id, employer_size, target_groups,
-        initial_status, initial_reserved, status, reserved, voucher_id, issued_at, submitted_at)
-    SELECT $4, $5, $10, $6, $12, $13, $7, $14, $15, $16, $17, $18,
-           s.status, o.reserved, s.status, o.reserved,
-           CASE WHEN s.status = 'voucher_issued' THEN $19::uuid END,
-           CASE WHEN s.status = 'voucher_issued' THEN $26::timestamptz END, $26
-      FROM hold, outcome o,
-           LATERAL (SELECT CASE WHEN o.reserved THEN $20 ELSE $21 END AS status) s
-    RETURNING 1
-), led AS (
-    INSERT INTO ledger (programme_id, category, kind, application_id, amount_cents, d_budget, d_available,
-        d_reserved, d_redeemed, budget_after, available_after, actor)
-    SELECT $5, $10, 'reserve', $4, $7, 0, -$7, $7, 0, budget_cents, available_cents, $14 FROM res
-), events AS (
-    INSERT INTO outbox (id, subject, payload)
-    SELECT e.id, e.subject, e.payload
-      FROM unnest($22::uuid[], $23::text[], $24::bytea[], $25::bool[]) WITH ORDINALITY
-           AS e(id, subject, payload, when_reserved, n), outcome o
-     WHERE EXISTS (SELECT 1 FROM hold) AND e.when_reserved = o.reserved
-     ORDER BY e.n
-)
-SELECT (SELECT count(*) FROM go) AS fresh, (SELECT count(*) FROM hold) AS held, r.*
-  FROM (SELECT 1) one LEFT JOIN res r ON true
-"""
+@dataclass(frozen=True)
+class Filing:
+    """One application, checked and ready to be filed by ``apply_batch`` (migration 002)."""
+
+    principal: str
+    idempotency_key: str | None
+    request_hash: str
+    id: uuid.UUID
+    programme_id: uuid.UUID
+    participant_id: uuid.UUID
+    amount_cents: int
+    max_vouchers_per_person: int
+    max_cents_per_person: int | None
+    category: str
+    first_come_first_served: bool
+    course_id: uuid.UUID
+    provider_id: uuid.UUID
+    submitted_by_role: str
+    employer_id: uuid.UUID | None
+    employer_size: str | None
+    target_groups: Sequence[str]
+    voucher_id: uuid.UUID
+    reserved_status: str
+    unreserved_status: str
+    at: datetime
+    # The events of both outcomes: (event id, NATS subject, payload, belongs to "money reserved")
+    events: Sequence[tuple[uuid.UUID, str, bytes, bool]]
 
 
-async def apply_in_one_statement(conn: Connection, *args: Any) -> ApplyOutcome:
-    """Run :data:`APPLY_SQL` (see the handler for the meaning of each argument)."""
-    row = await conn.fetchrow(APPLY_SQL, *args)
-    assert row is not None
-    reserved = _money(row) if row["budget_cents"] is not None else None
-    return ApplyOutcome(fresh=row["fresh"] > 0, within_limits=row["held"] > 0, reserved=reserved)
+async def file_applications(conn: Connection, filings: Sequence[Filing]) -> list[ApplyOutcome]:
+    """File applications in one statement and one transaction; one outcome per filing, in order.
+
+    Applications to the same category are decided in the order given. The call takes the
+    category rows it touches in (programme, category) order, so two of these running at once
+    (from two processes) wait for each other instead of deadlocking.
+    """
+    order = sorted(range(len(filings)), key=lambda k: (filings[k].programme_id, filings[k].category))
+    batch = [filings[k] for k in order]
+    starts: list[int] = []
+    ends: list[int] = []
+    events: list[tuple[uuid.UUID, str, bytes, bool]] = []
+    for f in batch:
+        starts.append(len(events) + 1)
+        events.extend(f.events)
+        ends.append(len(events))
+    rows = await conn.fetch(
+        "SELECT * FROM apply_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,"
+        " $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)",
+        [f.principal for f in batch],
+        [f.idempotency_key for f in batch],
+        [f.request_hash for f in batch],
+        [f.id for f in batch],
+        [f.programme_id for f in batch],
+        [f.participant_id for f in batch],
+        [f.amount_cents for f in batch],
+        [f.max_vouchers_per_person for f in batch],
+        [f.max_cents_per_person for f in batch],
+        [f.category for f in batch],
+        [f.first_come_first_served for f in batch],
+        [f.course_id for f in batch],
+        [f.provider_id for f in batch],
+        [f.submitted_by_role for f in batch],
+        [f.employer_id for f in batch],
+        [f.employer_size for f in batch],
+        [",".join(f.target_groups) for f in batch],
+        [f.voucher_id for f in batch],
+        [f.reserved_status for f in batch],
+        [f.unreserved_status for f in batch],
+        [f.at for f in batch],
+        starts,
+        ends,
+        [e[0] for e in events],
+        [e[1] for e in events],
+        [e[2] for e in events],
+        [e[3] for e in events],
+    )
+    outcomes: list[ApplyOutcome | None] = [None] * len(filings)
+    for row in rows:
+        outcomes[order[row["n"] - 1]] = ApplyOutcome(
+            fresh=row["fresh"],
+            within_limits=row["held"],
+            reserved=_money(row) if row["budget_cents"] is not None else None,
+        )
+    if any(o is None for o in outcomes):
+        raise RuntimeError("apply_batch did not answer for every application")
+    return [o for o in outcomes if o is not None]
 
 
 async def get_idempotent(conn: Connection, principal: str, key: str) -> asyncpg.Record | None:

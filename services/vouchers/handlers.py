@@ -1,11 +1,9 @@
-"""Commands of the vouchers service, as plain functions over a unit of work (or, for the one hot
-path, a pooled connection). Each raises a :class:`~shared.errors.ClientError` with a sentence
+"""Commands of the vouchers service, as plain functions over a unit of work (applications are
+filed in :mod:`services.vouchers.filing`). Each raises a :class:`~shared.errors.ClientError` with a sentence
 the caller can act on, before anything is changed."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import secrets
 import uuid
 from collections.abc import Mapping, Sequence
@@ -19,17 +17,14 @@ from pydantic import AwareDatetime, BaseModel, Field, model_validator
 from services.vouchers import db, lottery
 from services.vouchers.domain import (
     CategoryRule,
-    Ineligible,
     Status,
-    check_eligibility,
-    check_window,
     payout,
     threshold_level,
     thresholds_to_announce,
 )
 from shared.db import Connection
-from shared.db.uow import UnitOfWork, UnitOfWorkFactory, current_traceparent
-from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
+from shared.db.uow import UnitOfWork, UnitOfWorkFactory
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events.contracts.intake import Situation, TargetGroup
 from shared.events.contracts.vouchers import (
     AllocationMode,
@@ -37,7 +32,6 @@ from shared.events.contracts.vouchers import (
     ApplicationCancelled,
     ApplicationPromoted,
     ApplicationRejected,
-    ApplicationSubmitted,
     ApplicationWaitlisted,
     BudgetChanged,
     BudgetThresholdPassed,
@@ -45,7 +39,6 @@ from shared.events.contracts.vouchers import (
     DrawPublished,
     ProgrammeCreated,
     RejectionReason,
-    SubmittedBy,
     VoucherClaimRejected,
     VoucherClawedBack,
     VoucherExpired,
@@ -53,7 +46,6 @@ from shared.events.contracts.vouchers import (
     VoucherRedeemed,
     VoucherSettled,
 )
-from shared.events.envelope import Envelope, EventData
 
 # An application as handlers see it: a database record or the dict the hot path builds.
 Row: TypeAlias = Mapping[str, Any] | asyncpg.Record
@@ -141,6 +133,11 @@ _RULES: dict[uuid.UUID, ProgrammeRules] = {}
 _RULES_MAX = 1000
 
 
+def known_rules(programme_id: uuid.UUID) -> ProgrammeRules | None:
+    """A programme's rules if this process has read them already."""
+    return _RULES.get(programme_id)
+
+
 async def programme_rules(conn: Connection, programme_id: uuid.UUID) -> ProgrammeRules:
     """A programme's fixed rules; they never change, so they are read once per process."""
     cached = _RULES.get(programme_id)
@@ -172,7 +169,7 @@ async def programme_rules(conn: Connection, programme_id: uuid.UUID) -> Programm
     return rules
 
 
-def _category(rules: ProgrammeRules, code: str) -> CategoryRule:
+def category_rule(rules: ProgrammeRules, code: str) -> CategoryRule:
     rule = rules.categories.get(code)
     if rule is None:
         raise Unprocessable(
@@ -278,7 +275,7 @@ async def announce_thresholds_now(uows: UnitOfWorkFactory, programme_id: uuid.UU
         await uow.commit()
 
 
-def _ref(row: Row) -> dict[str, Any]:
+def application_ref(row: Row) -> dict[str, Any]:
     return {
         "application_id": row["id"],
         "programme_id": row["programme_id"],
@@ -288,10 +285,10 @@ def _ref(row: Row) -> dict[str, Any]:
 
 
 def _issue(uow: UnitOfWork, rules: ProgrammeRules, row: Row, voucher_id: uuid.UUID, by: str) -> None:
-    uow.emit(ApplicationApproved(**_ref(row), approved_by=by), subject=str(row["id"]))
+    uow.emit(ApplicationApproved(**application_ref(row), approved_by=by), subject=str(row["id"]))
     uow.emit(
         VoucherIssued(
-            **_ref(row),
+            **application_ref(row),
             voucher_id=voucher_id,
             course_id=row["course_id"],
             provider_id=row["provider_id"],
@@ -343,7 +340,7 @@ async def promote_waitlisted(uow: UnitOfWork, rules: ProgrammeRules, category: s
 
 async def _after_reservation(uow: UnitOfWork, rules: ProgrammeRules, row: Row, now: datetime) -> None:
     """A waiting (or drawn) application got money: approve at once or await an officer."""
-    uow.emit(ApplicationPromoted(**_ref(row), amount_cents=row["amount_cents"]), subject=str(row["id"]))
+    uow.emit(ApplicationPromoted(**application_ref(row), amount_cents=row["amount_cents"]), subject=str(row["id"]))
     if rules.auto_approve:
         voucher_id = uuid.uuid4()
         await db.update_application(
@@ -373,264 +370,6 @@ async def _release(uow: UnitOfWork, row: Row, *, kind: str = "release", note: st
     )
     assert money is not None
     return amount
-
-
-# ---------------------------------------------------------------- applications: the hot path
-
-
-class ApplyCommand(BaseModel):
-    """An application for a voucher."""
-
-    participant_id: uuid.UUID | None = Field(
-        default=None, description="Whose voucher; a participant applying for themselves may leave it out"
-    )
-    category: str = Field(min_length=1, max_length=40)
-    course_id: uuid.UUID = Field(description="The provider's course the voucher pays for")
-    amount_cents: int | None = Field(
-        default=None, gt=0, description="Defaults to the course price, capped at the category's voucher amount"
-    )
-
-
-@dataclass(frozen=True)
-class Applicant:
-    """Who files an application."""
-
-    role: SubmittedBy
-    sub: str
-
-
-def request_hash(programme_id: uuid.UUID, cmd: ApplyCommand) -> str:
-    """What an Idempotency-Key is bound to: the programme and the request body."""
-    body = json.dumps({"programme": str(programme_id), **cmd.model_dump(mode="json")}, sort_keys=True)
-    return hashlib.sha256(body.encode()).hexdigest()
-
-
-def application_view(row: Row, *, first_answer: bool = False) -> dict[str, Any]:
-    """An application as the API shows it; ``first_answer`` shows it as it was when submitted."""
-    view = dict(row)
-    if first_answer:
-        view.update(status=row["initial_status"], reserved=row["initial_reserved"], paid_cents=0, reason=None)
-        view.update(draw_rank=None)
-        if row["initial_status"] != Status.VOUCHER_ISSUED.value:
-            view["voucher_id"] = None
-    return view
-
-
-async def _replay(conn: Connection, principal: str, key: str, digest: str) -> dict[str, Any] | None:
-    stored = await db.get_idempotent(conn, principal, key)
-    if stored is None:
-        return None
-    if stored["request_hash"] != digest:
-        raise Unprocessable(
-            "This Idempotency-Key was already used for a different request; use a new key for a new application."
-        )
-    if stored["found"] is None:
-        raise Conflict(_limit_message())
-    row = await db.get_application(conn, stored["application_id"])
-    assert row is not None
-    return application_view(row, first_answer=True)
-
-
-def _limit_message() -> str:
-    return (
-        "The participant already holds as many applications or as much money in this programme as a person may;"
-        " cancel an open application first."
-    )
-
-
-async def apply(
-    pool: asyncpg.Pool,
-    uows: UnitOfWorkFactory,
-    *,
-    programme_id: uuid.UUID,
-    cmd: ApplyCommand,
-    applicant: Applicant,
-    idempotency_key: str | None,
-    now: datetime,
-) -> tuple[dict[str, Any], bool]:
-    """File an application: checks first, then one statement reserves (first come, first served) or queues it.
-
-    Returns the application as first answered and whether it was created now (False: a resend).
-    """
-    digest = request_hash(programme_id, cmd)
-    async with pool.acquire() as conn:
-        # A resend is recognised by the statement below (its key is taken), not by a lookup
-        # first: that saves a round trip on every first request, which is nearly all of them.
-        rules = await programme_rules(conn, programme_id)
-        rule = _category(rules, cmd.category)
-        try:
-            check_window(now, rules.opens_at, rules.closes_at)
-        except Ineligible as exc:
-            raise Conflict(str(exc)) from exc
-
-        participant_id = cmd.participant_id
-        employer_id: uuid.UUID | None = None
-        if applicant.role is SubmittedBy.PARTICIPANT:
-            own = _uuid_or_none(applicant.sub)
-            if participant_id is None:
-                participant_id = own
-            if own is None or participant_id != own:
-                raise Forbidden(
-                    "A participant can only apply for themselves; leave participant_id out or use your own."
-                )
-        elif participant_id is None:
-            raise Unprocessable("Name the participant the voucher is for in participant_id.")
-        if applicant.role is SubmittedBy.EMPLOYER:
-            employer_id = _uuid_or_none(applicant.sub)
-            if employer_id is None:
-                raise Forbidden("Your employer token does not name an employer id; ask for a token of your company.")
-        assert participant_id is not None
-
-        ctx = await db.applicant_context(conn, participant_id, cmd.course_id, employer_id)
-        if ctx["participant_id"] is None:
-            raise Unprocessable(
-                f"Participant {participant_id} is not known to vouchers; register them at intake first"
-                " (it takes a moment to arrive here)."
-            )
-        if applicant.role is SubmittedBy.COACH and ctx["coach_id"] != applicant.sub:
-            raise Forbidden("A coach can only apply for participants in their own caseload.")
-        if ctx["course_id"] is None:
-            raise Unprocessable(f"Course {cmd.course_id} is not known; the provider must publish it at intake first.")
-        if employer_id is not None and ctx["employer_id"] is None:
-            raise Unprocessable(f"Employer {employer_id} is not known; register the company at intake first.")
-        amount = cmd.amount_cents or min(int(ctx["price_cents"]), rule.voucher_amount_cents)
-        try:
-            check_eligibility(rule, ctx["situation"], amount, int(ctx["price_cents"]))
-        except Ineligible as exc:
-            raise Unprocessable(str(exc)) from exc
-
-        application_id = uuid.uuid4()
-        voucher_id = uuid.uuid4()
-        fcfs = rules.mode is AllocationMode.FIRST_COME_FIRST_SERVED
-        reserved_status = Status.VOUCHER_ISSUED if rules.auto_approve else Status.SUBMITTED
-        unreserved_status = Status.WAITLISTED if fcfs else Status.SUBMITTED
-        row: dict[str, Any] = {
-            "id": application_id,
-            "programme_id": programme_id,
-            "category": cmd.category,
-            "participant_id": participant_id,
-            "course_id": cmd.course_id,
-            "provider_id": ctx["provider_id"],
-            "amount_cents": amount,
-            "submitted_by_role": applicant.role.value,
-            "submitted_by": applicant.sub,
-            "employer_id": employer_id,
-            "employer_size": ctx["size_class"],
-            "target_groups": list(ctx["target_groups"]),
-        }
-        events = _apply_events(rules, row, region=uows.region, fcfs=fcfs, voucher_id=voucher_id, coach=ctx["coach_id"])
-        outcome = await db.apply_in_one_statement(
-            conn,
-            applicant.sub,
-            idempotency_key,
-            digest,
-            application_id,
-            programme_id,
-            participant_id,
-            amount,
-            rules.max_vouchers_per_person,
-            rules.max_cents_per_person,
-            cmd.category,
-            fcfs,
-            cmd.course_id,
-            ctx["provider_id"],
-            applicant.role.value,
-            applicant.sub,
-            employer_id,
-            ctx["size_class"],
-            row["target_groups"],
-            voucher_id,
-            reserved_status.value,
-            unreserved_status.value,
-            [e.id for e, _ in events],
-            [e.nats_subject for e, _ in events],
-            [e.to_bytes() for e, _ in events],
-            [when for _, when in events],
-            now,
-        )
-        if not outcome.fresh:
-            assert idempotency_key is not None
-            replay = await _replay(conn, applicant.sub, idempotency_key, digest)
-            assert replay is not None
-            return replay, False
-    if not outcome.within_limits:
-        raise Conflict(_limit_message())
-    money = outcome.reserved
-    status = reserved_status if money is not None else unreserved_status
-    if (
-        money is not None
-        and threshold_level(money.budget_cents, money.available_cents, money.voucher_amount_cents) > money.alerted_pct
-    ):
-        await announce_thresholds_now(uows, programme_id, cmd.category)
-    view = {
-        **row,
-        "status": status.value,
-        "initial_status": status.value,
-        "reserved": money is not None,
-        "voucher_id": voucher_id if status is Status.VOUCHER_ISSUED else None,
-        "submitted_at": now,
-        "reason": None,
-        "paid_cents": 0,
-        "draw_rank": None,
-    }
-    return view, True
-
-
-def _uuid_or_none(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
-
-
-def _apply_events(
-    rules: ProgrammeRules,
-    row: Row,
-    *,
-    region: str,
-    fcfs: bool,
-    voucher_id: uuid.UUID,
-    coach: str | None,
-) -> list[tuple[Envelope, bool]]:
-    """The events of both outcomes, each tagged with the outcome (money reserved or not) it belongs to.
-
-    The hot path writes these envelopes to the outbox itself, in its one statement, instead of
-    through a UnitOfWork.
-    """
-    traceparent = current_traceparent.get()
-    subject = str(row["id"])
-
-    def wrap(data: EventData, when_reserved: bool, about: str = subject) -> tuple[Envelope, bool]:
-        return Envelope.wrap(data, region=region, subject=about, traceparent=traceparent), when_reserved
-
-    def submitted(reserved: bool) -> ApplicationSubmitted:
-        return ApplicationSubmitted(
-            **_ref(row),
-            course_id=row["course_id"],
-            provider_id=row["provider_id"],
-            amount_cents=row["amount_cents"],
-            submitted_by=SubmittedBy(row["submitted_by_role"]),
-            employer_id=row["employer_id"],
-            coach_id=coach,
-            reserved=reserved,
-        )
-
-    events = [wrap(submitted(True), True)]
-    if rules.auto_approve:
-        events.append(wrap(ApplicationApproved(**_ref(row), approved_by="auto"), True))
-        issued = VoucherIssued(
-            **_ref(row),
-            voucher_id=voucher_id,
-            course_id=row["course_id"],
-            provider_id=row["provider_id"],
-            amount_cents=row["amount_cents"],
-            redeem_by=rules.redeem_by,
-        )
-        events.append(wrap(issued, True, str(voucher_id)))
-    events.append(wrap(submitted(False), False))
-    if fcfs:
-        events.append(wrap(ApplicationWaitlisted(**_ref(row)), False))
-    return events
 
 
 # ---------------------------------------------------------------- decisions on applications
@@ -680,7 +419,9 @@ async def reject(
         uow.conn, application_id, status=Status.REJECTED.value, reserved=False, reason=note or reason.value
     )
     await db.release_holding(uow.conn, row["programme_id"], row["participant_id"], row["amount_cents"])
-    uow.emit(ApplicationRejected(**_ref(row), reason=reason, released_cents=released), subject=str(application_id))
+    uow.emit(
+        ApplicationRejected(**application_ref(row), reason=reason, released_cents=released), subject=str(application_id)
+    )
     if released:
         rules = await programme_rules(uow.conn, row["programme_id"])
         await promote_waitlisted(uow, rules, row["category"], now)
@@ -697,7 +438,8 @@ async def cancel(
     updated = await db.update_application(uow.conn, application_id, status=Status.CANCELLED.value, reserved=False)
     await db.release_holding(uow.conn, row["programme_id"], row["participant_id"], row["amount_cents"])
     uow.emit(
-        ApplicationCancelled(**_ref(row), cancelled_by=by_role, released_cents=released), subject=str(application_id)
+        ApplicationCancelled(**application_ref(row), cancelled_by=by_role, released_cents=released),
+        subject=str(application_id),
     )
     if released:
         rules = await programme_rules(uow.conn, row["programme_id"])
@@ -711,7 +453,7 @@ async def expire(uow: UnitOfWork, row: Row, *, now: datetime) -> None:
     await db.update_application(uow.conn, row["id"], status=Status.EXPIRED.value, reserved=False)
     if row["voucher_id"] is not None:
         uow.emit(
-            VoucherExpired(**_ref(row), voucher_id=row["voucher_id"], released_cents=released),
+            VoucherExpired(**application_ref(row), voucher_id=row["voucher_id"], released_cents=released),
             subject=str(row["voucher_id"]),
         )
 
@@ -795,7 +537,7 @@ async def redeem(
     if status is Status.REDEEMED:
         uow.emit(
             VoucherRedeemed(
-                **_ref(row),
+                **application_ref(row),
                 **voucher,
                 attendance_pct=attendance_pct,
                 completed=completed,
@@ -808,7 +550,7 @@ async def redeem(
     else:
         uow.emit(
             VoucherClaimRejected(
-                **_ref(row),
+                **application_ref(row),
                 **voucher,
                 attendance_pct=attendance_pct,
                 completed=completed,
@@ -838,7 +580,7 @@ async def settle(uow: UnitOfWork, voucher_id: uuid.UUID, *, actor: str) -> async
     )
     updated = await db.update_application(uow.conn, row["id"], status=Status.SETTLED.value)
     uow.emit(
-        VoucherSettled(**_ref(row), voucher_id=voucher_id, provider_id=row["provider_id"], paid_cents=paid),
+        VoucherSettled(**application_ref(row), voucher_id=voucher_id, provider_id=row["provider_id"], paid_cents=paid),
         subject=str(voucher_id),
     )
     return updated
@@ -866,7 +608,7 @@ async def claw_back(uow: UnitOfWork, voucher_id: uuid.UUID, *, note: str, actor:
     updated = await db.update_application(uow.conn, row["id"], status=Status.CLAWED_BACK.value, reason=note)
     uow.emit(
         VoucherClawedBack(
-            **_ref(row),
+            **application_ref(row),
             voucher_id=voucher_id,
             provider_id=row["provider_id"],
             amount_cents=paid,
@@ -888,7 +630,7 @@ async def change_budget(
 ) -> db.Money:
     """Raise (or lower) a category's budget; a raise goes to the waiting list first."""
     rules = await programme_rules(uow.conn, programme_id)
-    _category(rules, category)
+    category_rule(rules, category)
     money = await _budget_step(uow, programme_id, category, delta_cents, reason=reason, actor=actor, other=None)
     if delta_cents > 0:
         await promote_waitlisted(uow, rules, category, now)
@@ -908,8 +650,8 @@ async def move_budget(
 ) -> None:
     """Move available money from one category to another (both entries in the ledger)."""
     rules = await programme_rules(uow.conn, programme_id)
-    _category(rules, source)
-    _category(rules, target)
+    category_rule(rules, source)
+    category_rule(rules, target)
     if source == target:
         raise Unprocessable("Moving money needs two different categories.")
     # Lock both rows in one order so two opposite moves cannot deadlock.
@@ -1013,7 +755,7 @@ async def run_draw(uow: UnitOfWork, programme_id: uuid.UUID, *, actor: str, now:
                 "lottery",
             )
         )
-        uow.emit(ApplicationPromoted(**_ref(r), amount_cents=r["amount_cents"]), subject=str(r["id"]))
+        uow.emit(ApplicationPromoted(**application_ref(r), amount_cents=r["amount_cents"]), subject=str(r["id"]))
         if voucher_id is not None:
             _issue(uow, rules, r, voucher_id, "auto")
     for code, spent in result.funded_cents.items():
@@ -1024,7 +766,7 @@ async def run_draw(uow: UnitOfWork, programme_id: uuid.UUID, *, actor: str, now:
     waitlisted = [(by_id[a]["id"], rank[a]) for a in result.waitlist]
     await db.mark_draw_results(uow.conn, funded_rows, waitlisted)
     for app_id in result.waitlist:
-        uow.emit(ApplicationWaitlisted(**_ref(by_id[app_id]), draw_rank=rank[app_id]), subject=app_id)
+        uow.emit(ApplicationWaitlisted(**application_ref(by_id[app_id]), draw_rank=rank[app_id]), subject=app_id)
     published = {
         "programme_id": str(programme_id),
         "seed": programme["seed"],

@@ -14,9 +14,10 @@ from datetime import timedelta
 import asyncpg
 import pytest
 
-from services.vouchers import db, handlers
+from services.vouchers import db, filing, handlers
 from services.vouchers.audit import audit
-from services.vouchers.handlers import Applicant, ApplyCommand, CategoryIn, CreateProgramme
+from services.vouchers.filing import Applicant, ApplicationDesk, ApplyCommand
+from services.vouchers.handlers import CategoryIn, CreateProgramme
 from services.vouchers.tests.conftest import NOW
 from shared.db.migrations import migrate
 from shared.db.pool import create_pool
@@ -88,10 +89,11 @@ async def fire(people: list[uuid.UUID], one: Callable[[uuid.UUID], Awaitable[Non
 async def test_five_thousand_concurrent_applications_reserve_exactly_the_budget(pool: asyncpg.Pool) -> None:
     programme_id, course, people = await rush_setup(pool)
     uows = UnitOfWorkFactory(pool, schema="vouchers", region="gld")
+    desk = ApplicationDesk(pool)
 
     async def one(person: uuid.UUID) -> None:
-        await handlers.apply(
-            pool,
+        await filing.apply(
+            desk,
             uows,
             programme_id=programme_id,
             cmd=ApplyCommand(category="werk_in_techniek", course_id=course),
@@ -174,12 +176,13 @@ async def test_the_naive_read_then_write_variant_fails_the_same_check(pool: asyn
 async def test_per_person_limit_holds_under_concurrency(pool: asyncpg.Pool) -> None:
     programme_id, course, people = await rush_setup(pool)
     uows = UnitOfWorkFactory(pool, schema="vouchers", region="gld")
+    desk = ApplicationDesk(pool)
     person = people[0]
 
     async def one(n: int) -> str:
         try:
-            view, _ = await handlers.apply(
-                pool,
+            view, _ = await filing.apply(
+                desk,
                 uows,
                 programme_id=programme_id,
                 cmd=ApplyCommand(category="werk_in_techniek", course_id=course),
@@ -193,3 +196,50 @@ async def test_per_person_limit_holds_under_concurrency(pool: asyncpg.Pool) -> N
 
     outcomes = await asyncio.gather(*(one(n) for n in range(30)))
     assert sorted(outcomes) == ["refused"] * 29 + ["voucher_issued"]
+
+
+def _filing(programme_id: uuid.UUID, course: uuid.UUID, person: uuid.UUID, key: str) -> db.Filing:
+    return db.Filing(
+        principal=str(person),
+        idempotency_key=key,
+        request_hash="h",
+        id=uuid.uuid4(),
+        programme_id=programme_id,
+        participant_id=person,
+        amount_cents=AMOUNT,
+        max_vouchers_per_person=1,
+        max_cents_per_person=None,
+        category="werk_in_techniek",
+        first_come_first_served=True,
+        course_id=course,
+        provider_id=course,
+        submitted_by_role="participant",
+        employer_id=None,
+        employer_size=None,
+        target_groups=["vrouwen_in_techniek", "herintreders"],
+        voucher_id=uuid.uuid4(),
+        reserved_status="voucher_issued",
+        unreserved_status="waitlisted",
+        at=NOW,
+        events=[],
+    )
+
+
+async def test_one_group_is_decided_in_arrival_order_and_a_key_repeated_in_it_is_a_resend(pool: asyncpg.Pool) -> None:
+    programme_id, course, people = await rush_setup(pool)
+    uows = UnitOfWorkFactory(pool, schema="vouchers", region="gld")
+    async with uows() as uow:
+        cut = (3 - VOUCHERS) * AMOUNT  # money for three vouchers is left
+        await handlers.change_budget(uow, programme_id, "werk_in_techniek", cut, reason="test", actor="o", now=NOW)
+        await uow.commit()
+    async with pool.acquire() as conn:
+        group = [_filing(programme_id, course, p, f"key-{p}") for p in people[:5]]
+        resend = _filing(programme_id, course, people[0], f"key-{people[0]}")
+        outcomes = await db.file_applications(conn, [*group[:2], resend, *group[2:]])
+        rows = await conn.fetch("SELECT id, status, target_groups FROM applications ORDER BY seq")
+        assert await audit(conn, programme_id) == []
+    assert [o.fresh for o in outcomes] == [True, True, False, True, True, True]
+    assert [o.reserved is not None for o in outcomes] == [True, True, False, True, False, False]
+    assert [r["id"] for r in rows] == [f.id for f in group]
+    assert [r["status"] for r in rows] == ["voucher_issued"] * 3 + ["waitlisted"] * 2
+    assert rows[0]["target_groups"] == ["vrouwen_in_techniek", "herintreders"]

@@ -14,10 +14,11 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from services.vouchers import db, handlers
+from services.vouchers import db, filing, handlers
 from services.vouchers.audit import audit
 from services.vouchers.domain import Status
-from services.vouchers.handlers import Applicant, ApplyCommand, CategoryIn, CreateProgramme
+from services.vouchers.filing import Applicant, ApplicationDesk, ApplyCommand
+from services.vouchers.handlers import CategoryIn, CreateProgramme
 from services.vouchers.tests.conftest import NOW
 from shared.db.migrations import migrate
 from shared.db.pool import create_pool
@@ -39,6 +40,7 @@ CATEGORIES = {"werk_in_techniek": Situation.WORKING_IN_TECH, "zoek_werk_techniek
 def machine(loop: asyncio.AbstractEventLoop, pool: asyncpg.Pool) -> type[RuleBasedStateMachine]:
     """The state machine, bound to an event loop and a pool of its own thread."""
     uows = UnitOfWorkFactory(pool, schema="vouchers", region="gld")
+    desk = ApplicationDesk(pool)
 
     def run(coro: Awaitable[T]) -> T:
         return loop.run_until_complete(coro)
@@ -118,8 +120,8 @@ def machine(loop: asyncio.AbstractEventLoop, pool: asyncpg.Pool) -> type[RuleBas
             cmd = ApplyCommand(category=category, course_id=course, amount_cents=amount)
             try:
                 view, created = run(
-                    handlers.apply(
-                        pool,
+                    filing.apply(
+                        desk,
                         uows,
                         programme_id=self.programme,
                         cmd=cmd,
@@ -142,8 +144,8 @@ def machine(loop: asyncio.AbstractEventLoop, pool: asyncpg.Pool) -> type[RuleBas
             key = data.draw(st.sampled_from(list(self.sent)))
             person, cmd, first = self.sent[key]
             view, created = run(
-                handlers.apply(
-                    pool,
+                filing.apply(
+                    desk,
                     uows,
                     programme_id=self.programme,
                     cmd=cmd,
