@@ -69,6 +69,7 @@ class ProgrammeOut(BaseModel):
     auto_approve: bool
     max_vouchers_per_person: int
     max_cents_per_person: int | None
+    max_cents_per_person_per_year: int | None
     attendance_threshold_pct: int
     below_threshold: str
     quotas: dict[str, int]

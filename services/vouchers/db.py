@@ -106,6 +106,9 @@ async def erase_participant(conn: Connection, participant_id: uuid.UUID) -> uuid
         pseudonym,
     )
     await conn.execute("UPDATE holdings SET participant_id = $2 WHERE participant_id = $1", participant_id, pseudonym)
+    await conn.execute(
+        "UPDATE yearly_holdings SET participant_id = $2 WHERE participant_id = $1", participant_id, pseudonym
+    )
     await conn.execute("DELETE FROM participants WHERE id = $1", participant_id)
     return pseudonym
 
@@ -328,6 +331,7 @@ class Filing:
     amount_cents: int
     max_vouchers_per_person: int
     max_cents_per_person: int | None
+    max_cents_per_person_per_year: int | None
     category: str
     first_come_first_served: bool
     course_id: uuid.UUID
@@ -345,7 +349,7 @@ class Filing:
 
 
 async def file_applications(conn: Connection, filings: Sequence[Filing]) -> list[ApplyOutcome]:
-    """File applications in one statement and one transaction; one outcome per filing, in order.
+    """File applications with one call of ``apply_batch`` (migration 003), one transaction; one outcome each, in order.
 
     Applications to the same category are decided in the order given. The call takes the
     category rows it touches in (programme, category) order, so two of these running at once
@@ -362,7 +366,7 @@ async def file_applications(conn: Connection, filings: Sequence[Filing]) -> list
         ends.append(len(events))
     rows = await conn.fetch(
         "SELECT * FROM apply_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,"
-        " $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)",
+        " $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)",
         [f.principal for f in batch],
         [f.idempotency_key for f in batch],
         [f.request_hash for f in batch],
@@ -372,6 +376,7 @@ async def file_applications(conn: Connection, filings: Sequence[Filing]) -> list
         [f.amount_cents for f in batch],
         [f.max_vouchers_per_person for f in batch],
         [f.max_cents_per_person for f in batch],
+        [f.max_cents_per_person_per_year for f in batch],
         [f.category for f in batch],
         [f.first_come_first_served for f in batch],
         [f.course_id for f in batch],
@@ -443,14 +448,21 @@ async def update_application(conn: Connection, application_id: uuid.UUID, **valu
     return row
 
 
-async def release_holding(conn: Connection, programme_id: uuid.UUID, participant_id: uuid.UUID, cents: int) -> None:
-    """Give a person's slot (and cents) in a programme back."""
+async def release_holding(conn: Connection, row: Any) -> None:
+    """Give the slot and cents of a rejected or cancelled application back: in its programme, and in its year."""
     await conn.execute(
         "UPDATE holdings SET count = count - 1, cents = cents - $3 WHERE programme_id = $1 AND participant_id = $2",
-        programme_id,
-        participant_id,
-        cents,
+        row["programme_id"],
+        row["participant_id"],
+        row["amount_cents"],
     )
+    if row["cap_year"] is not None:
+        await conn.execute(
+            "UPDATE yearly_holdings SET cents = cents - $3 WHERE participant_id = $1 AND year = $2",
+            row["participant_id"],
+            row["cap_year"],
+            row["amount_cents"],
+        )
 
 
 async def list_applications(

@@ -149,8 +149,8 @@ async def _replay(conn: Connection, principal: str, key: str, digest: str) -> di
 
 
 LIMIT_MESSAGE = (
-    "The participant already holds as many applications or as much money in this programme as a person may;"
-    " cancel an open application first."
+    "The participant already holds as many applications or as much money as a person may, in this programme"
+    " or (where the programme has a yearly cap) in all programmes this year; cancel an open application first."
 )
 
 
@@ -253,6 +253,7 @@ async def apply(
             amount_cents=amount,
             max_vouchers_per_person=rules.max_vouchers_per_person,
             max_cents_per_person=rules.max_cents_per_person,
+            max_cents_per_person_per_year=rules.max_cents_per_person_per_year,
             category=cmd.category,
             first_come_first_served=fcfs,
             course_id=cmd.course_id,

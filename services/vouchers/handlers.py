@@ -82,6 +82,12 @@ class CreateProgramme(BaseModel):
     auto_approve: bool = Field(default=True, description="Issue a voucher as soon as money is reserved")
     max_vouchers_per_person: int = Field(default=1, ge=1, le=100)
     max_cents_per_person: int | None = Field(default=None, gt=0)
+    max_cents_per_person_per_year: int | None = Field(
+        default=None,
+        gt=0,
+        description="At most this much per person per calendar year across all programmes of the region,"
+        " counting every application not rejected or cancelled",
+    )
     attendance_threshold_pct: int = Field(default=80, ge=0, le=100)
     below_threshold: Literal["reject", "partial"] = "reject"
     quotas: dict[TargetGroup, int] = Field(
@@ -124,6 +130,7 @@ class ProgrammeRules:
     auto_approve: bool
     max_vouchers_per_person: int
     max_cents_per_person: int | None
+    max_cents_per_person_per_year: int | None
     attendance_threshold_pct: int
     below_threshold: str
     categories: Mapping[str, CategoryRule]
@@ -156,6 +163,7 @@ async def programme_rules(conn: Connection, programme_id: uuid.UUID) -> Programm
         auto_approve=row["auto_approve"],
         max_vouchers_per_person=row["max_vouchers_per_person"],
         max_cents_per_person=row["max_cents_per_person"],
+        max_cents_per_person_per_year=row["max_cents_per_person_per_year"],
         attendance_threshold_pct=row["attendance_threshold_pct"],
         below_threshold=row["below_threshold"],
         categories={
@@ -195,6 +203,7 @@ async def create_programme(uow: UnitOfWork, cmd: CreateProgramme, *, actor: str)
         auto_approve=cmd.auto_approve,
         max_vouchers_per_person=cmd.max_vouchers_per_person,
         max_cents_per_person=cmd.max_cents_per_person,
+        max_cents_per_person_per_year=cmd.max_cents_per_person_per_year,
         attendance_threshold_pct=cmd.attendance_threshold_pct,
         below_threshold=cmd.below_threshold,
         quotas={k.value: v for k, v in cmd.quotas.items()},
@@ -418,7 +427,7 @@ async def reject(
     updated = await db.update_application(
         uow.conn, application_id, status=Status.REJECTED.value, reserved=False, reason=note or reason.value
     )
-    await db.release_holding(uow.conn, row["programme_id"], row["participant_id"], row["amount_cents"])
+    await db.release_holding(uow.conn, row)
     uow.emit(
         ApplicationRejected(**application_ref(row), reason=reason, released_cents=released), subject=str(application_id)
     )
@@ -436,7 +445,7 @@ async def cancel(
     _expect(row, [Status.SUBMITTED, Status.WAITLISTED, Status.VOUCHER_ISSUED], "cancelled")
     released = await _release(uow, row, note="cancelled", actor=actor)
     updated = await db.update_application(uow.conn, application_id, status=Status.CANCELLED.value, reserved=False)
-    await db.release_holding(uow.conn, row["programme_id"], row["participant_id"], row["amount_cents"])
+    await db.release_holding(uow.conn, row)
     uow.emit(
         ApplicationCancelled(**application_ref(row), cancelled_by=by_role, released_cents=released),
         subject=str(application_id),

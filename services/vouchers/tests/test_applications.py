@@ -163,6 +163,37 @@ async def test_window_and_per_person_limit_are_enforced(world: World) -> None:
     assert (await world.apply(programme, person, course=world.other_course, key="k2")).status_code == 409
 
 
+async def test_a_yearly_cap_holds_across_programmes_and_frees_up_when_an_application_is_cancelled(
+    world: World,
+) -> None:
+    cap = {"max_cents_per_person_per_year": 150_000}
+    first, second = await world.create_programme(**cap), await world.create_programme(**cap)
+    uncapped = await world.create_programme()
+    [person] = await world.participants(1)
+    granted = await world.apply(first, person)
+    assert granted.status_code == 201, granted.text
+    assert first["max_cents_per_person_per_year"] == 150_000
+    over = await world.apply(second, person, key="over")
+    assert over.status_code == 409
+    assert "this year" in over.json()["detail"]
+    assert (await world.apply(second, person, key="over")).status_code == 409, "a resend gets the same refusal"
+    within = await world.apply(second, person, key="within", amount_cents=50_000)
+    assert within.status_code == 201, within.text
+    assert (await world.apply(uncapped, person, key="elsewhere")).status_code == 201, "its own programme has no cap"
+    cancelled = await world.client.post(
+        f"/applications/{granted.json()['id']}/cancel", headers=world.as_participant(person)
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    again = await world.apply(second, person, key="after-cancel", course=world.other_course, amount_cents=100_000)
+    assert again.status_code == 409, "second allows one application per person, and holds one"
+    third = await world.create_programme(**cap)
+    assert (await world.apply(third, person, key="third")).status_code == 201
+    held = await world.runtime.pool.fetchval(
+        "SELECT cents FROM vouchers.yearly_holdings WHERE participant_id = $1", person
+    )
+    assert held == 150_000
+
+
 async def test_coach_and_employer_apply_on_behalf_and_are_recorded_as_such(world: World) -> None:
     programme = await world.create_programme()
     a, b = await world.participants(2, coach="coach-1")
@@ -197,7 +228,7 @@ async def test_cancelling_a_voucher_gives_its_money_to_the_next_on_the_waiting_l
 
 
 async def test_erasure_withdraws_a_waiting_application_so_it_is_never_promoted(world: World) -> None:
-    programme = await world.create_programme()
+    programme = await world.create_programme(max_cents_per_person_per_year=500_000)
     people = await world.participants(11)
     answers = [(await world.apply(programme, p)).json() for p in people]
     waiting = answers[-1]
@@ -211,6 +242,16 @@ async def test_erasure_withdraws_a_waiting_application_so_it_is_never_promoted(w
     withdrawn = await world.client.get(f"/applications/{waiting['id']}", headers=world.officer())
     assert withdrawn.json()["status"] == "cancelled"
     assert withdrawn.json()["participant_id"] != str(people[-1]), "only a fresh pseudonym is left"
+    tables = await world.runtime.pool.fetch(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'vouchers'"
+        " AND table_type = 'BASE TABLE' AND table_name NOT IN ('outbox', 'inbox')"
+    )
+    assert {"yearly_holdings", "holdings", "applications"} <= {t["table_name"] for t in tables}
+    for table in tables:
+        found = await world.runtime.pool.fetchval(
+            f"SELECT count(*) FROM vouchers.{table['table_name']} t WHERE t::text LIKE $1", f"%{people[-1]}%"
+        )
+        assert found == 0, f"{table['table_name']} still links to the erased person"
     cancelled = await world.client.post(
         f"/applications/{answers[0]['id']}/cancel", headers=world.as_participant(people[0])
     )

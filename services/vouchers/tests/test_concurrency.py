@@ -209,6 +209,7 @@ def _filing(programme_id: uuid.UUID, course: uuid.UUID, person: uuid.UUID, key: 
         amount_cents=AMOUNT,
         max_vouchers_per_person=1,
         max_cents_per_person=None,
+        max_cents_per_person_per_year=None,
         category="werk_in_techniek",
         first_come_first_served=True,
         course_id=course,

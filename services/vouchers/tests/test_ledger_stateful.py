@@ -34,6 +34,7 @@ PEOPLE = [uuid.uuid4() for _ in range(6)]
 SEEKERS = [uuid.uuid4() for _ in range(3)]
 PROVIDER = uuid.uuid4()
 COURSES = {uuid.uuid4(): 100_000, uuid.uuid4(): 45_000}
+YEARLY_CAP = 150_000
 CATEGORIES = {"werk_in_techniek": Situation.WORKING_IN_TECH, "zoek_werk_techniek": Situation.LOOKING_FOR_WORK}
 
 
@@ -58,6 +59,7 @@ def machine(loop: asyncio.AbstractEventLoop, pool: asyncpg.Pool) -> type[RuleBas
                 budget_cents=500_000,
                 auto_approve=False,
                 max_vouchers_per_person=2,
+                max_cents_per_person_per_year=YEARLY_CAP,
                 below_threshold="partial",
                 categories=[
                     CategoryIn(
@@ -203,6 +205,12 @@ def machine(loop: asyncio.AbstractEventLoop, pool: asyncpg.Pool) -> type[RuleBas
                         self.programme,
                     )
                     assert all(r["count"] == r["counted"] <= 2 for r in held), [dict(r) for r in held]
+                    yearly = await conn.fetch(
+                        "SELECT y.cents, (SELECT coalesce(sum(a.amount_cents), 0) FROM applications a"
+                        " WHERE a.participant_id = y.participant_id AND a.cap_year = y.year"
+                        " AND a.status NOT IN ('rejected', 'cancelled')) AS counted FROM yearly_holdings y"
+                    )
+                    assert all(r["cents"] == r["counted"] <= YEARLY_CAP for r in yearly), [dict(r) for r in yearly]
 
             run(check())
 
