@@ -735,7 +735,12 @@ async def run_draw(uow: UnitOfWork, programme_id: uuid.UUID, *, actor: str, now:
     data = lottery.DrawInput(
         seed=programme["seed"],
         entries=tuple(
-            lottery.Entry(str(r["id"]), r["category"], int(r["amount_cents"]), tuple(sorted(r["target_groups"])))
+            lottery.Entry(
+                str(r["id"]),
+                r["category"],
+                int(r["amount_cents"]),
+                lottery.groups_that_count(r["target_groups"], programme["quotas"], programme["weights"]),
+            )
             for r in rows
         ),
         budgets={code: int(c["available_cents"]) for code, c in categories.items()},

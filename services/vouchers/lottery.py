@@ -83,6 +83,17 @@ def weight_of(entry: Entry, weights: Mapping[str, float]) -> float:
     return max([weights.get(g, 1.0) for g in entry.target_groups] + [1.0])
 
 
+def groups_that_count(
+    groups: Sequence[str], quotas: Mapping[str, int], weights: Mapping[str, float]
+) -> tuple[str, ...]:
+    """The target groups of an application that the draw uses: those with a quota or a weight.
+
+    Only these are published with the draw; the others do not change its outcome, so they stay
+    private (data minimisation).
+    """
+    return tuple(sorted(g for g in groups if g in quotas or g in weights))
+
+
 def draw(data: DrawInput) -> DrawResult:
     """Run the lottery; the same input always gives the same result."""
     for group, weight in data.weights.items():

@@ -102,8 +102,8 @@ async def test_lottery_programme_draws_at_close_publishes_seed_and_draw_and_anyo
         ],
         budget_cents=10 * VOUCHER,
     )
-    older = await world.participants(5, target_groups=[TargetGroup.AGE_45_PLUS])
-    others = await world.participants(25)
+    older = await world.participants(5, target_groups=[TargetGroup.AGE_45_PLUS, TargetGroup.WOMAN])
+    others = await world.participants(25, target_groups=[TargetGroup.WOMAN])
     for person in older + others:
         answer = await world.apply(programme, person)
         assert answer.status_code == 201
@@ -121,6 +121,8 @@ async def test_lottery_programme_draws_at_close_publishes_seed_and_draw_and_anyo
 
     published = (await world.client.get(f"/programmes/{programme['id']}/draw", headers=world.as_provider())).json()
     assert lottery.seed_commitment(published["seed"]) == programme["seed_commitment"]
+    published_groups = {g for e in published["entries"] for g in e["target_groups"]}
+    assert published_groups == {TargetGroup.AGE_45_PLUS.value}, "only the groups the draw uses are published"
     result = rerun(json.loads(json.dumps(published)))
     assert list(result.order) == published["order"]
     assert list(result.funded) == published["funded"]
