@@ -175,12 +175,23 @@ class Grant:
 
 @dataclass(frozen=True)
 class Share:
-    """A part of a whole: count and money."""
+    """A part of a whole: count and money (None where too few people are behind it to show)."""
 
     key: str
-    applications: int
-    cents: int
-    share_pct: float
+    applications: int | None
+    cents: int | None
+    share_pct: float | None
+
+
+# Groups of people smaller than this are not shown in target-group figures: with one to four
+# people behind a number, the number says something about those people.
+SMALL_GROUP = 5
+
+
+def _hide_small_groups(shares: list[Share]) -> list[Share]:
+    return [
+        s if s.applications is None or s.applications >= SMALL_GROUP else Share(s.key, None, None, None) for s in shares
+    ]
 
 
 def _shares(items: Iterable[tuple[str, int]], total_count: int, total_cents: int) -> list[Share]:
@@ -231,19 +242,21 @@ def signals(grants: Sequence[Grant], top: int = 5) -> Signals:
         len(employer),
         total_cents,
     )
-    by_group = _shares(
-        ((tg, g.amount_cents if g.funded else 0) for g in grants for tg in (g.target_groups or ["none_declared"])),
-        n,
-        total_cents,
+    by_group = _hide_small_groups(
+        _shares(
+            ((tg, g.amount_cents if g.funded else 0) for g in grants for tg in (g.target_groups or ["none_declared"])),
+            n,
+            total_cents,
+        )
     )
     providers = _shares(((g.provider_id, g.amount_cents) for g in funded), len(funded), total_cents)
     courses = _shares(((g.course_id, g.amount_cents) for g in funded), len(funded), total_cents)
-    hhi = round(sum(p.share_pct**2 for p in providers))
+    hhi = round(sum((p.share_pct or 0.0) ** 2 for p in providers))
     alerts: list[str] = []
     if len(funded) >= MIN_APPLICATIONS_FOR_ALERTS:
-        if providers and providers[0].share_pct > PROVIDER_ALERT_PCT:
+        if providers and (providers[0].share_pct or 0.0) > PROVIDER_ALERT_PCT:
             alerts.append(f"provider {providers[0].key} holds {providers[0].share_pct}% of the money")
-        if courses and courses[0].share_pct > COURSE_ALERT_PCT:
+        if courses and (courses[0].share_pct or 0.0) > COURSE_ALERT_PCT:
             alerts.append(f"course {courses[0].key} holds {courses[0].share_pct}% of the money")
     if n >= MIN_APPLICATIONS_FOR_ALERTS and employer_pct > EMPLOYER_ALERT_PCT:
         alerts.append(f"{employer_pct}% of applications come from employers: check for deadweight")

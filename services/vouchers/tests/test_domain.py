@@ -83,3 +83,21 @@ def test_signals_flag_money_concentrated_on_one_provider_and_employer_deadweight
     assert any("provider provider-a" in a for a in found.alerts)
     assert any("course course-1" in a for a in found.alerts)
     assert any("deadweight" in a for a in found.alerts)
+
+
+def test_target_groups_with_fewer_than_five_people_are_not_shown() -> None:
+    grants = [
+        Grant(
+            "c",
+            "participant",
+            None,
+            "p",
+            "c",
+            ("woman",) if i < 6 else ("refugee_with_permit",) if i < 9 else (),
+            1000,
+            True,
+        )
+        for i in range(20)
+    ]
+    shown = {s.key: (s.applications, s.cents) for s in signals(grants).by_target_group}
+    assert shown == {"none_declared": (11, 11_000), "woman": (6, 6000), "refugee_with_permit": (None, None)}
