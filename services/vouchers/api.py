@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request, status
 from pydantic import BaseModel, Field
 from starlette.datastructures import State
 
-from services.vouchers import db, filing, handlers
+from services.vouchers import allocation, budgets, db, filing, handlers, redemption
 from services.vouchers.audit import audit
 from services.vouchers.domain import GELDERLAND_CATEGORIES, Grant, signals, threshold_level, used_pct
 from services.vouchers.filing import Applicant, ApplyCommand, desk_of
@@ -194,7 +194,7 @@ async def change_budget(
     if body.delta_cents == 0:
         raise Unprocessable("delta_cents is 0, which changes nothing; send a positive or negative amount.")
     async with runtime.uow() as uow:
-        await handlers.change_budget(
+        await budgets.change_budget(
             uow,
             programme_id,
             body.category,
@@ -213,7 +213,7 @@ async def move_budget(
 ) -> ProgrammeOut:
     """Move available money from one category to another; both sides recorded in the ledger."""
     async with runtime.uow() as uow:
-        await handlers.move_budget(
+        await budgets.move_budget(
             uow,
             programme_id,
             body.from_category,
@@ -316,7 +316,7 @@ async def programme_signals(programme_id: uuid.UUID, runtime: RuntimeDep, princi
 async def draw(programme_id: uuid.UUID, request: Request, runtime: RuntimeDep, principal: Officer) -> dict[str, Any]:
     """After the window closes: draw the lottery with the committed seed and publish seed, inputs and outcome."""
     async with runtime.uow() as uow:
-        published = await handlers.run_draw(uow, programme_id, actor=principal.sub, now=clock(request))
+        published = await allocation.run_draw(uow, programme_id, actor=principal.sub, now=clock(request))
         await uow.commit()
     return published
 
@@ -608,7 +608,7 @@ async def redeem(
 ) -> ApplicationOut:
     """Claim a voucher with attendance and completion; below the threshold it is rejected or paid in part."""
     async with runtime.uow() as uow:
-        row = await handlers.redeem(
+        row = await redemption.redeem(
             uow,
             voucher_id,
             provider_id=_own_uuid(principal),
@@ -624,7 +624,7 @@ async def redeem(
 async def settle(voucher_id: uuid.UUID, runtime: RuntimeDep, principal: Officer) -> ApplicationOut:
     """Record that a redeemed voucher was paid to the provider."""
     async with runtime.uow() as uow:
-        row = await handlers.settle(uow, voucher_id, actor=principal.sub)
+        row = await redemption.settle(uow, voucher_id, actor=principal.sub)
         await uow.commit()
     return _application_out(row)
 
@@ -635,6 +635,6 @@ async def claw_back(
 ) -> ApplicationOut:
     """Claw back a redeemed (or settled) voucher's money when its evidence is withdrawn."""
     async with runtime.uow() as uow:
-        row = await handlers.claw_back(uow, voucher_id, note=body.reason, actor=principal.sub, now=clock(request))
+        row = await redemption.claw_back(uow, voucher_id, note=body.reason, actor=principal.sub, now=clock(request))
         await uow.commit()
     return _application_out(row)

@@ -18,7 +18,6 @@ from services.vouchers import db, lottery
 from services.vouchers.domain import (
     CategoryRule,
     Status,
-    payout,
     threshold_level,
     thresholds_to_announce,
 )
@@ -32,19 +31,12 @@ from shared.events.contracts.vouchers import (
     ApplicationCancelled,
     ApplicationPromoted,
     ApplicationRejected,
-    ApplicationWaitlisted,
-    BudgetChanged,
     BudgetThresholdPassed,
     CategoryBudget,
-    DrawPublished,
     ProgrammeCreated,
     RejectionReason,
-    VoucherClaimRejected,
-    VoucherClawedBack,
     VoucherExpired,
     VoucherIssued,
-    VoucherRedeemed,
-    VoucherSettled,
 )
 
 # An application as handlers see it: a database record or the dict the hot path builds.
@@ -293,7 +285,7 @@ def application_ref(row: Row) -> dict[str, Any]:
     }
 
 
-def _issue(uow: UnitOfWork, rules: ProgrammeRules, row: Row, voucher_id: uuid.UUID, by: str) -> None:
+def issue_voucher(uow: UnitOfWork, rules: ProgrammeRules, row: Row, voucher_id: uuid.UUID, by: str) -> None:
     uow.emit(ApplicationApproved(**application_ref(row), approved_by=by), subject=str(row["id"]))
     uow.emit(
         VoucherIssued(
@@ -355,7 +347,7 @@ async def _after_reservation(uow: UnitOfWork, rules: ProgrammeRules, row: Row, n
         await db.update_application(
             uow.conn, row["id"], status=Status.VOUCHER_ISSUED.value, reserved=True, voucher_id=voucher_id, issued_at=now
         )
-        _issue(uow, rules, row, voucher_id, "auto")
+        issue_voucher(uow, rules, row, voucher_id, "auto")
     else:
         await db.update_application(uow.conn, row["id"], status=Status.SUBMITTED.value, reserved=True)
 
@@ -391,7 +383,7 @@ async def _locked(uow: UnitOfWork, application_id: uuid.UUID) -> asyncpg.Record:
     return row
 
 
-def _expect(row: Row, allowed: Sequence[Status], doing: str) -> None:
+def expect_status(row: Row, allowed: Sequence[Status], doing: str) -> None:
     if Status(row["status"]) not in allowed:
         raise Conflict(
             f"Application {row['id']} is {row['status']}; it can only be {doing} when it is"
@@ -402,7 +394,7 @@ def _expect(row: Row, allowed: Sequence[Status], doing: str) -> None:
 async def approve(uow: UnitOfWork, application_id: uuid.UUID, *, now: datetime) -> asyncpg.Record:
     """An officer approves an application whose money is reserved; the voucher is issued at once."""
     row = await _locked(uow, application_id)
-    _expect(row, [Status.SUBMITTED], "approved")
+    expect_status(row, [Status.SUBMITTED], "approved")
     if not row["reserved"]:
         raise Conflict(
             f"Application {application_id} has no money reserved yet; in a lottery programme it gets money at the"
@@ -413,7 +405,7 @@ async def approve(uow: UnitOfWork, application_id: uuid.UUID, *, now: datetime) 
     updated = await db.update_application(
         uow.conn, application_id, status=Status.VOUCHER_ISSUED.value, voucher_id=voucher_id, issued_at=now
     )
-    _issue(uow, rules, updated, voucher_id, "officer")
+    issue_voucher(uow, rules, updated, voucher_id, "officer")
     return updated
 
 
@@ -422,7 +414,7 @@ async def reject(
 ) -> asyncpg.Record:
     """An officer rejects an application (with a reason); reserved money goes to the next in line."""
     row = await _locked(uow, application_id)
-    _expect(row, [Status.SUBMITTED, Status.WAITLISTED], "rejected")
+    expect_status(row, [Status.SUBMITTED, Status.WAITLISTED], "rejected")
     released = await _release(uow, row, note=f"rejected: {reason.value}", actor=actor)
     updated = await db.update_application(
         uow.conn, application_id, status=Status.REJECTED.value, reserved=False, reason=note or reason.value
@@ -442,7 +434,7 @@ async def cancel(
 ) -> asyncpg.Record:
     """Withdraw an application or an unused voucher; its money goes to the next eligible applicant."""
     row = await _locked(uow, application_id)
-    _expect(row, [Status.SUBMITTED, Status.WAITLISTED, Status.VOUCHER_ISSUED], "cancelled")
+    expect_status(row, [Status.SUBMITTED, Status.WAITLISTED, Status.VOUCHER_ISSUED], "cancelled")
     released = await _release(uow, row, note="cancelled", actor=actor)
     updated = await db.update_application(uow.conn, application_id, status=Status.CANCELLED.value, reserved=False)
     await db.release_holding(uow.conn, row)
@@ -478,341 +470,3 @@ async def expire_due(uow: UnitOfWork, programme_id: uuid.UUID, *, now: datetime)
     for row in rows:
         await expire(uow, row, now=now)
     return len(rows)
-
-
-# ---------------------------------------------------------------- redemption
-
-
-async def _voucher(uow: UnitOfWork, voucher_id: uuid.UUID) -> asyncpg.Record:
-    row = await db.get_by_voucher(uow.conn, voucher_id, lock=True)
-    if row is None:
-        raise NotFound(f"There is no voucher {voucher_id}.")
-    return row
-
-
-async def redeem(
-    uow: UnitOfWork,
-    voucher_id: uuid.UUID,
-    *,
-    provider_id: uuid.UUID | None,
-    attendance_pct: int,
-    completed: bool,
-    now: datetime,
-) -> asyncpg.Record:
-    """A provider claims a voucher after the course; attendance decides full, partial or no pay."""
-    row = await _voucher(uow, voucher_id)
-    if provider_id is not None and row["provider_id"] != provider_id:
-        raise NotFound(f"There is no voucher {voucher_id} for your courses.")
-    _expect(row, [Status.VOUCHER_ISSUED], "claimed")
-    rules = await programme_rules(uow.conn, row["programme_id"])
-    if now >= rules.redeem_by:
-        raise Conflict(f"The deadline for claims in this programme was {rules.redeem_by.isoformat()}; it has passed.")
-    result = payout(
-        int(row["amount_cents"]), attendance_pct, completed, rules.attendance_threshold_pct, rules.below_threshold
-    )
-    common = {"programme_id": row["programme_id"], "category": row["category"], "application_id": row["id"]}
-    if result.paid_cents:
-        await db.move_money(
-            uow.conn,
-            **common,
-            kind="redeem",
-            amount_cents=result.paid_cents,
-            d_reserved=-result.paid_cents,
-            d_redeemed=result.paid_cents,
-            actor="provider",
-        )
-    if result.released_cents:
-        await db.move_money(
-            uow.conn,
-            **common,
-            kind="release",
-            amount_cents=result.released_cents,
-            d_reserved=-result.released_cents,
-            d_available=result.released_cents,
-            note=f"claim {result.outcome.value} at {attendance_pct}% attendance",
-            actor="provider",
-        )
-    status = Status.CLAIM_REJECTED if result.paid_cents == 0 else Status.REDEEMED
-    updated = await db.update_application(
-        uow.conn,
-        row["id"],
-        status=status.value,
-        reserved=False,
-        paid_cents=result.paid_cents,
-        attendance_pct=attendance_pct,
-        completed=completed,
-    )
-    voucher = {"voucher_id": voucher_id, "provider_id": row["provider_id"]}
-    if status is Status.REDEEMED:
-        uow.emit(
-            VoucherRedeemed(
-                **application_ref(row),
-                **voucher,
-                attendance_pct=attendance_pct,
-                completed=completed,
-                paid_cents=result.paid_cents,
-                released_cents=result.released_cents,
-                partial=result.released_cents > 0,
-            ),
-            subject=str(voucher_id),
-        )
-    else:
-        uow.emit(
-            VoucherClaimRejected(
-                **application_ref(row),
-                **voucher,
-                attendance_pct=attendance_pct,
-                completed=completed,
-                released_cents=result.released_cents,
-            ),
-            subject=str(voucher_id),
-        )
-    if result.released_cents:
-        await promote_waitlisted(uow, rules, row["category"], now)
-    return updated
-
-
-async def settle(uow: UnitOfWork, voucher_id: uuid.UUID, *, actor: str) -> asyncpg.Record:
-    """The redeemed amount was paid to the provider."""
-    row = await _voucher(uow, voucher_id)
-    _expect(row, [Status.REDEEMED], "settled")
-    paid = int(row["paid_cents"])
-    await db.move_money(
-        uow.conn,
-        programme_id=row["programme_id"],
-        category=row["category"],
-        kind="settle",
-        application_id=row["id"],
-        amount_cents=paid,
-        d_settled=paid,
-        actor=actor,
-    )
-    updated = await db.update_application(uow.conn, row["id"], status=Status.SETTLED.value)
-    uow.emit(
-        VoucherSettled(**application_ref(row), voucher_id=voucher_id, provider_id=row["provider_id"], paid_cents=paid),
-        subject=str(voucher_id),
-    )
-    return updated
-
-
-async def claw_back(uow: UnitOfWork, voucher_id: uuid.UUID, *, note: str, actor: str, now: datetime) -> asyncpg.Record:
-    """The attendance evidence was withdrawn: the paid amount returns to the category."""
-    row = await _voucher(uow, voucher_id)
-    _expect(row, [Status.REDEEMED, Status.SETTLED], "clawed back")
-    paid = int(row["paid_cents"])
-    was_settled = row["status"] == Status.SETTLED.value
-    await db.move_money(
-        uow.conn,
-        programme_id=row["programme_id"],
-        category=row["category"],
-        kind="clawback",
-        application_id=row["id"],
-        amount_cents=paid,
-        d_redeemed=-paid,
-        d_available=paid,
-        d_settled=-paid if was_settled else 0,
-        note=note,
-        actor=actor,
-    )
-    updated = await db.update_application(uow.conn, row["id"], status=Status.CLAWED_BACK.value, reason=note)
-    uow.emit(
-        VoucherClawedBack(
-            **application_ref(row),
-            voucher_id=voucher_id,
-            provider_id=row["provider_id"],
-            amount_cents=paid,
-            was_settled=was_settled,
-        ),
-        subject=str(voucher_id),
-    )
-    if paid:
-        rules = await programme_rules(uow.conn, row["programme_id"])
-        await promote_waitlisted(uow, rules, row["category"], now)
-    return updated
-
-
-# ---------------------------------------------------------------- budgets
-
-
-async def change_budget(
-    uow: UnitOfWork, programme_id: uuid.UUID, category: str, delta_cents: int, *, reason: str, actor: str, now: datetime
-) -> db.Money:
-    """Raise (or lower) a category's budget; a raise goes to the waiting list first."""
-    rules = await programme_rules(uow.conn, programme_id)
-    category_rule(rules, category)
-    money = await _budget_step(uow, programme_id, category, delta_cents, reason=reason, actor=actor, other=None)
-    if delta_cents > 0:
-        await promote_waitlisted(uow, rules, category, now)
-    return money
-
-
-async def move_budget(
-    uow: UnitOfWork,
-    programme_id: uuid.UUID,
-    source: str,
-    target: str,
-    amount_cents: int,
-    *,
-    reason: str,
-    actor: str,
-    now: datetime,
-) -> None:
-    """Move available money from one category to another (both entries in the ledger)."""
-    rules = await programme_rules(uow.conn, programme_id)
-    category_rule(rules, source)
-    category_rule(rules, target)
-    if source == target:
-        raise Unprocessable("Moving money needs two different categories.")
-    # Lock both rows in one order so two opposite moves cannot deadlock.
-    for code in sorted((source, target)):
-        await db.lock_category(uow.conn, programme_id, code)
-    await _budget_step(uow, programme_id, source, -amount_cents, reason=reason, actor=actor, other=target)
-    await _budget_step(uow, programme_id, target, amount_cents, reason=reason, actor=actor, other=source)
-    await promote_waitlisted(uow, rules, target, now)
-
-
-async def _budget_step(
-    uow: UnitOfWork, programme_id: uuid.UUID, category: str, delta: int, *, reason: str, actor: str, other: str | None
-) -> db.Money:
-    before = await db.lock_category(uow.conn, programme_id, category)
-    assert before is not None
-    if delta < 0 and before.available_cents < -delta:
-        raise Conflict(
-            f"Category {category!r} has {before.available_cents} cents available (the rest is reserved or spent);"
-            f" lower or move at most that."
-        )
-    money = await db.move_money(
-        uow.conn,
-        programme_id=programme_id,
-        category=category,
-        kind="budget",
-        amount_cents=abs(delta),
-        d_budget=delta,
-        d_available=delta,
-        note=reason,
-        actor=actor,
-    )
-    assert money is not None
-    level = threshold_level(money.budget_cents, money.available_cents, money.voucher_amount_cents)
-    if level < money.alerted_pct:
-        # More money re-arms the alerts: passing 80% again is news again.
-        await db.set_alerted(uow.conn, programme_id, category, level)
-        money = db.Money(**{**money.__dict__, "alerted_pct": level})
-    await announce_thresholds(uow, programme_id, category, money)
-    uow.emit(
-        BudgetChanged(
-            programme_id=programme_id,
-            category=category,
-            delta_cents=delta,
-            budget_after_cents=money.budget_cents,
-            available_after_cents=money.available_cents,
-            moved_with=other,
-        ),
-        subject=f"{programme_id}/{category}",
-    )
-    return money
-
-
-# ---------------------------------------------------------------- the lottery
-
-
-async def run_draw(uow: UnitOfWork, programme_id: uuid.UUID, *, actor: str, now: datetime) -> dict[str, Any]:
-    """At close, draw the lottery with the committed seed, fund the winners and queue the rest; publish it all."""
-    rules = await programme_rules(uow.conn, programme_id)
-    if rules.mode is not AllocationMode.LOTTERY:
-        raise Conflict("This programme allocates first come, first served; there is no draw.")
-    if now < rules.closes_at:
-        raise Conflict(f"The draw can only be run after the window closes at {rules.closes_at.isoformat()}.")
-    programme = await db.get_programme(uow.conn, programme_id)
-    assert programme is not None
-    if programme["drawn_at"] is not None:
-        raise Conflict("This programme's lottery was drawn already; see GET /programmes/{id}/draw.")
-    categories = {c["code"]: c for c in await db.get_categories(uow.conn, programme_id)}
-    for code in sorted(categories):
-        await db.lock_category(uow.conn, programme_id, code)
-    rows = await db.unfunded_for_draw(uow.conn, programme_id)
-    by_id = {str(r["id"]): r for r in rows}
-    data = lottery.DrawInput(
-        seed=programme["seed"],
-        entries=tuple(
-            lottery.Entry(
-                str(r["id"]),
-                r["category"],
-                int(r["amount_cents"]),
-                lottery.groups_that_count(r["target_groups"], programme["quotas"], programme["weights"]),
-            )
-            for r in rows
-        ),
-        budgets={code: int(c["available_cents"]) for code, c in categories.items()},
-        quotas=dict(programme["quotas"]),
-        weights=dict(programme["weights"]),
-    )
-    result = lottery.draw(data)
-    rank = {a: i + 1 for i, a in enumerate(result.order)}
-    funded_rows: list[tuple[uuid.UUID, str, int, uuid.UUID | None]] = []
-    ledger_rows: list[tuple[Any, ...]] = []
-    available = {code: int(c["available_cents"]) for code, c in categories.items()}
-    status = Status.VOUCHER_ISSUED if rules.auto_approve else Status.SUBMITTED
-    for app_id in result.funded:
-        r = by_id[app_id]
-        available[r["category"]] -= int(r["amount_cents"])
-        voucher_id = uuid.uuid4() if rules.auto_approve else None
-        funded_rows.append((r["id"], status.value, rank[app_id], voucher_id))
-        ledger_rows.append(
-            (
-                programme_id,
-                r["category"],
-                r["id"],
-                int(r["amount_cents"]),
-                int(categories[r["category"]]["budget_cents"]),
-                available[r["category"]],
-                "lottery",
-            )
-        )
-        uow.emit(ApplicationPromoted(**application_ref(r), amount_cents=r["amount_cents"]), subject=str(r["id"]))
-        if voucher_id is not None:
-            _issue(uow, rules, r, voucher_id, "auto")
-    for code, spent in result.funded_cents.items():
-        if spent and not await db.reserve_in_bulk(uow.conn, programme_id, code, spent):
-            raise Conflict("The category budgets changed during the draw; run the draw again.")
-    # The balances moved in one update per category; the ledger gets one entry per application.
-    await db.append_ledger_rows(uow.conn, ledger_rows)
-    waitlisted = [(by_id[a]["id"], rank[a]) for a in result.waitlist]
-    await db.mark_draw_results(uow.conn, funded_rows, waitlisted)
-    for app_id in result.waitlist:
-        uow.emit(ApplicationWaitlisted(**application_ref(by_id[app_id]), draw_rank=rank[app_id]), subject=app_id)
-    published = {
-        "programme_id": str(programme_id),
-        "seed": programme["seed"],
-        "seed_commitment": programme["seed_commitment"],
-        "algorithm": lottery.ALGORITHM,
-        "inputs_digest": data.digest(),
-        "entries": [e.__dict__ | {"target_groups": list(e.target_groups)} for e in data.entries],
-        "budgets": dict(data.budgets),
-        "quotas": dict(data.quotas),
-        "weights": dict(data.weights),
-        "order": list(result.order),
-        "funded": list(result.funded),
-        "waitlist": list(result.waitlist),
-        "drawn_by": actor,
-        "drawn_at": now.isoformat(),
-    }
-    if not await db.set_draw(uow.conn, programme_id, published):
-        raise Conflict("This programme's lottery was drawn already; see GET /programmes/{id}/draw.")
-    uow.emit(
-        DrawPublished(
-            programme_id=programme_id,
-            seed=programme["seed"],
-            seed_commitment=programme["seed_commitment"],
-            algorithm=lottery.ALGORITHM,
-            inputs_digest=data.digest(),
-            order=[uuid.UUID(a) for a in result.order],
-            funded=[uuid.UUID(a) for a in result.funded],
-        ),
-        subject=str(programme_id),
-    )
-    for code in categories:
-        money = await db.lock_category(uow.conn, programme_id, code)
-        assert money is not None
-        await announce_thresholds(uow, programme_id, code, money)
-    return published

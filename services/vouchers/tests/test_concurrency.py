@@ -14,7 +14,7 @@ from datetime import timedelta
 import asyncpg
 import pytest
 
-from services.vouchers import db, filing, handlers
+from services.vouchers import budgets, db, filing, handlers
 from services.vouchers.audit import audit
 from services.vouchers.filing import Applicant, ApplicationDesk, ApplyCommand
 from services.vouchers.handlers import CategoryIn, CreateProgramme
@@ -231,7 +231,7 @@ async def test_one_group_is_decided_in_arrival_order_and_a_key_repeated_in_it_is
     uows = UnitOfWorkFactory(pool, schema="vouchers", region="gld")
     async with uows() as uow:
         cut = (3 - VOUCHERS) * AMOUNT  # money for three vouchers is left
-        await handlers.change_budget(uow, programme_id, "werk_in_techniek", cut, reason="test", actor="o", now=NOW)
+        await budgets.change_budget(uow, programme_id, "werk_in_techniek", cut, reason="test", actor="o", now=NOW)
         await uow.commit()
     async with pool.acquire() as conn:
         group = [_filing(programme_id, course, p, f"key-{p}") for p in people[:5]]

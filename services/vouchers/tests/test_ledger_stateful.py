@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from services.vouchers import db, filing, handlers
+from services.vouchers import budgets, db, filing, handlers, redemption
 from services.vouchers.audit import audit
 from services.vouchers.domain import Status
 from services.vouchers.filing import Applicant, ApplicationDesk, ApplyCommand
@@ -101,11 +101,13 @@ def machine(loop: asyncio.AbstractEventLoop, pool: asyncpg.Pool) -> type[RuleBas
                     elif row["voucher_id"] is None:
                         return
                     elif what == "redeem":
-                        await handlers.redeem(uow, row["voucher_id"], provider_id=PROVIDER, now=NOW, **kwargs)
+                        await redemption.redeem(uow, row["voucher_id"], provider_id=PROVIDER, now=NOW, **kwargs)
                     elif what == "settle":
-                        await handlers.settle(uow, row["voucher_id"], actor="o")
+                        await redemption.settle(uow, row["voucher_id"], actor="o")
                     elif what == "clawback":
-                        await handlers.claw_back(uow, row["voucher_id"], note="evidence withdrawn", actor="o", now=NOW)
+                        await redemption.claw_back(
+                            uow, row["voucher_id"], note="evidence withdrawn", actor="o", now=NOW
+                        )
                 except ClientError:
                     return  # refused (wrong state): nothing may have changed, which the invariant checks
                 await uow.commit()
@@ -181,7 +183,7 @@ def machine(loop: asyncio.AbstractEventLoop, pool: asyncpg.Pool) -> type[RuleBas
             async def change() -> None:
                 async with uows() as uow:
                     try:
-                        await handlers.change_budget(
+                        await budgets.change_budget(
                             uow, self.programme, category, delta, reason="test", actor="o", now=NOW
                         )
                     except ClientError:
