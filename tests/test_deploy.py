@@ -504,6 +504,24 @@ def test_kustomization_lists_every_manifest_except_the_example_secrets() -> None
 # Container image
 
 
+def _pins(lock: Path) -> dict[str, str]:
+    """Package name -> its pin with hashes, from a hashed requirements lock."""
+    pins: dict[str, str] = {}
+    for block in re.split(r"\n(?=[a-z0-9])", lock.read_text(encoding="utf-8")):
+        head = block.split(" ", 1)[0]
+        if "==" in head:
+            lines = [line.strip() for line in block.splitlines() if line.strip().startswith(("--hash", head))]
+            pins[head.split("==")[0]] = " ".join(sorted(lines))
+    return pins
+
+
+def test_the_runtime_lock_pins_the_development_versions_without_the_tools() -> None:
+    runtime, development = _pins(DEPLOY / "requirements.lock"), _pins(ROOT / "requirements.lock")
+    assert {"fastapi", "asyncpg", "nats-py", "uvicorn"} <= set(runtime)
+    assert not {"pytest", "mypy", "ruff", "hypothesis", "testcontainers", "uv"} & set(runtime)
+    assert {name: development.get(name) for name in runtime} == runtime, "./dev lock writes both from one resolution"
+
+
 def test_dockerfile_installs_the_hashed_lock_and_runs_as_non_root() -> None:
     text = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
     assert text.count("FROM python:3.11-slim") == 2
