@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import random
 import socket
 import subprocess
 import sys
@@ -30,19 +31,30 @@ PROJECT = Path(__file__).resolve().parents[1]
 REGIONET = Path(sys.executable).parent / "regionet"
 
 
+def _ephemeral_start() -> int:
+    """Where the kernel starts picking ports for outgoing connections (Linux; 32768 elsewhere)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A free port below the ephemeral range.
+
+    A port the kernel handed out with ``bind(0)`` lies in the range it also uses for outgoing
+    connections: after ``down``, any client connection may take it as its source port before
+    ``up`` binds it again ("address already in use"). Below that range nothing is taken by
+    accident.
+    """
+    return free_port_run(1)
 
 
 def free_port_run(count: int) -> int:
-    """The first of ``count`` consecutive free ports (services take consecutive ports)."""
-    for _ in range(100):
-        base = free_port()
-        if base + count > 65535:
-            continue
+    """The first of ``count`` consecutive free ports below the ephemeral range (services take consecutive ports)."""
+    generator = random.Random()
+    for _ in range(200):
+        base = generator.randrange(10_000, _ephemeral_start() - count)
         try:
             with contextlib.ExitStack() as stack:
                 for port in range(base, base + count):
