@@ -11,11 +11,11 @@ from fastapi import APIRouter, Query, Request, status
 from pydantic import BaseModel, Field
 from starlette.datastructures import State
 
-from services.vouchers import allocation, budgets, db, filing, handlers, redemption
+from services.vouchers import db, handlers
 from services.vouchers.audit import audit
 from services.vouchers.domain import GELDERLAND_CATEGORIES, Grant, signals, threshold_level, used_pct
-from services.vouchers.filing import Applicant, ApplyCommand, desk_of
-from services.vouchers.handlers import CreateProgramme
+from services.vouchers.handlers import CreateProgramme, allocation, budgets, filing, redemption
+from services.vouchers.handlers.filing import Applicant, ApplyCommand, desk_of
 from shared.auth import CurrentPrincipal, Principal, Role, authenticate, bearer_token, ensure_role, require_roles
 from shared.errors import NotFound, Unprocessable
 from shared.events.contracts.vouchers import RejectionReason, SubmittedBy

@@ -14,10 +14,10 @@ from datetime import timedelta
 import asyncpg
 import pytest
 
-from services.vouchers import budgets, db, filing, handlers
+from services.vouchers import db, handlers
 from services.vouchers.audit import audit
-from services.vouchers.filing import Applicant, ApplicationDesk, ApplyCommand
-from services.vouchers.handlers import CategoryIn, CreateProgramme
+from services.vouchers.handlers import CategoryIn, CreateProgramme, budgets, filing
+from services.vouchers.handlers.filing import Applicant, ApplicationDesk, ApplyCommand
 from services.vouchers.tests.conftest import NOW
 from shared.db.migrations import migrate
 from shared.db.pool import create_pool

@@ -14,11 +14,11 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from services.vouchers import budgets, db, filing, handlers, redemption
+from services.vouchers import db, handlers
 from services.vouchers.audit import audit
 from services.vouchers.domain import Status
-from services.vouchers.filing import Applicant, ApplicationDesk, ApplyCommand
-from services.vouchers.handlers import CategoryIn, CreateProgramme
+from services.vouchers.handlers import CategoryIn, CreateProgramme, budgets, filing, redemption
+from services.vouchers.handlers.filing import Applicant, ApplicationDesk, ApplyCommand
 from services.vouchers.tests.conftest import NOW
 from shared.db.migrations import migrate
 from shared.db.pool import create_pool

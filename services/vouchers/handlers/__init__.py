@@ -1,6 +1,11 @@
-"""Commands of the vouchers service, as plain functions over a unit of work (applications are
-filed in :mod:`services.vouchers.filing`). Each raises a :class:`~shared.errors.ClientError` with a sentence
-the caller can act on, before anything is changed."""
+"""Commands of the vouchers service, as plain functions over a unit of work.
+
+This module holds programmes, their rules, thresholds and waiting lists, and officers'
+decisions on applications; :mod:`.filing` files applications (the hot path), :mod:`.redemption`
+claims, settlement and clawback, :mod:`.budgets` budget changes, :mod:`.allocation` the lottery
+draw. Each command raises a :class:`~shared.errors.ClientError` with a sentence the caller can
+act on, before anything is changed.
+"""
 
 from __future__ import annotations
 
