@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from services.intake.app import definition as intake
@@ -24,9 +26,25 @@ async def test_service_reports_health_readiness_metrics_and_api_docs(
         metrics = await s.client.get("/metrics")
         assert "regionet_http_requests_total" in metrics.text
         assert (await s.client.get("/docs")).status_code == 200
-        assert (await s.client.get("/openapi.json")).json()["info"]["title"] == definition.title
+        document = (await s.client.get("/openapi.json")).json()
+        assert document["info"]["title"] == definition.title
+        assert not _unresolved_refs(document, document), "every $ref in the OpenAPI document resolves"
+        for route in definition.hot_routes:
+            assert route.method.lower() in document["paths"][route.path], f"{route.path} is documented"
         asyncapi = (await s.client.get("/asyncapi.json")).json()
         assert asyncapi["asyncapi"] == "3.0.0"
+
+
+def _unresolved_refs(node: object, document: dict[str, Any]) -> list[str]:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        missing = []
+        if isinstance(ref, str) and ref.split("/")[-1] not in document.get("components", {}).get("schemas", {}):
+            missing.append(ref)
+        return missing + [m for v in node.values() for m in _unresolved_refs(v, document)]
+    if isinstance(node, list):
+        return [m for v in node for m in _unresolved_refs(v, document)]
+    return []
 
 
 async def count_participants(platform: Platform) -> int:
