@@ -113,6 +113,16 @@ async def erase_participant(conn: Connection, participant_id: uuid.UUID) -> uuid
     return pseudonym
 
 
+async def forget_target_groups(conn: Connection, participant_id: uuid.UUID) -> None:
+    """Drop a person's declared target groups from the read model and from their applications."""
+    await conn.execute("UPDATE participants SET target_groups = '{}', updated_at = now() WHERE id = $1", participant_id)
+    await conn.execute(
+        "UPDATE applications SET target_groups = '{}', updated_at = now()"
+        " WHERE participant_id = $1 AND target_groups <> '{}'",
+        participant_id,
+    )
+
+
 async def upsert_employer(conn: Connection, employer_id: uuid.UUID, *, size_class: str, sector: str) -> None:
     """Remember an employer's size class and sector."""
     await conn.execute(

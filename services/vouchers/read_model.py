@@ -52,10 +52,15 @@ async def on_coach_assigned(uow: UnitOfWork, event: Envelope) -> None:
 
 
 async def on_consent_withdrawn(uow: UnitOfWork, event: Envelope) -> None:
-    """Without reporting consent, declared target groups are no longer used (quotas, signals)."""
+    """Without reporting consent, declared target groups are no longer used (quotas, signals).
+
+    They go from the read model and from the person's applications too: signals count them,
+    and an application waiting for the draw would still count for a quota. A draw already
+    published keeps what it published (re-running it must give the same result).
+    """
     data = event.parse(ParticipantConsentWithdrawn)
     if data.purpose in (ConsentPurpose.ANONYMOUS_REPORTING, ConsentPurpose.MATCHING):
-        await db.set_participant_field(uow.conn, data.participant_id, "target_groups", [])
+        await db.forget_target_groups(uow.conn, data.participant_id)
 
 
 async def on_participant_erased(uow: UnitOfWork, event: Envelope) -> None:

@@ -11,11 +11,14 @@ from services.vouchers import housekeeping
 from services.vouchers.app import definition
 from services.vouchers.tests.conftest import NOW, VOUCHER, World
 from shared.events.contracts.intake import (
+    ConsentPurpose,
     CoursePublished,
+    ParticipantConsentWithdrawn,
     ParticipantErased,
     ParticipantRegistered,
     ParticipantSituationChanged,
     Situation,
+    TargetGroup,
 )
 from shared.events.envelope import Envelope
 from tests.support.platform import Platform, run_service
@@ -226,7 +229,12 @@ async def test_read_model_follows_intake_events_and_erasure_keeps_only_the_money
     async with run_service(platform, definition) as service:
         world = World(platform=platform, service=service)
         for data in (
-            ParticipantRegistered(participant_id=person, coach_id="coach-1", situation=Situation.LOOKING_FOR_WORK),
+            ParticipantRegistered(
+                participant_id=person,
+                coach_id="coach-1",
+                situation=Situation.LOOKING_FOR_WORK,
+                target_groups=[TargetGroup.WOMAN],
+            ),
             CoursePublished(
                 course_id=course, provider_id=provider, title="Lassen", price_cents=90_000, duration_hours=9
             ),
@@ -250,6 +258,28 @@ async def test_read_model_follows_intake_events_and_erasure_keeps_only_the_money
         applied = await world.apply(programme, person, course=course, key="once")
         assert applied.status_code == 201, applied.text
         assert applied.json()["amount_cents"] == 90_000, "the course price, below the voucher amount"
+        declared = await world.runtime.pool.fetchval("SELECT target_groups FROM vouchers.applications")
+        assert declared == ["woman"]
+
+        withdrawn = Envelope.wrap(
+            ParticipantConsentWithdrawn(
+                participant_id=person, purpose=ConsentPurpose.ANONYMOUS_REPORTING, source="participant"
+            ),
+            region="gld",
+            subject=str(person),
+        )
+        await platform.js.publish(
+            withdrawn.nats_subject, withdrawn.to_bytes(), headers={"Nats-Msg-Id": str(withdrawn.id)}
+        )
+
+        async def groups_forgotten() -> bool:
+            declared: int = await world.runtime.pool.fetchval(
+                "SELECT (SELECT count(*) FROM vouchers.participants WHERE target_groups <> '{}')"
+                " + (SELECT count(*) FROM vouchers.applications WHERE target_groups <> '{}')"
+            )
+            return declared == 0
+
+        await eventually(groups_forgotten)
 
         erased = Envelope.wrap(ParticipantErased(participant_id=person), region="gld", subject=str(person))
         await platform.js.publish(erased.nats_subject, erased.to_bytes(), headers={"Nats-Msg-Id": str(erased.id)})
