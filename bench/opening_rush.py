@@ -419,7 +419,8 @@ def report_of(results: Sequence[RushResult], clients: int, workers: int) -> Repo
         " connections; client, service, Postgres and NATS share this machine (2 cores)",
         "each application: a hot route (no FastAPI dependency resolution), JWT check, then group commit with the"
         " applications arriving meanwhile: one read-model look-up per group and one apply_batch call per group"
-        " (idempotency key + per-person limit + conditional reservation + application + ledger + outbox events,"
+        " (idempotency key + per-person and yearly limits + conditional reservation + application + ledger +"
+        " outbox events,"
         " decided one by one in arrival order, one transaction per group)",
         "raw: the same conditional UPDATE ... RETURNING + INSERT in one statement per application from asyncpg,"
         f" {SERVICE_POOL} connections, no grouping",
