@@ -50,10 +50,10 @@ class Batcher(Generic[T, R]):
             group, self._pending = self._pending[: self.max_size], self._pending[self.max_size :]
             try:
                 await self._settle(group)
-            except BaseException as exc:  # cancelled while running: nobody may wait forever
-                for _, future in group:
-                    if not future.done():
-                        future.set_exception(exc if isinstance(exc, Exception) else asyncio.CancelledError())
+            except BaseException:  # cancelled (the process is stopping): nobody may wait forever
+                for _, future in group + self._pending:
+                    future.cancel()
+                self._pending = []
                 raise
 
     async def _settle(self, group: list[tuple[T, asyncio.Future[R]]]) -> None:

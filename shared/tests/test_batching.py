@@ -102,3 +102,18 @@ def test_sizes_must_be_positive() -> None:
 
     with pytest.raises(ValueError, match="at least 1"):
         Batcher(run, max_size=0)
+
+
+async def test_callers_are_cancelled_not_left_waiting_when_the_group_is_cancelled() -> None:
+    recorder = Recorder()
+    recorder.release.clear()
+    batcher: Batcher[int, int] = Batcher(recorder.run)
+    first = asyncio.create_task(batcher.submit(1))
+    await asyncio.sleep(0.01)
+    waiting = asyncio.create_task(batcher.submit(2))
+    await asyncio.sleep(0.01)
+    for drainer in list(batcher._drainers):
+        drainer.cancel()
+    for task in (first, waiting):
+        with pytest.raises(asyncio.CancelledError):
+            await task
