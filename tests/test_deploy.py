@@ -17,8 +17,10 @@ import shutil
 import socket
 import subprocess
 import sys
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -31,6 +33,8 @@ from nats.js.api import StreamConfig
 from nats.js.errors import NotFoundError
 
 from shared.bus.topology import CONSUMERS, STREAMS, declare_topology, inbox_prefix, service_permissions
+from shared.events.contracts.vouchers import AllocationMode, CategoryBudget, ProgrammePublished
+from shared.events.envelope import Envelope
 from shared.services import SERVICES
 from shared.settings import ServiceSettings
 
@@ -386,6 +390,32 @@ def test_subscriber_stream_sources_shared_from_the_publisher_domain() -> None:
     assert "remotes:" in (FEDERATION / "ov" / "nats.conf").read_text()
 
 
+def _a_shared_event() -> Envelope:
+    """A programme as the vouchers service publishes it for other regions."""
+    now = datetime.now(UTC)
+    design = ProgrammePublished(
+        programme_id=uuid.uuid4(),
+        name="Vakmanschap",
+        mode=AllocationMode.FIRST_COME_FIRST_SERVED,
+        opens_at=now,
+        closes_at=now + timedelta(days=30),
+        redeem_by=now + timedelta(days=365),
+        budget_cents=100_000,
+        categories=[
+            CategoryBudget(
+                code="werk", name="Ik werk", voucher_amount_cents=100_000, budget_cents=100_000, eligible_situations=[]
+            )
+        ],
+        auto_approve=True,
+        max_vouchers_per_person=1,
+        attendance_threshold_pct=80,
+        below_threshold="reject",
+        quotas={},
+        weights={},
+    )
+    return Envelope.wrap(design, region="gld", subject=str(design.programme_id))
+
+
 async def _wait_for_messages(nc: Client, stream: str, count: int) -> None:
     js = nc.jetstream()
     for _ in range(100):
@@ -403,7 +433,8 @@ async def test_subscriber_region_receives_shared_events_and_catches_up_after_bei
         publisher = await _connect(gld, generate.ADMIN_USER)
         gld_js = publisher.jetstream()
         await declare_topology(gld_js, "gld")
-        await gld_js.publish("shared.gld.vouchers.budget.summary.v1", b"1")
+        design = _a_shared_event()
+        await gld_js.publish(design.nats_subject, design.to_bytes(), headers={"Nats-Msg-Id": str(design.id)})
 
         with _server(FEDERATION / "ov" / "nats.conf", tmp_path / "ov", REGIONET_NATS_LEAF_REMOTE_URL=leaf_url) as ov:
             subscriber = await _connect(ov, generate.ADMIN_USER)
@@ -418,15 +449,18 @@ async def test_subscriber_region_receives_shared_events_and_catches_up_after_bei
 
             ov.stop()
             for n in range(2, 5):
-                await gld_js.publish("shared.gld.vouchers.budget.summary.v1", str(n).encode())
+                await gld_js.publish(design.nats_subject, str(n).encode())
             ov.start()
 
             subscriber = await _connect(ov, generate.ADMIN_USER)
             await _wait_for_messages(subscriber, "SHARED_GLD", 4)
             # Caught up from where it left off: each event once, in order.
             js = subscriber.jetstream()
-            bodies = [(await js.get_msg("SHARED_GLD", seq)).data for seq in range(1, 5)]
-            assert bodies == [b"1", b"2", b"3", b"4"]
+            first = await js.get_msg("SHARED_GLD", 1)
+            assert first.subject == "shared.gld.vouchers.programme.published.v1"
+            assert Envelope.model_validate_json(first.data or b"").parse(ProgrammePublished).name == "Vakmanschap"
+            bodies = [(await js.get_msg("SHARED_GLD", seq)).data for seq in range(2, 5)]
+            assert bodies == [b"2", b"3", b"4"]
             with pytest.raises(NotFoundError):
                 await js.get_msg("SHARED_GLD", 5)
             await subscriber.close()

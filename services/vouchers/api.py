@@ -14,7 +14,7 @@ from starlette.datastructures import State
 from services.vouchers import db, handlers
 from services.vouchers.audit import audit
 from services.vouchers.domain import GELDERLAND_CATEGORIES, Grant, signals, threshold_level, used_pct
-from services.vouchers.handlers import CreateProgramme, allocation, budgets, filing, redemption
+from services.vouchers.handlers import CreateProgramme, allocation, budgets, filing, redemption, sharing
 from services.vouchers.handlers.filing import Applicant, ApplyCommand, desk_of
 from shared.auth import CurrentPrincipal, Principal, Role, authenticate, bearer_token, ensure_role, require_roles
 from shared.errors import NotFound, Unprocessable
@@ -283,6 +283,20 @@ async def ledger(
         problems = await audit(conn, programme_id)
     balanced = not problems
     return {"balanced": balanced, "problems": problems, "totals": totals, "entries": [dict(e) for e in entries]}
+
+
+@router.post("/programmes/{programme_id}/outcomes", tags=["sharing"])
+async def share_outcomes(
+    programme_id: uuid.UUID, request: Request, runtime: RuntimeDep, principal: Officer
+) -> dict[str, Any]:
+    """Share the programme's results so far with other regions (``programme.outcomes_reported`` on the SHARED
+    stream): per category the money, and counts of applications, vouchers and redemptions; every count of one
+    to four people is left out (null). Returns what was published."""
+    async with runtime.uow() as uow:
+        report = await sharing.report_outcomes(uow, programme_id, now=clock(request))
+        await uow.commit()
+    published: dict[str, Any] = report.model_dump(mode="json")
+    return published
 
 
 @router.get("/programmes/{programme_id}/signals", tags=["budgets"])

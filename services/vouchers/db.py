@@ -591,6 +591,35 @@ async def burn_down_series(conn: Connection, programme_id: uuid.UUID, bucket: st
     return rows
 
 
+async def outcome_rows(conn: Connection, programme_id: uuid.UUID) -> list[asyncpg.Record]:
+    """Per category, in order: its balances and how many applications, vouchers and redemptions it has."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        "SELECT c.code, c.budget_cents, c.available_cents, c.reserved_cents, c.redeemed_cents, c.settled_cents,"
+        " count(a.id) AS applications, count(a.voucher_id) AS vouchers_issued,"
+        " count(a.id) FILTER (WHERE a.status IN ('redeemed', 'settled')) AS vouchers_redeemed,"
+        " count(a.id) FILTER (WHERE a.submitted_by_role = 'employer') AS by_employers"
+        " FROM categories c LEFT JOIN applications a ON a.programme_id = c.programme_id AND a.category = c.code"
+        " WHERE c.programme_id = $1"
+        " GROUP BY c.code, c.position, c.budget_cents, c.available_cents, c.reserved_cents, c.redeemed_cents,"
+        " c.settled_cents ORDER BY c.position",
+        programme_id,
+    )
+    return rows
+
+
+async def target_group_counts(conn: Connection, programme_id: uuid.UUID) -> dict[str, dict[str, int]]:
+    """Per category, applications per declared target group."""
+    rows = await conn.fetch(
+        "SELECT category, g AS target_group, count(*) AS n FROM applications, unnest(target_groups) AS g"
+        " WHERE programme_id = $1 GROUP BY category, g",
+        programme_id,
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for r in rows:
+        counts.setdefault(r["category"], {})[r["target_group"]] = int(r["n"])
+    return counts
+
+
 async def signal_rows(conn: Connection, programme_id: uuid.UUID) -> list[asyncpg.Record]:
     """What the signals are computed from: one row per application."""
     rows: list[asyncpg.Record] = await conn.fetch(

@@ -18,6 +18,7 @@ class EventSpec:
     version: int
     summary: str
     model: type[EventData]
+    shared: bool = False  # published for other regions, on the SHARED stream
 
     @property
     def key(self) -> str:
@@ -25,8 +26,8 @@ class EventSpec:
         return f"{self.service}.{self.name}.v{self.version}"
 
     def subject(self, region: str) -> str:
-        """The NATS subject of this event in ``region``."""
-        return f"{region}.{self.key}"
+        """The NATS subject of this event in ``region``: ``shared.<region>.<key>`` for a shared event."""
+        return f"shared.{region}.{self.key}" if self.shared else f"{region}.{self.key}"
 
     def json_schema(self) -> dict[str, Any]:
         """The JSON schema of the event's data."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from shared.asyncapi import consumed_events
-from shared.events.catalogue import CATALOGUE
+from shared.events.catalogue import CATALOGUE, EventSpec
 from shared.services import SERVICES
 
 ENVELOPE_FIELDS = (
@@ -19,6 +19,12 @@ ENVELOPE_FIELDS = (
     ("data", "the event's own fields (below)"),
     ("traceparent", "W3C trace context of the request or event that caused it"),
 )
+
+
+def _consumers_text(spec: EventSpec, services: list[str]) -> str:
+    if spec.shared:
+        return "other regions (the SHARED stream, sourced through federation)"
+    return ", ".join(services) or "nobody yet"
 
 
 def _type_of(schema: dict[str, Any], root: dict[str, Any]) -> str:
@@ -65,7 +71,7 @@ def render_catalogue(region: str = "gld") -> str:
             spec.summary + ".",
             "",
             f"- subject: `{spec.subject(region)}`",
-            f"- consumed by: {', '.join(consumers.get(spec.key, [])) or 'nobody yet'}",
+            f"- consumed by: {_consumers_text(spec, consumers.get(spec.key, []))}",
             "",
             "| field | type | required | description |",
             "| --- | --- | --- | --- |",

@@ -31,13 +31,18 @@ T = TypeVar("T", bound=type[EventData])
 D = TypeVar("D", bound=EventData)
 
 
-def event_type(service: str, name: str, version: int, summary: str) -> Callable[[T], T]:
-    """Register an :class:`EventData` subclass as the contract of ``<service>.<name>.v<version>``."""
+def event_type(service: str, name: str, version: int, summary: str, *, shared: bool = False) -> Callable[[T], T]:
+    """Register an :class:`EventData` subclass as the contract of ``<service>.<name>.v<version>``.
+
+    A ``shared`` event is for other regions: it goes to ``shared.<region>.<service>...`` (the
+    SHARED stream, which other regions source through federation) and must be anonymised or
+    aggregated so that no person can be singled out.
+    """
     if name.count(".") != 1:
         raise ValueError(f"event name must be 'entity.event', not {name!r}")
 
     def register(cls: T) -> T:
-        spec = EventSpec(service=service, name=name, version=version, summary=summary, model=cls)
+        spec = EventSpec(service=service, name=name, version=version, summary=summary, model=cls, shared=shared)
         CATALOGUE.register(spec)
         cls.spec = spec
         return cls
@@ -78,8 +83,10 @@ class Envelope(BaseModel):
 
     @property
     def nats_subject(self) -> str:
-        """``<region>.<service>.<entity>.<event>.v<N>``."""
-        return f"{self.region}.{self.source}.{self.type}.v{self.version}"
+        """``<region>.<service>.<entity>.<event>.v<N>``, with ``shared.`` in front for a shared event."""
+        spec = CATALOGUE.get(self.key)
+        prefix = "shared." if spec is not None and spec.shared else ""
+        return f"{prefix}{self.region}.{self.source}.{self.type}.v{self.version}"
 
     @property
     def key(self) -> str:

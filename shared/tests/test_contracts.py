@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from pathlib import Path
 from typing import Any
@@ -10,9 +11,11 @@ import pytest
 
 import shared.events.contracts  # noqa: F401 - fills the catalogue
 from shared.asyncapi import asyncapi_document, subject_matches
+from shared.bus.topology import STREAMS
 from shared.events import CATALOGUE, Envelope, EventData, event_type
 from shared.events.compatibility import check_catalogue, incompatibilities
 from shared.events.contracts.intake import ParticipantRegistered, Situation
+from shared.events.contracts.vouchers import ProgrammePublished
 from shared.events.docs import render_catalogue
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,3 +99,22 @@ def test_asyncapi_lists_what_a_service_sends_and_receives() -> None:
     payload = intake["components"]["messages"][key]["payload"]
     assert {"participant_id", "coach_id", "situation"} <= set(payload["properties"]["data"]["properties"])
     assert CATALOGUE.get(ParticipantRegistered.spec.key) is ParticipantRegistered.spec
+
+
+def test_shared_events_go_to_the_shared_stream_of_their_region() -> None:
+    published = ProgrammePublished.spec
+    assert published.shared
+    assert published.subject("gld") == "shared.gld.vouchers.programme.published.v1"
+    shared_stream = next(s for s in STREAMS if s.name == "SHARED")
+    assert any(subject_matches(f.format(region="gld"), published.subject("gld")) for f in shared_stream.subjects)
+    vouchers = asyncapi_document("vouchers", "gld", title="vouchers", version="1")
+    assert vouchers["channels"][published.key.replace(".", "_")]["address"] == published.subject("gld")
+    assert not ParticipantRegistered.spec.shared
+
+
+def test_shared_events_carry_no_person_application_or_organisation_ids() -> None:
+    personal = {"participant_id", "application_id", "voucher_id", "employer_id", "provider_id", "course_id", "coach_id"}
+    for spec in CATALOGUE.all():
+        if spec.shared:
+            fields = json.dumps(spec.json_schema())
+            assert not [f for f in personal if f'"{f}"' in fields], spec.key

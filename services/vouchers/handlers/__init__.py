@@ -39,6 +39,7 @@ from shared.events.contracts.vouchers import (
     BudgetThresholdPassed,
     CategoryBudget,
     ProgrammeCreated,
+    ProgrammePublished,
     RejectionReason,
     VoucherExpired,
     VoucherIssued,
@@ -221,26 +222,39 @@ async def create_programme(uow: UnitOfWork, cmd: CreateProgramme, *, actor: str)
             budget_cents=c.budget_cents,
             actor=actor,
         )
+    categories = [
+        CategoryBudget(
+            code=c.code,
+            name=c.name,
+            voucher_amount_cents=c.voucher_amount_cents,
+            budget_cents=c.budget_cents,
+            eligible_situations=[s.value for s in c.eligible_situations],
+        )
+        for c in cmd.categories
+    ]
+    design: dict[str, Any] = {
+        "programme_id": programme_id,
+        "name": cmd.name,
+        "mode": cmd.mode,
+        "opens_at": cmd.opens_at,
+        "closes_at": cmd.closes_at,
+        "redeem_by": cmd.redeem_by,
+        "budget_cents": cmd.budget_cents,
+        "categories": categories,
+    }
+    uow.emit(ProgrammeCreated(**design, seed_commitment=commitment), subject=str(programme_id))
+    # For other regions: the programme's design, which they may copy (nothing about applicants).
     uow.emit(
-        ProgrammeCreated(
-            programme_id=programme_id,
-            name=cmd.name,
-            mode=cmd.mode,
-            opens_at=cmd.opens_at,
-            closes_at=cmd.closes_at,
-            redeem_by=cmd.redeem_by,
-            budget_cents=cmd.budget_cents,
-            categories=[
-                CategoryBudget(
-                    code=c.code,
-                    name=c.name,
-                    voucher_amount_cents=c.voucher_amount_cents,
-                    budget_cents=c.budget_cents,
-                    eligible_situations=[s.value for s in c.eligible_situations],
-                )
-                for c in cmd.categories
-            ],
-            seed_commitment=commitment,
+        ProgrammePublished(
+            **design,
+            auto_approve=cmd.auto_approve,
+            max_vouchers_per_person=cmd.max_vouchers_per_person,
+            max_cents_per_person=cmd.max_cents_per_person,
+            max_cents_per_person_per_year=cmd.max_cents_per_person_per_year,
+            attendance_threshold_pct=cmd.attendance_threshold_pct,
+            below_threshold=cmd.below_threshold,
+            quotas={k.value: v for k, v in cmd.quotas.items()},
+            weights={k.value: v for k, v in cmd.weights.items()},
         ),
         subject=str(programme_id),
     )

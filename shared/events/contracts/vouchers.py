@@ -55,9 +55,8 @@ class CategoryBudget(EventData):
     eligible_situations: list[str]
 
 
-@event_type(SERVICE, "programme.created", 1, "A voucher programme was set up")
-class ProgrammeCreated(EventData):
-    """A programme with its window, categories and, for a lottery, the commitment to its seed."""
+class ProgrammeDesign(EventData):
+    """A programme's window, budget and categories (what its events have in common)."""
 
     programme_id: uuid.UUID
     name: str
@@ -67,6 +66,12 @@ class ProgrammeCreated(EventData):
     redeem_by: datetime
     budget_cents: int = Field(ge=0)
     categories: list[CategoryBudget]
+
+
+@event_type(SERVICE, "programme.created", 1, "A voucher programme was set up")
+class ProgrammeCreated(ProgrammeDesign):
+    """A programme with its window, categories and, for a lottery, the commitment to its seed."""
+
     seed_commitment: str = Field(description="sha256 of the lottery seed, published before anyone applies")
 
 
@@ -227,3 +232,58 @@ class DrawPublished(EventData):
     inputs_digest: str = Field(description="sha256 of the canonical input list")
     order: list[uuid.UUID] = Field(description="Application ids in drawn order")
     funded: list[uuid.UUID] = Field(description="Application ids that got money at the draw")
+
+
+# ---------------------------------------------------------------- shared with other regions
+#
+# Other provinces learn from a region's programmes and copy what works. These events go to the
+# SHARED stream, which other regions source through federation. They describe programmes and
+# aggregates only: no application, person, employer or provider ids, and every count of one to
+# four people is left out (null), so that nobody can be singled out.
+
+
+@event_type(
+    SERVICE, "programme.published", 1, "A programme's design, for other regions to learn from and copy", shared=True
+)
+class ProgrammePublished(ProgrammeDesign):
+    """Everything another region needs to set up the same programme; nothing about applicants."""
+
+    auto_approve: bool
+    max_vouchers_per_person: int = Field(ge=1)
+    max_cents_per_person: int | None = None
+    max_cents_per_person_per_year: int | None = None
+    attendance_threshold_pct: int = Field(ge=0, le=100)
+    below_threshold: str = Field(description="'reject' or 'partial': what a claim below the threshold gets")
+    quotas: dict[str, int] = Field(description="Lottery: percent of each category budget per target group")
+    weights: dict[str, float] = Field(description="Lottery: tickets per application of a target group")
+
+
+class CategoryOutcome(EventData):
+    """One category's money and, where at least five people are behind a number, its counts."""
+
+    code: str
+    budget_cents: int = Field(ge=0)
+    available_cents: int = Field(ge=0)
+    reserved_cents: int = Field(ge=0)
+    redeemed_cents: int = Field(ge=0)
+    settled_cents: int = Field(ge=0)
+    applications: int | None = Field(description="null when one to four")
+    vouchers_issued: int | None = Field(description="null when one to four")
+    vouchers_redeemed: int | None = Field(description="null when one to four")
+    employer_submitted_pct: float | None = Field(description="null when fewer than five applications")
+    by_target_group: dict[str, int | None] = Field(description="Applications per declared target group; null: 1-4")
+
+
+@event_type(
+    SERVICE,
+    "programme.outcomes_reported",
+    1,
+    "A programme's results so far, aggregated, for other regions",
+    shared=True,
+)
+class ProgrammeOutcomesReported(EventData):
+    """Published by a programme officer's decision (``POST /programmes/{id}/outcomes``)."""
+
+    programme_id: uuid.UUID
+    as_of: datetime
+    categories: list[CategoryOutcome]
