@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,22 @@ async def test_a_messy_participant_file_sent_twice_imports_each_valid_row_once(p
     assert types.count("participant.registered") == 4
     assert types.count("participant.consent_given") == 5
     assert [c["source"] for c in consents] == ["import"]
+
+
+async def test_the_same_file_sent_twice_at_the_same_moment_imports_each_row_once(platform: Platform) -> None:
+    content = (DATA / "deelnemers_export.csv").read_bytes()
+    async with run_service(platform, intake) as s:
+        admin = {**platform.auth("admin", "admin-1"), "content-type": "text/csv"}
+        answers = await asyncio.gather(
+            *(s.client.post("/imports/participants", content=content, headers=admin) for _ in range(4))
+        )
+        types = await event_types(platform)
+        rows = await fetch(platform, "SELECT name FROM intake.participants")
+    assert [a.status_code for a in answers] == [200] * 4, [a.text for a in answers]
+    imported = sorted(a.json()["imported"] for a in answers)
+    assert imported == [0, 0, 0, 4], "each valid row once, whichever request got there first"
+    assert len(rows) == 4
+    assert types.count("participant.registered") == 4
 
 
 async def test_an_employer_file_skips_registered_kvk_numbers_and_lists_bad_rows(platform: Platform) -> None:
