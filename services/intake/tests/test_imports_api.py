@@ -61,8 +61,7 @@ async def test_the_same_file_sent_twice_at_the_same_moment_imports_each_row_once
         types = await event_types(platform)
         rows = await fetch(platform, "SELECT name FROM intake.participants")
     assert [a.status_code for a in answers] == [200] * 4, [a.text for a in answers]
-    imported = sorted(a.json()["imported"] for a in answers)
-    assert imported == [0, 0, 0, 4], "each valid row once, whichever request got there first"
+    assert sum(a.json()["imported"] for a in answers) == 4, "each valid row once, whichever request got it"
     assert len(rows) == 4
     assert types.count("participant.registered") == 4
 
