@@ -70,6 +70,7 @@ class ProgrammeOut(BaseModel):
     max_vouchers_per_person: int
     max_cents_per_person: int | None
     max_cents_per_person_per_year: int | None
+    accredited_providers_only: bool
     attendance_threshold_pct: int
     below_threshold: str
     quotas: dict[str, int]

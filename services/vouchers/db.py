@@ -164,10 +164,12 @@ async def applicant_contexts(
     """Per (participant, course, employer): what the read model knows of them, nulls if unknown; in order."""
     rows: list[asyncpg.Record] = await conn.fetch(
         "SELECT p.id AS participant_id, p.situation, p.coach_id, p.target_groups,"
-        " c.id AS course_id, c.provider_id, c.price_cents, e.id AS employer_id, e.size_class"
+        " c.id AS course_id, c.provider_id, c.price_cents, coalesce(pr.accredited, false) AS provider_accredited,"
+        " e.id AS employer_id, e.size_class"
         " FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) WITH ORDINALITY AS q(participant, course, employer, n)"
         " LEFT JOIN participants p ON p.id = q.participant"
         " LEFT JOIN courses c ON c.id = q.course"
+        " LEFT JOIN providers pr ON pr.id = c.provider_id"
         " LEFT JOIN employers e ON e.id = q.employer"
         " ORDER BY q.n",
         [w[0] for w in wanted],

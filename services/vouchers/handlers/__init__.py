@@ -86,6 +86,9 @@ class CreateProgramme(BaseModel):
         description="At most this much per person per calendar year across all programmes of the region,"
         " counting every application not rejected or cancelled",
     )
+    accredited_providers_only: bool = Field(
+        default=False, description="Pay only for courses of providers intake records as accredited"
+    )
     attendance_threshold_pct: int = Field(default=80, ge=0, le=100)
     below_threshold: Literal["reject", "partial"] = "reject"
     quotas: dict[TargetGroup, int] = Field(
@@ -129,6 +132,7 @@ class ProgrammeRules:
     max_vouchers_per_person: int
     max_cents_per_person: int | None
     max_cents_per_person_per_year: int | None
+    accredited_providers_only: bool
     attendance_threshold_pct: int
     below_threshold: str
     categories: Mapping[str, CategoryRule]
@@ -162,6 +166,7 @@ async def programme_rules(conn: Connection, programme_id: uuid.UUID) -> Programm
         max_vouchers_per_person=row["max_vouchers_per_person"],
         max_cents_per_person=row["max_cents_per_person"],
         max_cents_per_person_per_year=row["max_cents_per_person_per_year"],
+        accredited_providers_only=row["accredited_providers_only"],
         attendance_threshold_pct=row["attendance_threshold_pct"],
         below_threshold=row["below_threshold"],
         categories={
@@ -202,6 +207,7 @@ async def create_programme(uow: UnitOfWork, cmd: CreateProgramme, *, actor: str)
         max_vouchers_per_person=cmd.max_vouchers_per_person,
         max_cents_per_person=cmd.max_cents_per_person,
         max_cents_per_person_per_year=cmd.max_cents_per_person_per_year,
+        accredited_providers_only=cmd.accredited_providers_only,
         attendance_threshold_pct=cmd.attendance_threshold_pct,
         below_threshold=cmd.below_threshold,
         quotas={k.value: v for k, v in cmd.quotas.items()},
@@ -251,6 +257,7 @@ async def create_programme(uow: UnitOfWork, cmd: CreateProgramme, *, actor: str)
             max_vouchers_per_person=cmd.max_vouchers_per_person,
             max_cents_per_person=cmd.max_cents_per_person,
             max_cents_per_person_per_year=cmd.max_cents_per_person_per_year,
+            accredited_providers_only=cmd.accredited_providers_only,
             attendance_threshold_pct=cmd.attendance_threshold_pct,
             below_threshold=cmd.below_threshold,
             quotas={k.value: v for k, v in cmd.quotas.items()},

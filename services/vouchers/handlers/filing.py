@@ -215,6 +215,11 @@ async def apply(
         raise Forbidden("A coach can only apply for participants in their own caseload.")
     if ctx["course_id"] is None:
         raise Unprocessable(f"Course {cmd.course_id} is not known; the provider must publish it at intake first.")
+    if rules.accredited_providers_only and not ctx["provider_accredited"]:
+        raise Unprocessable(
+            f"This programme pays only for courses of accredited providers, and the provider of course"
+            f" {cmd.course_id} is not accredited; choose a course of an accredited provider."
+        )
     if employer_id is not None and ctx["employer_id"] is None:
         raise Unprocessable(f"Employer {employer_id} is not known; register the company at intake first.")
     amount = cmd.amount_cents or min(int(ctx["price_cents"]), rule.voucher_amount_cents)

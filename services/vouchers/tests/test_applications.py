@@ -7,8 +7,8 @@ import uuid
 from typing import Any
 
 from services.vouchers import read_model
-from services.vouchers.tests.conftest import VOUCHER, World
-from shared.events.contracts.intake import ParticipantErased, Situation
+from services.vouchers.tests.conftest import VOUCHER, World, feed
+from shared.events.contracts.intake import CoursePublished, ParticipantErased, ProviderRegistered, Situation
 from shared.events.envelope import Envelope
 from tests.support.waiting import eventually
 
@@ -192,6 +192,27 @@ async def test_a_yearly_cap_holds_across_programmes_and_frees_up_when_an_applica
         "SELECT cents FROM vouchers.yearly_holdings WHERE participant_id = $1", person
     )
     assert held == 150_000
+
+
+async def test_a_programme_for_accredited_providers_only_refuses_other_courses(world: World) -> None:
+    unaccredited, course = uuid.uuid4(), uuid.uuid4()
+    await feed(
+        world.runtime.uow,
+        ProviderRegistered(provider_id=unaccredited, kvk_number="55556666", name="Snelcursus BV", accredited=False),
+        CoursePublished(
+            course_id=course, provider_id=unaccredited, title="Lassen in een dag", price_cents=90_000, duration_hours=8
+        ),
+    )
+    strict = await world.create_programme(accredited_providers_only=True)
+    lenient = await world.create_programme()
+    assert strict["accredited_providers_only"] is True
+    a, b = await world.participants(2)
+    refused = await world.apply(strict, a, course=course)
+    assert refused.status_code == 422
+    assert "accredited providers" in refused.json()["detail"]
+    assert (await world.apply(strict, a, key="accredited")).status_code == 201
+    assert (await world.apply(lenient, b, course=course)).status_code == 201
+    assert await world.runtime.pool.fetchval("SELECT count(*) FROM vouchers.applications") == 2
 
 
 async def test_coach_and_employer_apply_on_behalf_and_are_recorded_as_such(world: World) -> None:

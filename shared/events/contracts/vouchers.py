@@ -252,6 +252,7 @@ class ProgrammePublished(ProgrammeDesign):
     max_vouchers_per_person: int = Field(ge=1)
     max_cents_per_person: int | None = None
     max_cents_per_person_per_year: int | None = None
+    accredited_providers_only: bool = Field(default=False, description="Only courses of accredited providers")
     attendance_threshold_pct: int = Field(ge=0, le=100)
     below_threshold: str = Field(description="'reject' or 'partial': what a claim below the threshold gets")
     quotas: dict[str, int] = Field(description="Lottery: percent of each category budget per target group")
