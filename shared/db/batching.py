@@ -33,28 +33,37 @@ class Batcher(Generic[T, R]):
         self.max_size = max_size
         self.max_in_flight = max_in_flight
         self._pending: list[tuple[T, asyncio.Future[R]]] = []
-        self._drainers: set[asyncio.Task[None]] = set()
+        # Drainers started and not yet finished. Counted here, not by their tasks' done-callbacks:
+        # a drainer that has found nothing left is no longer running, even before its task's
+        # callbacks run, so the next submit must start a new one.
+        self._running = 0
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def submit(self, item: T) -> R:
         """Run ``item`` with whatever else is waiting; its result (or its exception)."""
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._pending.append((item, future))
-        if len(self._drainers) < self.max_in_flight:
+        if self._running < self.max_in_flight:
+            self._running += 1
             task = asyncio.create_task(self._drain())
-            self._drainers.add(task)
-            task.add_done_callback(self._drainers.discard)
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         return await future
 
     async def _drain(self) -> None:
-        while self._pending:
-            group, self._pending = self._pending[: self.max_size], self._pending[self.max_size :]
-            try:
-                await self._settle(group)
-            except BaseException:  # cancelled (the process is stopping): nobody may wait forever
-                for _, future in group + self._pending:
-                    future.cancel()
-                self._pending = []
-                raise
+        try:
+            while self._pending:
+                group, self._pending = self._pending[: self.max_size], self._pending[self.max_size :]
+                try:
+                    await self._settle(group)
+                except BaseException:  # cancelled (the process is stopping): nobody may wait forever
+                    for _, future in group + self._pending:
+                        future.cancel()
+                    self._pending = []
+                    raise
+        finally:
+            # In the same step as finding nothing left: no submit can slip in between.
+            self._running -= 1
 
     async def _settle(self, group: list[tuple[T, asyncio.Future[R]]]) -> None:
         try:

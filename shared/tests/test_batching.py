@@ -40,6 +40,17 @@ async def test_an_item_alone_runs_at_once() -> None:
     assert recorder.groups == [[7]]
 
 
+async def test_an_item_submitted_right_after_a_group_finished_is_run_too() -> None:
+    recorder = Recorder()
+    batcher: Batcher[int, int] = Batcher(recorder.run)
+    assert await batcher.submit(1) == 10
+    # This task resumes before the finished drainer's task has run its done-callbacks, and
+    # submits again at once, in the same task (no new task in between).
+    async with asyncio.timeout(2):
+        assert await batcher.submit(2) == 20
+        assert await batcher.submit(3) == 30
+
+
 async def test_items_arriving_while_a_group_runs_go_together_into_the_next_in_order() -> None:
     recorder = Recorder()
     recorder.release.clear()
@@ -112,7 +123,7 @@ async def test_callers_are_cancelled_not_left_waiting_when_the_group_is_cancelle
     await asyncio.sleep(0.01)
     waiting = asyncio.create_task(batcher.submit(2))
     await asyncio.sleep(0.01)
-    for drainer in list(batcher._drainers):
+    for drainer in list(batcher._tasks):
         drainer.cancel()
     for task in (first, waiting):
         with pytest.raises(asyncio.CancelledError):
