@@ -19,7 +19,7 @@ from services.vouchers.handlers.filing import Applicant, ApplyCommand, desk_of
 from shared.auth import CurrentPrincipal, Principal, Role, authenticate, bearer_token, ensure_role, require_roles
 from shared.errors import NotFound, Unprocessable
 from shared.events.contracts.vouchers import RejectionReason, SubmittedBy
-from shared.hot import HotRequest, HotResponse, HotRoute
+from shared.hot import HotRequest, HotResponse, HotRoute, InvalidRequest, parse_body
 from shared.service import Runtime, RuntimeDep
 
 router = APIRouter()
@@ -371,7 +371,7 @@ def _path_uuid(name: str, value: str) -> uuid.UUID:
     try:
         return uuid.UUID(value)
     except ValueError:
-        raise Unprocessable(f"The request is not valid. path.{name}: must be a UUID, not {value[:40]!r}.") from None
+        raise InvalidRequest([{"loc": ("path", name), "msg": "Input should be a valid UUID"}]) from None
 
 
 async def apply(request: HotRequest) -> HotResponse:
@@ -387,8 +387,9 @@ async def apply(request: HotRequest) -> HotResponse:
     programme_id = _path_uuid("programme_id", request.params["programme_id"])
     idempotency_key = request.headers.get("idempotency-key")
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= IDEMPOTENCY_KEY_MAX:
-        raise Unprocessable(f"The Idempotency-Key header must be 1 to {IDEMPOTENCY_KEY_MAX} characters long.")
-    body = ApplyCommand.model_validate_json(request.body)
+        message = f"The Idempotency-Key must be 1 to {IDEMPOTENCY_KEY_MAX} characters long"
+        raise InvalidRequest([{"loc": ("header", "Idempotency-Key"), "msg": message}])
+    body = parse_body(ApplyCommand, request.body)
     runtime: Runtime = state.runtime
     view, created = await filing.apply(
         desk_of(runtime),

@@ -12,7 +12,7 @@ from prometheus_client import REGISTRY
 from pydantic import BaseModel
 
 from shared.errors import Conflict
-from shared.hot import HotRequest, HotResponse, HotRoute, HotRoutes, add_to_openapi
+from shared.hot import HotRequest, HotResponse, HotRoute, HotRoutes, add_to_openapi, parse_body
 from shared.service import ObserveRequests
 
 
@@ -24,11 +24,13 @@ class Order(BaseModel):
 
 
 async def order(request: HotRequest) -> HotResponse:
-    body = Order.model_validate_json(request.body)
+    body = parse_body(Order, request.body)
     if body.item == "conflict":
         raise Conflict("already ordered")
     if body.item == "boom":
         raise RuntimeError("secret customer data")
+    if body.item == "our bug":
+        Order.model_validate({"item": "x", "count": "not a number"})  # a ValidationError of our own making
     return HotResponse(201, f'{{"shop":"{request.params["shop"]}","count":{body.count}}}'.encode())
 
 
@@ -109,6 +111,9 @@ async def test_an_unexpected_error_is_a_500_that_quotes_the_request_id_and_never
     records = [r for r in caplog.records if r.getMessage() == "unexpected error"]
     assert records
     assert records[0].__dict__["error_type"] == "RuntimeError"
+    async with client(app) as c:
+        ours = await c.post("/shops/north/orders", json={"item": "our bug", "count": 1})
+    assert ours.status_code == 500, "only what the client sent is a 422"
     assert all("secret" not in str(r.__dict__) for r in caplog.records)
 
 
