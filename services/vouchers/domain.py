@@ -84,6 +84,8 @@ def check_eligibility(rule: CategoryRule, situation: str, amount_cents: int, cou
             f"Category {rule.code!r} is for people whose situation is {allowed}; this participant's situation is"
             f" {situation}. Choose the category that fits the participant's situation."
         )
+    if amount_cents < 1:
+        raise Ineligible("The course costs nothing, so there is nothing for a voucher to pay; choose a paid course.")
     if amount_cents > rule.voucher_amount_cents:
         raise Ineligible(
             f"The amount {amount_cents} cents is more than the category's voucher amount of"

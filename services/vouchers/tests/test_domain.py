@@ -61,6 +61,8 @@ def test_eligibility_explains_what_is_wrong() -> None:
     with pytest.raises(Ineligible, match="price"):
         check_eligibility(rule, "self_employed_in_tech", 60_000, 50_000)
     check_eligibility(rule, "self_employed_in_tech", 50_000, 50_000)
+    with pytest.raises(Ineligible, match="costs nothing"):
+        check_eligibility(rule, "self_employed_in_tech", 0, 0)
 
 
 def test_signals_flag_money_concentrated_on_one_provider_and_employer_deadweight() -> None:
