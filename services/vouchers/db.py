@@ -89,6 +89,11 @@ async def open_applications_of(conn: Connection, participant_id: uuid.UUID) -> l
     return [r["id"] for r in rows]
 
 
+async def lock_participant(conn: Connection, participant_id: uuid.UUID) -> None:
+    """Lock a participant's read-model row for the transaction: filings of them wait, or see them gone."""
+    await conn.execute("SELECT 1 FROM participants WHERE id = $1 FOR UPDATE", participant_id)
+
+
 async def erase_participant(conn: Connection, participant_id: uuid.UUID) -> uuid.UUID:
     """Cut every link to a participant but keep the money trail under a fresh pseudonym."""
     pseudonym = uuid.uuid4()
@@ -325,6 +330,7 @@ async def set_alerted(conn: Connection, programme_id: uuid.UUID, category: str, 
 class ApplyOutcome:
     """What filing one application did."""
 
+    known: bool  # False: the participant was erased after the look-up; nothing was filed
     fresh: bool
     within_limits: bool
     reserved: Money | None
@@ -363,9 +369,12 @@ class Filing:
 async def file_applications(conn: Connection, filings: Sequence[Filing]) -> list[ApplyOutcome]:
     """File applications with one call of ``apply_batch`` (migration 003), one transaction; one outcome each, in order.
 
-    Applications to the same category are decided in the order given. The call takes the
-    category rows it touches in (programme, category) order, so two of these running at once
-    (from two processes) wait for each other instead of deadlocking.
+    Applications to the same category are decided in the order given. The group is sorted by
+    (programme, category) first, so two groups running at once (from two processes) take the
+    category rows in the same order and wait for each other instead of deadlocking. Rows of one
+    person (holdings, the yearly sum, the participant) are taken item by item, so two groups
+    with the same two people in opposite order can still deadlock; Postgres breaks that after
+    ``deadlock_timeout`` and the Batcher retries the failed group one application at a time.
     """
     order = sorted(range(len(filings)), key=lambda k: (filings[k].programme_id, filings[k].category))
     batch = [filings[k] for k in order]
@@ -411,6 +420,7 @@ async def file_applications(conn: Connection, filings: Sequence[Filing]) -> list
     outcomes: list[ApplyOutcome | None] = [None] * len(filings)
     for row in rows:
         outcomes[order[row["n"] - 1]] = ApplyOutcome(
+            known=row["known"],
             fresh=row["fresh"],
             within_limits=row["held"],
             reserved=_money(row) if row["budget_cents"] is not None else None,
@@ -468,7 +478,7 @@ async def release_holding(conn: Connection, row: Any) -> None:
         row["participant_id"],
         row["amount_cents"],
     )
-    if row["cap_year"] is not None:
+    if row["cap_year"] is not None:  # None only for applications the yearly sums never counted
         await conn.execute(
             "UPDATE yearly_holdings SET cents = cents - $3 WHERE participant_id = $1 AND year = $2",
             row["participant_id"],

@@ -72,6 +72,9 @@ async def on_participant_erased(uow: UnitOfWork, event: Envelope) -> None:
     can still claim for it.
     """
     data = event.parse(ParticipantErased)
+    # First: a filing of this person that is in flight commits before we look (and is
+    # anonymised with the rest); one that comes later finds them gone.
+    await db.lock_participant(uow.conn, data.participant_id)
     for application_id in await db.open_applications_of(uow.conn, data.participant_id):
         await handlers.cancel(uow, application_id, by_role="erasure", actor="erasure", now=event.time)
     await db.erase_participant(uow.conn, data.participant_id)

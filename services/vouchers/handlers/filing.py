@@ -274,6 +274,8 @@ async def apply(
             events=[(e.id, e.nats_subject, e.to_bytes(), when) for e, when in events],
         )
     )
+    if not outcome.known:
+        raise Unprocessable(f"Participant {participant_id} is not known to vouchers (any more).")
     if not outcome.fresh:
         if idempotency_key is None:
             raise RuntimeError("a filing without an Idempotency-Key cannot be a resend")

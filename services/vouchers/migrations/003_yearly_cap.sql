@@ -1,10 +1,10 @@
 -- A yearly cap per person across programmes, and apply_batch rewritten step by step.
 --
--- A programme may set max_cents_per_person_per_year: an application to it is refused (409)
--- when it would bring the person's money across ALL programmes of the region in that calendar
--- year (Dutch time) above the cap. What counts is every application that is not rejected or
--- cancelled, as for the per-programme limits. yearly_holdings keeps the running sum per person
--- and year; its conditional upsert enforces the cap under concurrency, exactly like holdings.
+-- yearly_holdings keeps, per person and calendar year (Dutch time), the money of all their
+-- applications in all programmes of the region that are not rejected or cancelled. A programme
+-- may set max_cents_per_person_per_year: an application to it is refused (409) when it would
+-- bring that sum above the cap. The conditional upsert enforces it under concurrency, exactly
+-- like holdings does per programme.
 ALTER TABLE programmes ADD COLUMN max_cents_per_person_per_year bigint
     CHECK (max_cents_per_person_per_year > 0);
 
@@ -15,9 +15,15 @@ CREATE TABLE yearly_holdings (
     PRIMARY KEY (participant_id, year)
 );
 
--- The year an application counts in, when its programme has a yearly cap (released again when
--- the application is rejected or cancelled).
+-- The year an application counts in (released again when it is rejected or cancelled).
 ALTER TABLE applications ADD COLUMN cap_year integer;
+
+-- Applications filed before this migration count too.
+UPDATE applications SET cap_year = extract(year FROM submitted_at AT TIME ZONE 'Europe/Amsterdam')::integer;
+INSERT INTO yearly_holdings (participant_id, year, cents)
+SELECT participant_id, cap_year, sum(amount_cents) FROM applications
+ WHERE status NOT IN ('rejected', 'cancelled')
+ GROUP BY participant_id, cap_year;
 
 DROP FUNCTION apply_batch(text[], text[], text[], uuid[], uuid[], uuid[], bigint[], integer[], bigint[], text[],
     boolean[], uuid[], uuid[], text[], uuid[], text[], text[], uuid[], text[], text[], timestamptz[], integer[],
@@ -26,9 +32,13 @@ DROP FUNCTION apply_batch(text[], text[], text[], uuid[], uuid[], uuid[], bigint
 -- Applications filed together: group commit for the opening rush (see migration 002 for why).
 -- Each application is decided on its own, in the order given, by these steps:
 --
+--   0. the participant must still be in the read model, and stays there until the group
+--      commits (FOR KEY SHARE): an erasure that arrived after the service's look-up waits for
+--      this group, then finds and anonymises what it filed; after the erasure, known = false;
 --   1. the Idempotency-Key is claimed; a key already taken (even by an earlier application of
 --      this same group) makes the application a resend, and nothing else happens;
---   2. the yearly cap (if the programme has one), then the per-programme limits: each a
+--   2. the person's money this year (capped if the programme has a cap), then the per-programme
+--      limits: each a
 --      conditional upsert, so concurrent applications of one person cannot both slip through;
 --      a refusal here files nothing (the key stays taken: a resend gets the same refusal);
 --   3. first come, first served: money is reserved only if enough is available (the CHECKs on
@@ -43,7 +53,7 @@ CREATE FUNCTION apply_batch(
     events_from integer[], events_to integer[],
     event_ids uuid[], event_subjects text[], event_payloads bytea[], event_when_reserved boolean[]
 ) RETURNS TABLE (
-    n integer, fresh boolean, held boolean, budget_cents bigint, available_cents bigint,
+    n integer, known boolean, fresh boolean, held boolean, budget_cents bigint, available_cents bigint,
     reserved_cents bigint, redeemed_cents bigint, voucher_amount_cents bigint, alerted_pct integer
 ) LANGUAGE plpgsql AS $$
 #variable_conflict use_column
@@ -55,10 +65,18 @@ DECLARE
 BEGIN
     FOR i IN 1 .. coalesce(array_length(ids, 1), 0) LOOP
         n := i;
+        known := true;
         fresh := true;
         held := false;
         budget_cents := NULL; available_cents := NULL; reserved_cents := NULL; redeemed_cents := NULL;
         voucher_amount_cents := NULL; alerted_pct := NULL;
+
+        PERFORM 1 FROM participants p WHERE p.id = people[i] FOR KEY SHARE;
+        IF NOT FOUND THEN
+            known := false;
+            RETURN NEXT;
+            CONTINUE;
+        END IF;
 
         IF keys[i] IS NOT NULL THEN
             INSERT INTO idempotency_keys (principal, key, request_hash, application_id)
@@ -71,17 +89,14 @@ BEGIN
             END IF;
         END IF;
 
-        v_year := NULL;
-        IF year_caps[i] IS NOT NULL THEN
-            v_year := extract(year FROM ats[i] AT TIME ZONE 'Europe/Amsterdam')::integer;
-            INSERT INTO yearly_holdings AS y (participant_id, year, cents)
-            SELECT people[i], v_year, amounts[i] WHERE amounts[i] <= year_caps[i]
-            ON CONFLICT (participant_id, year) DO UPDATE SET cents = y.cents + EXCLUDED.cents
-                WHERE y.cents + EXCLUDED.cents <= year_caps[i];
-            IF NOT FOUND THEN
-                RETURN NEXT;
-                CONTINUE;
-            END IF;
+        v_year := extract(year FROM ats[i] AT TIME ZONE 'Europe/Amsterdam')::integer;
+        INSERT INTO yearly_holdings AS y (participant_id, year, cents)
+        SELECT people[i], v_year, amounts[i] WHERE year_caps[i] IS NULL OR amounts[i] <= year_caps[i]
+        ON CONFLICT (participant_id, year) DO UPDATE SET cents = y.cents + EXCLUDED.cents
+            WHERE year_caps[i] IS NULL OR y.cents + EXCLUDED.cents <= year_caps[i];
+        IF NOT FOUND THEN
+            RETURN NEXT;
+            CONTINUE;
         END IF;
 
         INSERT INTO holdings AS h (programme_id, participant_id, count, cents)
@@ -90,11 +105,9 @@ BEGIN
         ON CONFLICT (programme_id, participant_id) DO UPDATE
             SET count = h.count + 1, cents = h.cents + EXCLUDED.cents
             WHERE h.count + 1 <= max_counts[i] AND (max_cents[i] IS NULL OR h.cents + EXCLUDED.cents <= max_cents[i]);
-        IF NOT FOUND THEN
-            IF v_year IS NOT NULL THEN  -- give back what step 2 took for the year
-                UPDATE yearly_holdings y SET cents = y.cents - amounts[i]
-                 WHERE y.participant_id = people[i] AND y.year = v_year;
-            END IF;
+        IF NOT FOUND THEN  -- give back what step 2 took for the year
+            UPDATE yearly_holdings y SET cents = y.cents - amounts[i]
+             WHERE y.participant_id = people[i] AND y.year = v_year;
             RETURN NEXT;
             CONTINUE;
         END IF;

@@ -163,31 +163,36 @@ async def test_window_and_per_person_limit_are_enforced(world: World) -> None:
     assert (await world.apply(programme, person, course=world.other_course, key="k2")).status_code == 409
 
 
-async def test_a_yearly_cap_holds_across_programmes_and_frees_up_when_an_application_is_cancelled(
+async def test_a_yearly_cap_counts_money_in_every_programme_and_frees_up_when_one_is_cancelled(
     world: World,
 ) -> None:
     cap = {"max_cents_per_person_per_year": 150_000}
-    first, second = await world.create_programme(**cap), await world.create_programme(**cap)
+    first, second, third = [await world.create_programme(**cap) for _ in range(3)]
     uncapped = await world.create_programme()
     [person] = await world.participants(1)
-    granted = await world.apply(first, person)
+
+    async def cancel(answer: Any) -> None:
+        response = await world.client.post(
+            f"/applications/{answer.json()['id']}/cancel", headers=world.as_participant(person)
+        )
+        assert response.status_code == 200, response.text
+
+    granted = await world.apply(first, person)  # this year: 100,000
     assert granted.status_code == 201, granted.text
     assert first["max_cents_per_person_per_year"] == 150_000
     over = await world.apply(second, person, key="over")
     assert over.status_code == 409
     assert "this year" in over.json()["detail"]
     assert (await world.apply(second, person, key="over")).status_code == 409, "a resend gets the same refusal"
-    within = await world.apply(second, person, key="within", amount_cents=50_000)
+    within = await world.apply(second, person, key="within", amount_cents=50_000)  # 150,000
     assert within.status_code == 201, within.text
-    assert (await world.apply(uncapped, person, key="elsewhere")).status_code == 201, "its own programme has no cap"
-    cancelled = await world.client.post(
-        f"/applications/{granted.json()['id']}/cancel", headers=world.as_participant(person)
-    )
-    assert cancelled.status_code == 200, cancelled.text
-    again = await world.apply(second, person, key="after-cancel", course=world.other_course, amount_cents=100_000)
-    assert again.status_code == 409, "second allows one application per person, and holds one"
-    third = await world.create_programme(**cap)
-    assert (await world.apply(third, person, key="third")).status_code == 201
+    elsewhere = await world.apply(uncapped, person, key="elsewhere")  # 250,000: that programme has no cap
+    assert elsewhere.status_code == 201, elsewhere.text
+    assert (await world.apply(third, person, key="third")).status_code == 409, "money elsewhere counts"
+    await cancel(granted)  # 150,000
+    assert (await world.apply(third, person, key="third-again")).status_code == 409
+    await cancel(elsewhere)  # 50,000
+    assert (await world.apply(third, person, key="third-at-last")).status_code == 201  # 150,000
     held = await world.runtime.pool.fetchval(
         "SELECT cents FROM vouchers.yearly_holdings WHERE participant_id = $1", person
     )

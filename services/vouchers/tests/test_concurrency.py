@@ -244,3 +244,20 @@ async def test_one_group_is_decided_in_arrival_order_and_a_key_repeated_in_it_is
     assert [r["id"] for r in rows] == [f.id for f in group]
     assert [r["status"] for r in rows] == ["voucher_issued"] * 3 + ["waitlisted"] * 2
     assert rows[0]["target_groups"] == ["vrouwen_in_techniek", "herintreders"]
+
+
+async def test_a_filing_for_someone_erased_after_the_look_up_files_nothing(pool: asyncpg.Pool) -> None:
+    programme_id, course, people = await rush_setup(pool)
+    gone, stays = people[0], people[1]
+    async with pool.acquire() as conn:
+        await conn.execute("DELETE FROM participants WHERE id = $1", gone)  # as erasure does, after the look-up
+        outcomes = await db.file_applications(
+            conn, [_filing(programme_id, course, gone, "a"), _filing(programme_id, course, stays, "b")]
+        )
+        filed = await conn.fetch("SELECT participant_id FROM applications")
+        keys = await conn.fetchval("SELECT count(*) FROM idempotency_keys")
+        yearly = await conn.fetch("SELECT participant_id FROM yearly_holdings")
+    assert [o.known for o in outcomes] == [False, True]
+    assert [r["participant_id"] for r in filed] == [stays]
+    assert keys == 1
+    assert [r["participant_id"] for r in yearly] == [stays]
