@@ -18,33 +18,49 @@ from shared.db.uow import UnitOfWork
 from shared.events.contracts.vouchers import CategoryOutcome, ProgrammeOutcomesReported
 
 
-def _shown(count: int) -> int | None:
-    """A count of people, or None where one to four are behind it."""
-    return None if 0 < count < SMALL_GROUP else count
+def _few(people: int) -> bool:
+    """One to four people: too few to show anything about."""
+    return 0 < people < SMALL_GROUP
+
+
+def _count(count: int, people: int) -> int | None:
+    """A count, or None where one to four people are behind it."""
+    return None if _few(people) else count
 
 
 async def report_outcomes(uow: UnitOfWork, programme_id: uuid.UUID, *, now: datetime) -> ProgrammeOutcomesReported:
-    """Publish the programme's results so far to the SHARED stream; returns what was published."""
+    """Publish the programme's results so far to the SHARED stream; returns what was published.
+
+    Every figure is left out (null) when one to four different people are behind it: a count,
+    the money of a category with so few applicants, and a share that would give such a count
+    away (the employer share, when one to four people applied through an employer or not).
+    """
     await programme_rules(uow.conn, programme_id)  # 404 for an unknown programme
     groups = await db.target_group_counts(uow.conn, programme_id)
     categories = []
     for row in await db.outcome_rows(uow.conn, programme_id):
-        applications = int(row["applications"])
+        people = int(row["people"])
+        hidden = _few(people)
+        employer_share_hidden = (
+            people == 0 or hidden or _few(int(row["people_by_employers"])) or _few(int(row["people_not_by_employers"]))
+        )
         categories.append(
             CategoryOutcome(
                 code=row["code"],
                 budget_cents=row["budget_cents"],
-                available_cents=row["available_cents"],
-                reserved_cents=row["reserved_cents"],
-                redeemed_cents=row["redeemed_cents"],
-                settled_cents=row["settled_cents"],
-                applications=_shown(applications),
-                vouchers_issued=_shown(int(row["vouchers_issued"])),
-                vouchers_redeemed=_shown(int(row["vouchers_redeemed"])),
+                available_cents=None if hidden else row["available_cents"],
+                reserved_cents=None if hidden else row["reserved_cents"],
+                redeemed_cents=None if hidden else row["redeemed_cents"],
+                settled_cents=None if hidden else row["settled_cents"],
+                applications=_count(int(row["applications"]), people),
+                vouchers_issued=_count(int(row["vouchers_issued"]), int(row["people_issued"])),
+                vouchers_redeemed=_count(int(row["vouchers_redeemed"]), int(row["people_redeemed"])),
                 employer_submitted_pct=(
-                    round(100 * int(row["by_employers"]) / applications, 1) if applications >= SMALL_GROUP else None
+                    None
+                    if employer_share_hidden
+                    else round(100 * int(row["by_employers"]) / int(row["applications"]), 1)
                 ),
-                by_target_group={g: _shown(n) for g, n in sorted(groups.get(row["code"], {}).items())},
+                by_target_group={g: _count(n, n) for g, n in sorted(groups.get(row["code"], {}).items())},
             )
         )
     report = ProgrammeOutcomesReported(programme_id=programme_id, as_of=now, categories=categories)

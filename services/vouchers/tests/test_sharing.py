@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from services.vouchers.tests.conftest import VOUCHER, World
-from shared.events.contracts.intake import TargetGroup
+from shared.events.contracts.intake import Situation, TargetGroup
 from shared.events.contracts.vouchers import ProgrammeOutcomesReported, ProgrammePublished
 from shared.events.envelope import Envelope
 from tests.support.waiting import eventually
@@ -42,6 +42,9 @@ async def test_outcomes_are_shared_when_an_officer_says_so_and_small_counts_are_
     by_employer = await world.participants(1)
     employer = world.platform.auth("employer", str(world.mkb))
     assert (await world.apply(programme, by_employer[0], headers=employer)).status_code == 201
+    seekers = await world.participants(2, Situation.LOOKING_FOR_WORK)
+    for person in seekers:
+        assert (await world.apply(programme, person, category="zoek_werk_techniek")).status_code == 201
 
     refused = await world.client.post(f"/programmes/{programme['id']}/outcomes", headers=world.as_provider())
     assert refused.status_code == 403
@@ -57,14 +60,25 @@ async def test_outcomes_are_shared_when_an_officer_says_so_and_small_counts_are_
     techniek = next(c for c in report.categories if c.code == "werk_in_techniek")
     assert (techniek.applications, techniek.vouchers_issued) == (9, 9)
     assert techniek.reserved_cents == 9 * VOUCHER
-    assert techniek.employer_submitted_pct == round(100 / 9, 1)
+    assert techniek.employer_submitted_pct is None, "it would show that one person applied through an employer"
     assert techniek.by_target_group == {"refugee_with_permit": None, "woman": 6}
     assert techniek.vouchers_redeemed == 0
-    quiet = next(c for c in report.categories if c.code != "werk_in_techniek")
+    few = next(c for c in report.categories if c.code == "zoek_werk_techniek")
+    assert few.budget_cents == 10 * VOUCHER
+    assert (few.applications, few.vouchers_issued, few.reserved_cents, few.available_cents) == (None, None, None, None)
+    quiet = next(c for c in report.categories if c.code == "werk_buiten_techniek")
     assert (quiet.applications, quiet.employer_submitted_pct, quiet.by_target_group) == (0, None, {})
+    assert quiet.available_cents == quiet.budget_cents
+
+    more = await world.participants(5)
+    for person in more:
+        assert (await world.apply(programme, person, headers=employer)).status_code == 201
+    again = await world.client.post(f"/programmes/{programme['id']}/outcomes", headers=world.officer())
+    techniek_now = next(c for c in again.json()["categories"] if c["code"] == "werk_in_techniek")
+    assert techniek_now["employer_submitted_pct"] == round(100 * 6 / 14, 1), "six of fourteen, through employers"
 
     everything = b"".join(await world.platform.stream_messages("SHARED"))
-    for person in [*people, *by_employer]:
+    for person in [*people, *by_employer, *seekers, *more]:
         assert str(person).encode() not in everything
     assert str(world.mkb).encode() not in everything
     assert str(world.provider).encode() not in everything

@@ -260,19 +260,26 @@ class ProgrammePublished(ProgrammeDesign):
 
 
 class CategoryOutcome(EventData):
-    """One category's money and, where at least five people are behind a number, its counts."""
+    """One category's budget and, wherever at least five different people are behind a figure, its results.
+
+    Every other figure is null: one to four people behind a number say something about them.
+    """
 
     code: str
     budget_cents: int = Field(ge=0)
-    available_cents: int = Field(ge=0)
-    reserved_cents: int = Field(ge=0)
-    redeemed_cents: int = Field(ge=0)
-    settled_cents: int = Field(ge=0)
-    applications: int | None = Field(description="null when one to four")
-    vouchers_issued: int | None = Field(description="null when one to four")
-    vouchers_redeemed: int | None = Field(description="null when one to four")
-    employer_submitted_pct: float | None = Field(description="null when fewer than five applications")
-    by_target_group: dict[str, int | None] = Field(description="Applications per declared target group; null: 1-4")
+    available_cents: int | None = Field(ge=0, description="null when one to four people applied")
+    reserved_cents: int | None = Field(ge=0, description="null when one to four people applied")
+    redeemed_cents: int | None = Field(ge=0, description="null when one to four people applied")
+    settled_cents: int | None = Field(ge=0, description="null when one to four people applied")
+    applications: int | None = Field(description="null when one to four people applied")
+    vouchers_issued: int | None = Field(description="null when one to four people hold them")
+    vouchers_redeemed: int | None = Field(description="null when one to four people redeemed")
+    employer_submitted_pct: float | None = Field(
+        description="null when it would give away a count of one to four people (or nobody applied)"
+    )
+    by_target_group: dict[str, int | None] = Field(
+        description="People per declared target group; null when one to four"
+    )
 
 
 @event_type(
