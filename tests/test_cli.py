@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import random
 import socket
 import subprocess
 import sys
@@ -26,44 +25,10 @@ from shared.runtime.errors import StartupError
 from shared.services import SERVICES
 from shared.settings import DEV_JWT_ISSUER, JWT_AUDIENCE
 from tests.support.folders import server_folder
+from tests.support.ports import free_port, free_port_run
 
 PROJECT = Path(__file__).resolve().parents[1]
 REGIONET = Path(sys.executable).parent / "regionet"
-
-
-def _ephemeral_start() -> int:
-    """Where the kernel starts picking ports for outgoing connections (Linux; 32768 elsewhere)."""
-    try:
-        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return 32768
-
-
-def free_port() -> int:
-    """A free port below the ephemeral range.
-
-    A port the kernel handed out with ``bind(0)`` lies in the range it also uses for outgoing
-    connections: after ``down``, any client connection may take it as its source port before
-    ``up`` binds it again ("address already in use"). Below that range nothing is taken by
-    accident.
-    """
-    return free_port_run(1)
-
-
-def free_port_run(count: int) -> int:
-    """The first of ``count`` consecutive free ports below the ephemeral range (services take consecutive ports)."""
-    generator = random.Random()
-    for _ in range(200):
-        base = generator.randrange(10_000, _ephemeral_start() - count)
-        try:
-            with contextlib.ExitStack() as stack:
-                for port in range(base, base + count):
-                    sock = stack.enter_context(socket.socket())
-                    sock.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-    raise RuntimeError(f"no {count} consecutive free ports found")
 
 
 def listening(port: int) -> bool:

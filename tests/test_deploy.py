@@ -14,9 +14,9 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -37,6 +37,7 @@ from shared.events.contracts.vouchers import AllocationMode, CategoryBudget, Pro
 from shared.events.envelope import Envelope
 from shared.services import SERVICES
 from shared.settings import ServiceSettings
+from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
@@ -264,13 +265,6 @@ def test_nats_server_refuses_the_config_when_a_password_is_missing() -> None:
     assert "REGIONET_INTAKE_NATS_PASSWORD" in result.stderr + result.stdout
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @dataclass
 class RunningServer:
     """A nats-server started from a committed config, on free local ports."""
@@ -307,7 +301,7 @@ class RunningServer:
 @contextlib.contextmanager
 def _server(conf: Path, workdir: Path, **extra_env: str) -> Iterator[RunningServer]:
     workdir.mkdir(parents=True, exist_ok=True)
-    server = RunningServer(conf, workdir, {**_nats_env(conf), **extra_env}, _free_port(), _free_port())
+    server = RunningServer(conf, workdir, {**_nats_env(conf), **extra_env}, free_port(), free_port())
     server.start()
     try:
         yield server
@@ -418,7 +412,8 @@ def _a_shared_event() -> Envelope:
 
 async def _wait_for_messages(nc: Client, stream: str, count: int) -> None:
     js = nc.jetstream()
-    for _ in range(100):
+    deadline = time.monotonic() + 60  # a leaf link may take a while to come back on a loaded machine
+    while time.monotonic() < deadline:
         if (await js.stream_info(stream)).state.messages >= count:
             return
         await asyncio.sleep(0.1)

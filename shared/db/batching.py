@@ -45,12 +45,21 @@ class Batcher(Generic[T, R]):
         self._pending.append((item, future))
         if self._running < self.max_in_flight:
             self._running += 1
-            task = asyncio.create_task(self._drain())
+            counted = [True]  # until the drainer itself stops counting
+            task = asyncio.create_task(self._drain(counted))
             self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(lambda done: self._drainer_done(done, counted))
         return await future
 
-    async def _drain(self) -> None:
+    def _drainer_done(self, task: asyncio.Task[None], counted: list[bool]) -> None:
+        self._tasks.discard(task)
+        if counted[0]:  # cancelled before its first step: it never ran, so never stopped counting
+            self._running -= 1
+            pending, self._pending = self._pending, []
+            for _, future in pending:
+                future.cancel()
+
+    async def _drain(self, counted: list[bool]) -> None:
         try:
             while self._pending:
                 group, self._pending = self._pending[: self.max_size], self._pending[self.max_size :]
@@ -64,6 +73,7 @@ class Batcher(Generic[T, R]):
         finally:
             # In the same step as finding nothing left: no submit can slip in between.
             self._running -= 1
+            counted[0] = False
 
     async def _settle(self, group: list[tuple[T, asyncio.Future[R]]]) -> None:
         try:

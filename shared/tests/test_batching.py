@@ -128,3 +128,16 @@ async def test_callers_are_cancelled_not_left_waiting_when_the_group_is_cancelle
     for task in (first, waiting):
         with pytest.raises(asyncio.CancelledError):
             await task
+
+
+async def test_a_drainer_cancelled_before_it_ran_leaves_nobody_waiting_and_the_batcher_usable() -> None:
+    recorder = Recorder()
+    batcher: Batcher[int, int] = Batcher(recorder.run)
+    first = asyncio.create_task(batcher.submit(1))
+    await asyncio.sleep(0)  # submit ran and started a drainer, which has not run yet
+    for drainer in list(batcher._tasks):
+        drainer.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    async with asyncio.timeout(2):
+        assert await batcher.submit(2) == 20

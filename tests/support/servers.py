@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.support.ports import free_port
+
 
 @dataclass(frozen=True)
 class Servers:
@@ -53,7 +55,7 @@ def _postgres(root: Path, use_docker: bool) -> Iterator[tuple[str, str]]:
         return
     from shared.runtime.embedded_postgres import EmbeddedPostgres
 
-    server = EmbeddedPostgres(root / "postgres-root", port=_free_port())
+    server = EmbeddedPostgres(root / "postgres-root", port=free_port())
     dsn = server.start()
     try:
         yield dsn, "embedded"
@@ -75,21 +77,12 @@ def _nats(root: Path, use_docker: bool) -> Iterator[tuple[str, str]]:
         return
     from shared.runtime.embedded_nats import EmbeddedNats
 
-    server = EmbeddedNats(root / "nats-root", port=_free_port(), monitor_port=_free_port(), with_users=False)
+    server = EmbeddedNats(root / "nats-root", port=free_port(), monitor_port=free_port(), with_users=False)
     url = server.start()
     try:
         yield url, "embedded"
     finally:
         server.stop()
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @contextlib.contextmanager

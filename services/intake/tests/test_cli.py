@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from services.intake.app import definition as intake
 from services.intake.cli import app as import_app
 from shared.service import create_app
 from tests.support.platform import Platform
+from tests.support.ports import free_port
 
 DATA = Path(__file__).parent / "data"
 
@@ -22,9 +22,7 @@ DATA = Path(__file__).parent / "data"
 @contextlib.asynccontextmanager
 async def serving(platform: Platform) -> AsyncIterator[str]:
     """The intake service on a free local port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     config = uvicorn.Config(
         create_app(intake, platform.settings("intake")), host="127.0.0.1", port=port, log_config=None
     )

@@ -32,8 +32,9 @@ async def report_outcomes(uow: UnitOfWork, programme_id: uuid.UUID, *, now: date
     """Publish the programme's results so far to the SHARED stream; returns what was published.
 
     Every figure is left out (null) when one to four different people are behind it: a count,
-    the money of a category with so few applicants, and a share that would give such a count
-    away (the employer share, when one to four people applied through an employer or not).
+    money reserved for or paid to so few people (and the available money, from which it would
+    follow), and a share that would give such a count away (the employer share, when one to four
+    people applied through an employer or not).
     """
     await programme_rules(uow.conn, programme_id)  # 404 for an unknown programme
     groups = await db.target_group_counts(uow.conn, programme_id)
@@ -41,6 +42,9 @@ async def report_outcomes(uow: UnitOfWork, programme_id: uuid.UUID, *, now: date
     for row in await db.outcome_rows(uow.conn, programme_id):
         people = int(row["people"])
         hidden = _few(people)
+        # Money shows what the people behind it got: hidden with their count.
+        reserved_hidden = hidden or _few(int(row["people_issued"]))
+        redeemed_hidden = hidden or _few(int(row["people_redeemed"]))
         employer_share_hidden = (
             people == 0 or hidden or _few(int(row["people_by_employers"])) or _few(int(row["people_not_by_employers"]))
         )
@@ -48,10 +52,11 @@ async def report_outcomes(uow: UnitOfWork, programme_id: uuid.UUID, *, now: date
             CategoryOutcome(
                 code=row["code"],
                 budget_cents=row["budget_cents"],
-                available_cents=None if hidden else row["available_cents"],
-                reserved_cents=None if hidden else row["reserved_cents"],
-                redeemed_cents=None if hidden else row["redeemed_cents"],
-                settled_cents=None if hidden else row["settled_cents"],
+                # budget - available = reserved + redeemed: hidden when either is.
+                available_cents=None if reserved_hidden or redeemed_hidden else row["available_cents"],
+                reserved_cents=None if reserved_hidden else row["reserved_cents"],
+                redeemed_cents=None if redeemed_hidden else row["redeemed_cents"],
+                settled_cents=None if redeemed_hidden else row["settled_cents"],
                 applications=_count(int(row["applications"]), people),
                 vouchers_issued=_count(int(row["vouchers_issued"]), int(row["people_issued"])),
                 vouchers_redeemed=_count(int(row["vouchers_redeemed"]), int(row["people_redeemed"])),

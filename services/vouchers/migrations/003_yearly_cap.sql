@@ -63,6 +63,10 @@ DECLARE
     v_reserved boolean;
     v_status text;
 BEGIN
+    -- Every participant of the group first, in one order, before any money row: an erasure
+    -- (which locks its participant, then releases money) waits for the group or the group for
+    -- it, and never both for each other.
+    PERFORM 1 FROM participants p WHERE p.id = ANY(people) ORDER BY p.id FOR KEY SHARE;
     FOR i IN 1 .. coalesce(array_length(ids, 1), 0) LOOP
         n := i;
         known := true;
