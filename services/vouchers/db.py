@@ -74,8 +74,8 @@ async def upsert_participants(
 
 
 async def set_participant_field(conn: Connection, participant_id: uuid.UUID, field: str, value: Any) -> None:
-    """Change one column of a known participant (``situation``, ``coach_id`` or ``target_groups``)."""
-    if field not in ("situation", "coach_id", "target_groups"):
+    """Change one column of a known participant (``situation`` or ``coach_id``)."""
+    if field not in ("situation", "coach_id"):
         raise ValueError(f"not a participant field: {field}")
     await conn.execute(f"UPDATE participants SET {field} = $2, updated_at = now() WHERE id = $1", participant_id, value)
 

@@ -190,10 +190,13 @@ class Share:
 SMALL_GROUP = 5
 
 
+def too_few(people: int) -> bool:
+    """One to four people: too few to show a figure about them."""
+    return 0 < people < SMALL_GROUP
+
+
 def _hide_small_groups(shares: list[Share]) -> list[Share]:
-    return [
-        s if s.applications is None or s.applications >= SMALL_GROUP else Share(s.key, None, None, None) for s in shares
-    ]
+    return [Share(s.key, None, None, None) if too_few(s.applications or 0) else s for s in shares]
 
 
 def _shares(items: Iterable[tuple[str, int]], total_count: int, total_cents: int) -> list[Share]:

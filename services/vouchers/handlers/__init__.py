@@ -194,6 +194,18 @@ async def create_programme(uow: UnitOfWork, cmd: CreateProgramme, *, actor: str)
     programme_id = uuid.uuid4()
     seed = secrets.token_hex(16)
     commitment = lottery.seed_commitment(seed)
+    # The rules as stored, and as published for other regions to copy.
+    rules: dict[str, Any] = {
+        "auto_approve": cmd.auto_approve,
+        "max_vouchers_per_person": cmd.max_vouchers_per_person,
+        "max_cents_per_person": cmd.max_cents_per_person,
+        "max_cents_per_person_per_year": cmd.max_cents_per_person_per_year,
+        "accredited_providers_only": cmd.accredited_providers_only,
+        "attendance_threshold_pct": cmd.attendance_threshold_pct,
+        "below_threshold": cmd.below_threshold,
+        "quotas": {k.value: v for k, v in cmd.quotas.items()},
+        "weights": {k.value: v for k, v in cmd.weights.items()},
+    }
     await db.insert_programme(
         uow.conn,
         id=programme_id,
@@ -203,15 +215,7 @@ async def create_programme(uow: UnitOfWork, cmd: CreateProgramme, *, actor: str)
         opens_at=cmd.opens_at,
         closes_at=cmd.closes_at,
         redeem_by=cmd.redeem_by,
-        auto_approve=cmd.auto_approve,
-        max_vouchers_per_person=cmd.max_vouchers_per_person,
-        max_cents_per_person=cmd.max_cents_per_person,
-        max_cents_per_person_per_year=cmd.max_cents_per_person_per_year,
-        accredited_providers_only=cmd.accredited_providers_only,
-        attendance_threshold_pct=cmd.attendance_threshold_pct,
-        below_threshold=cmd.below_threshold,
-        quotas={k.value: v for k, v in cmd.quotas.items()},
-        weights={k.value: v for k, v in cmd.weights.items()},
+        **rules,
         seed=seed,
         seed_commitment=commitment,
         created_by=actor,
@@ -250,21 +254,7 @@ async def create_programme(uow: UnitOfWork, cmd: CreateProgramme, *, actor: str)
     }
     uow.emit(ProgrammeCreated(**design, seed_commitment=commitment), subject=str(programme_id))
     # For other regions: the programme's design, which they may copy (nothing about applicants).
-    uow.emit(
-        ProgrammePublished(
-            **design,
-            auto_approve=cmd.auto_approve,
-            max_vouchers_per_person=cmd.max_vouchers_per_person,
-            max_cents_per_person=cmd.max_cents_per_person,
-            max_cents_per_person_per_year=cmd.max_cents_per_person_per_year,
-            accredited_providers_only=cmd.accredited_providers_only,
-            attendance_threshold_pct=cmd.attendance_threshold_pct,
-            below_threshold=cmd.below_threshold,
-            quotas={k.value: v for k, v in cmd.quotas.items()},
-            weights={k.value: v for k, v in cmd.weights.items()},
-        ),
-        subject=str(programme_id),
-    )
+    uow.emit(ProgrammePublished(**design, **rules), subject=str(programme_id))
     return programme_id
 
 

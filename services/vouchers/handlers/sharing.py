@@ -12,20 +12,15 @@ import uuid
 from datetime import datetime
 
 from services.vouchers import db
-from services.vouchers.domain import SMALL_GROUP
+from services.vouchers.domain import too_few
 from services.vouchers.handlers import programme_rules
 from shared.db.uow import UnitOfWork
 from shared.events.contracts.vouchers import CategoryOutcome, ProgrammeOutcomesReported
 
 
-def _few(people: int) -> bool:
-    """One to four people: too few to show anything about."""
-    return 0 < people < SMALL_GROUP
-
-
 def _count(count: int, people: int) -> int | None:
     """A count, or None where one to four people are behind it."""
-    return None if _few(people) else count
+    return None if too_few(people) else count
 
 
 async def report_outcomes(uow: UnitOfWork, programme_id: uuid.UUID, *, now: datetime) -> ProgrammeOutcomesReported:
@@ -41,12 +36,15 @@ async def report_outcomes(uow: UnitOfWork, programme_id: uuid.UUID, *, now: date
     categories = []
     for row in await db.outcome_rows(uow.conn, programme_id):
         people = int(row["people"])
-        hidden = _few(people)
+        hidden = too_few(people)
         # Money shows what the people behind it got: hidden with their count.
-        reserved_hidden = hidden or _few(int(row["people_issued"]))
-        redeemed_hidden = hidden or _few(int(row["people_redeemed"]))
+        reserved_hidden = hidden or too_few(int(row["people_issued"]))
+        redeemed_hidden = hidden or too_few(int(row["people_redeemed"]))
         employer_share_hidden = (
-            people == 0 or hidden or _few(int(row["people_by_employers"])) or _few(int(row["people_not_by_employers"]))
+            people == 0
+            or hidden
+            or too_few(int(row["people_by_employers"]))
+            or too_few(int(row["people_not_by_employers"]))
         )
         categories.append(
             CategoryOutcome(
