@@ -1,9 +1,10 @@
 """What every service shares at run time: settings, pool, NATS, relay, consumers and HTTP.
 
-A service describes itself with a :class:`ServiceDefinition` (its routers and its event
-handlers per durable consumer); :func:`create_app` wires that into a FastAPI application whose
-lifespan connects to Postgres (applying the service's migrations) and NATS, runs the outbox
-relay and the consumers, and adds ``/health``, ``/ready``, ``/metrics`` and ``/asyncapi.json``.
+A service describes itself with a :class:`ServiceDefinition` (its routers and start-up work)
+and declares its durable consumers in its ``subscribers`` module; :func:`create_app` wires
+that into a FastAPI application whose lifespan connects to Postgres (applying the service's
+migrations) and NATS, runs the outbox relay and the consumers, and adds ``/health``,
+``/ready``, ``/metrics`` and ``/asyncapi.json``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -35,16 +36,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import shared.events.contracts  # noqa: F401 - fills the event catalogue
 from shared.asyncapi import asyncapi_document
 from shared.auth import TokenVerifier
-from shared.bus.consumer import ConsumerConfig, EventConsumer, Handler
+from shared.bus.consumer import ConsumerConfig, EventConsumer
 from shared.bus.outbox import OutboxRelay, RelayConfig
-from shared.bus.topology import consumer_spec, inbox_prefix
+from shared.bus.topology import inbox_prefix
 from shared.db.migrations import is_migrated, migrate
 from shared.db.pool import create_pool
-from shared.db.uow import UnitOfWorkFactory, current_traceparent
+from shared.db.uow import UnitOfWork, UnitOfWorkFactory, current_traceparent
 from shared.errors import ClientError
 from shared.hot import HotRoute, HotRoutes, add_to_openapi, unexpected_content, validation_content
 from shared.logging import configure_logging, request_id_var
-from shared.services import SERVICES
+from shared.services import SERVICES, service_subscribers
 from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,6 @@ class ServiceDefinition:
     title: str
     description: str
     routers: Sequence[APIRouter] = ()
-    consumers: Mapping[str, Mapping[str, Handler]] = field(default_factory=dict)
     on_start: Callable[[Runtime], Awaitable[None]] | None = None
     hot_routes: Sequence[HotRoute] = ()
 
@@ -90,6 +90,21 @@ async def get_runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def unit_of_work(runtime: RuntimeDep) -> AsyncIterator[UnitOfWork]:
+    """FastAPI dependency: the request's unit of work, committed when the endpoint returns.
+
+    If the endpoint raises (a :class:`ClientError` included), everything it wrote and every
+    event it emitted is rolled back.
+    """
+    async with runtime.uow() as uow:
+        yield uow
+        await uow.commit()
+
+
+# scope="function": commit before the response is sent, so a 2xx always means committed.
+UnitOfWorkDep = Annotated[UnitOfWork, Depends(unit_of_work, scope="function")]
 
 
 async def _retry(what: str, attempt: Callable[[], Awaitable[Any]], timeout: float = 60.0) -> Any:
@@ -151,16 +166,18 @@ async def start_runtime(definition: ServiceDefinition, settings: ServiceSettings
     consumer_config = ConsumerConfig(
         batch_size=settings.consumer_batch_size, max_attempts=settings.consumer_max_attempts
     )
-    for durable, handlers in definition.consumers.items():
+    for subscriber in service_subscribers(definition.name):
         consumer = EventConsumer(
             pool=pool,
             js=js,
-            spec=consumer_spec(durable),
+            spec=subscriber.spec,
             region=settings.region,
-            handlers=handlers,
+            handlers=subscriber.handlers,
             config=consumer_config,
         )
-        runtime.tasks.append(asyncio.create_task(consumer.run(runtime.stop), name=f"consumer-{durable}"))
+        runtime.tasks.append(
+            asyncio.create_task(consumer.run(runtime.stop), name=f"consumer-{subscriber.spec.durable}")
+        )
     if definition.on_start is not None:
         await definition.on_start(runtime)
     return runtime

@@ -1,8 +1,22 @@
-"""The registry of Regionet services: names, default ports and entry modules."""
+"""The registry of Regionet services: names, default ports and where their parts live.
+
+The platform library and the operator's tooling find a service's parts here, by module path,
+and never import a service by name: its app (``services.<name>.app``), its durable consumers
+(``services.<name>.subscribers``), and, where it has them, its CLI subcommands
+(``services.<name>.cli``) and demo loader (``services.<name>.demo``).
+"""
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from dataclasses import dataclass
+from functools import cache
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from shared.bus.consumer import Subscriber
 
 
 @dataclass(frozen=True)
@@ -22,6 +36,13 @@ class ServiceSpec:
         """The Postgres login role that owns this service's schema."""
         return f"regionet_{self.name}"
 
+    def part(self, name: str) -> ModuleType | None:
+        """The service's module ``name`` (``app``, ``subscribers``, ``cli``, ``demo``), or None if it has none."""
+        qualified = f"{self.module}.{name}"
+        if importlib.util.find_spec(qualified) is None:
+            return None
+        return importlib.import_module(qualified)
+
 
 SERVICES: dict[str, ServiceSpec] = {
     spec.name: spec
@@ -32,3 +53,13 @@ SERVICES: dict[str, ServiceSpec] = {
         ServiceSpec("notifications", 8004),
     )
 }
+
+
+@cache
+def service_subscribers(name: str) -> tuple[Subscriber, ...]:
+    """The durable consumers a service declares in its ``subscribers`` module (``SUBSCRIBERS``)."""
+    module = SERVICES[name].part("subscribers")
+    if module is None:
+        return ()
+    subscribers: tuple[Subscriber, ...] = tuple(module.SUBSCRIBERS)
+    return subscribers

@@ -32,7 +32,7 @@ from nats.aio.client import Client
 from nats.js.api import StreamConfig
 from nats.js.errors import NotFoundError
 
-from shared.bus.topology import CONSUMERS, STREAMS, declare_topology, inbox_prefix, service_permissions
+from shared.bus.topology import STREAMS, declare_topology, declared_consumers, inbox_prefix, service_permissions
 from shared.events.contracts.vouchers import AllocationMode, CategoryBudget, ProgrammePublished
 from shared.events.envelope import Envelope
 from shared.services import SERVICES
@@ -333,7 +333,7 @@ async def _as_service(server: RunningServer, service: str, errors: list[str]) ->
 async def test_service_users_can_publish_and_consume_their_own_events_and_nothing_else(
     tmp_path: Path,
 ) -> None:
-    consumer = next(c for c in CONSUMERS if c.service == "notifications")
+    consumer = next(c for c in declared_consumers() if c.service == "notifications")
     publisher = consumer.stream.lower()
     event_subject = consumer.subjects("gld")[0].replace(">", "registered.v1")
     with _server(NATS_CONF, tmp_path / "gld") as server:

@@ -1,7 +1,6 @@
 """Wiring of the notifications service."""
 
 from services.notifications.api import router
-from services.notifications.consumers import CONSUMERS
 from shared.service import ServiceDefinition
 
 definition = ServiceDefinition(
@@ -9,5 +8,4 @@ definition = ServiceDefinition(
     title="Regionet notifications",
     description="Tells people what happened: the in-app feed, email and webhooks.",
     routers=[router],
-    consumers=CONSUMERS,
 )

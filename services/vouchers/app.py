@@ -2,7 +2,6 @@
 
 from services.vouchers import housekeeping
 from services.vouchers.api import hot_routes, router
-from services.vouchers.consumers import CONSUMERS
 from shared.service import ServiceDefinition
 
 definition = ServiceDefinition(
@@ -10,7 +9,6 @@ definition = ServiceDefinition(
     title="Regionet vouchers",
     description="Training vouchers paid from limited programme budgets, allocated fairly, with a ledger of every cent.",
     routers=[router],
-    consumers=CONSUMERS,
     on_start=housekeeping.start,
     hot_routes=hot_routes,
 )

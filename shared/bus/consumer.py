@@ -48,6 +48,19 @@ class BatchHandler:
 
 Handler = EventHandler | BatchHandler
 
+
+@dataclass(frozen=True)
+class Subscriber:
+    """A durable consumer a service declares, with the handler of each event type it takes.
+
+    ``handlers`` maps catalogue keys (``intake.participant.registered.v1``) to handlers; events
+    the filter lets through without a handler are acknowledged without effect.
+    """
+
+    spec: ConsumerSpec
+    handlers: Mapping[str, Handler]
+
+
 PROCESSED = Counter("regionet_events_processed_total", "Events handled and committed", ["consumer"])
 SKIPPED = Counter("regionet_events_duplicate_total", "Events already in the inbox, acked without effect", ["consumer"])
 RETRIED = Counter("regionet_events_retried_total", "Handler failures that will be retried", ["consumer"])

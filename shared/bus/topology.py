@@ -27,7 +27,7 @@ from nats.js.api import (
 )
 from nats.js.errors import NotFoundError
 
-from shared.services import SERVICES
+from shared.services import SERVICES, service_subscribers
 
 # Outbox leases are 30 s; the duplicate window must outlast a lease so that a row published
 # by a relay that died before marking it is dropped by the stream when it is published again.
@@ -99,35 +99,28 @@ STREAMS: tuple[StreamSpec, ...] = (
     StreamSpec("SHARED", ("shared.{region}.>",), "Anonymised events other regions may subscribe to"),
 )
 
-CONSUMERS: tuple[ConsumerSpec, ...] = (
-    ConsumerSpec(
-        service="notifications",
-        durable="notifications-intake",
-        stream="INTAKE",
-        filter_subjects=("{region}.intake.participant.>",),
-        description="Notifies coaches about their participants",
-    ),
-    ConsumerSpec(
-        service="vouchers",
-        durable="vouchers-intake",
-        stream="INTAKE",
-        filter_subjects=("{region}.intake.>",),
-        description="Keeps the vouchers read model of participants, employers, providers and courses",
-    ),
-)
+
+def declared_consumers() -> tuple[ConsumerSpec, ...]:
+    """Every durable consumer of the region, collected from the services' ``subscribers`` modules.
+
+    Each service declares its own consumers (stream, filter subjects, handlers) next to its
+    event handlers; the registry says where to find them, so nothing here names a service.
+    """
+    return tuple(subscriber.spec for name in SERVICES for subscriber in service_subscribers(name))
 
 
 def consumers_of(service: str) -> list[ConsumerSpec]:
     """The durable consumers a service runs."""
-    return [c for c in CONSUMERS if c.service == service]
+    return [c for c in declared_consumers() if c.service == service]
 
 
 def consumer_spec(durable: str) -> ConsumerSpec:
     """The declaration of one durable consumer, by name."""
-    for spec in CONSUMERS:
+    declared = declared_consumers()
+    for spec in declared:
         if spec.durable == durable:
             return spec
-    raise KeyError(f"no consumer named {durable!r}; declared: {', '.join(c.durable for c in CONSUMERS)}")
+    raise KeyError(f"no consumer named {durable!r}; declared: {', '.join(c.durable for c in declared)}")
 
 
 def dlq_subject(region: str, service: str, durable: str) -> str:
@@ -150,7 +143,7 @@ class Permissions:
 
 def service_permissions(service: str, region: str) -> Permissions:
     """The least a service's NATS user needs: its own subjects, its consumers, its inbox."""
-    durables = [c for c in CONSUMERS if c.service == service]
+    durables = consumers_of(service)
     publish = [
         f"{region}.{service}.>",
         f"{region}.dlq.{service}.>",
@@ -181,5 +174,5 @@ async def declare_topology(js: JetStreamContext, region: str, replicas: int = 1)
             await js.add_stream(config)
         else:
             await js.update_stream(config)
-    for consumer in CONSUMERS:
+    for consumer in declared_consumers():
         await js.add_consumer(consumer.stream, consumer.config(region))

@@ -8,6 +8,8 @@ rolls everything back.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from contextvars import ContextVar
 from types import TracebackType
 
@@ -43,6 +45,23 @@ class UnitOfWork:
         envelope = Envelope.wrap(data, region=self.region, subject=subject, traceparent=current_traceparent.get())
         self.events.append(envelope)
         return envelope
+
+    @contextlib.asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """A part of the unit that is undone on its own if it raises: its rows and its events.
+
+        The exception still propagates; catch it outside the block to carry on with the rest.
+        """
+        mark = len(self.events)
+        savepoint = self.conn.transaction()
+        await savepoint.start()
+        try:
+            yield
+        except BaseException:
+            await savepoint.rollback()
+            del self.events[mark:]
+            raise
+        await savepoint.commit()
 
     async def flush_events(self) -> None:
         """Write the collected events to the outbox (inside the transaction)."""

@@ -1,0 +1,65 @@
+"""The request's unit of work: committed when an endpoint answers, undone when it fails."""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+from fastapi import APIRouter
+
+from shared.errors import Conflict
+from shared.events.contracts.intake import ParticipantErased
+from shared.service import ServiceDefinition, UnitOfWorkDep
+from tests.support.platform import Platform, run_service
+
+router = APIRouter()
+
+
+@router.post("/emit/{outcome}")
+async def emit(outcome: str, uow: UnitOfWorkDep) -> dict[str, str]:
+    """Emit one event, then answer as ``outcome`` says."""
+    pid = uuid.uuid4()
+    uow.emit(ParticipantErased(participant_id=pid), subject=str(pid))
+    if outcome == "refuse":
+        raise Conflict("refused after emitting")
+    if outcome == "partly":
+        try:
+            async with uow.savepoint():
+                uow.emit(ParticipantErased(participant_id=uuid.uuid4()), subject="undone")
+                raise Conflict("this part fails")
+        except Conflict:
+            pass
+    return {"emitted": str(pid)}
+
+
+TRIAL = ServiceDefinition(name="matching", title="Unit of work trial", description="test", routers=[router])
+
+
+async def _outbox_subjects(platform: Platform) -> list[str]:
+    conn = await asyncpg.connect(platform.dsn("matching"))
+    try:
+        return [r["subject"] for r in await conn.fetch("SELECT subject FROM matching.outbox")]
+    finally:
+        await conn.close()
+
+
+async def test_an_answered_request_has_committed_its_event(platform: Platform) -> None:
+    async with run_service(platform, TRIAL) as s:
+        answer = await s.client.post("/emit/ok")
+        assert answer.status_code == 200
+        assert await _outbox_subjects(platform) == ["gld.intake.participant.erased.v1"]
+
+
+async def test_a_refused_request_leaves_nothing_behind(platform: Platform) -> None:
+    async with run_service(platform, TRIAL) as s:
+        answer = await s.client.post("/emit/refuse")
+        assert answer.status_code == 409
+        assert answer.json() == {"detail": "refused after emitting"}
+        assert await _outbox_subjects(platform) == []
+
+
+async def test_a_failed_savepoint_undoes_only_its_own_events(platform: Platform) -> None:
+    async with run_service(platform, TRIAL) as s:
+        answer = await s.client.post("/emit/partly")
+        assert answer.status_code == 200
+        assert len(await _outbox_subjects(platform)) == 1
