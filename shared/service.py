@@ -47,6 +47,7 @@ from shared.hot import HotRoute, HotRoutes, add_to_openapi, unexpected_content, 
 from shared.logging import configure_logging, request_id_var
 from shared.services import SERVICES, service_subscribers
 from shared.settings import ServiceSettings
+from shared.text_input import RefuseControlCharacters
 
 log = logging.getLogger(__name__)
 
@@ -269,6 +270,8 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
         app.add_middleware(HotRoutes, routes=definition.hot_routes)
         documented = app.openapi
         app.openapi = lambda: add_to_openapi(documented(), definition.hot_routes)  # type: ignore[method-assign]
+    # Outside the hot routes, so that they are guarded too; inside ObserveRequests, so refusals are counted.
+    app.add_middleware(RefuseControlCharacters)
     app.add_middleware(ObserveRequests, service=settings.service)
 
     @app.exception_handler(RequestValidationError)
