@@ -241,8 +241,8 @@ class ObserveRequests:
             if answering:
                 raise
             body = json_body(unexpected_content(exc, request_id))
-            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-            await send_with_id({"type": "http.response.start", "status": 500, "headers": headers})
+            answer = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+            await send_with_id({"type": "http.response.start", "status": 500, "headers": answer})
             await send_with_id({"type": "http.response.body", "body": body})
         finally:
             elapsed = time.perf_counter() - started
