@@ -21,7 +21,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from services.intake.commands import RegisterEmployer, RegisterParticipant
+from services.intake.handlers.commands import RegisterEmployer, RegisterParticipant
 from shared.events.contracts.intake import ConsentPurpose, Situation, TargetGroup
 from shared.text_input import has_control_character
 
