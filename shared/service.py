@@ -27,6 +27,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.datastructures import Headers
@@ -38,14 +39,14 @@ from shared.asyncapi import asyncapi_document
 from shared.auth import TokenVerifier
 from shared.bus.consumer import ConsumerConfig, EventConsumer
 from shared.bus.outbox import OutboxRelay, RelayConfig
-from shared.bus.topology import inbox_prefix
+from shared.bus.rpc import NOT_ALLOWED, Responder, caller_of, inbox_prefix
 from shared.db.migrations import is_migrated, migrate
 from shared.db.pool import create_pool
 from shared.db.uow import UnitOfWork, UnitOfWorkFactory, current_traceparent
 from shared.errors import ClientError
 from shared.hot import HotRoute, HotRoutes, add_to_openapi, json_body, unexpected_content, validation_content
 from shared.logging import configure_logging, request_id_var
-from shared.services import SERVICES, service_subscribers
+from shared.services import SERVICES, service_responders, service_subscribers
 from shared.settings import ServiceSettings
 from shared.text_input import RefuseControlCharacters
 
@@ -179,9 +180,27 @@ async def start_runtime(definition: ServiceDefinition, settings: ServiceSettings
         runtime.tasks.append(
             asyncio.create_task(consumer.run(runtime.stop), name=f"consumer-{subscriber.spec.durable}")
         )
+    for responder in service_responders(definition.name):
+        await _serve_requests(runtime, responder)
     if definition.on_start is not None:
         await definition.on_start(runtime)
     return runtime
+
+
+async def _serve_requests(runtime: Runtime, responder: Responder) -> None:
+    """Answer one request–reply operation; the service's instances share the requests (a queue group)."""
+    spec = responder.spec
+
+    async def answer(msg: Msg) -> None:
+        caller = caller_of(msg.reply)
+        if caller not in spec.callers:
+            log.warning("request refused", extra={"operation": spec.operation, "caller": caller or "unknown"})
+            await msg.respond(NOT_ALLOWED)
+            return
+        assert caller is not None  # callers lists service names only
+        await msg.respond(await responder.answer(runtime.pool, msg.data, caller))
+
+    await runtime.nc.subscribe(spec.subject(runtime.settings.region), queue=spec.service, cb=answer)
 
 
 async def stop_runtime(runtime: Runtime) -> None:

@@ -2,7 +2,7 @@
 
 The platform library and the operator's tooling find a service's parts here, by module path,
 and never import a service by name: its app (``services.<name>.app``), its durable consumers
-(``services.<name>.subscribers``), and, where it has them, its CLI subcommands
+and request–reply operations (``services.<name>.subscribers``), and, where it has them, its CLI subcommands
 (``services.<name>.cli``) and demo loader (``services.<name>.demo``).
 """
 
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from shared.bus.consumer import Subscriber
+    from shared.bus.rpc import Responder
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,13 @@ SERVICES: dict[str, ServiceSpec] = {
 def service_subscribers(name: str) -> tuple[Subscriber, ...]:
     """The durable consumers a service declares in its ``subscribers`` module (``SUBSCRIBERS``)."""
     module = SERVICES[name].part("subscribers")
-    if module is None:
-        return ()
-    subscribers: tuple[Subscriber, ...] = tuple(module.SUBSCRIBERS)
+    subscribers: tuple[Subscriber, ...] = tuple(getattr(module, "SUBSCRIBERS", ()))
     return subscribers
+
+
+@cache
+def service_responders(name: str) -> tuple[Responder, ...]:
+    """The request–reply operations a service answers, from its ``subscribers`` module (``RESPONDERS``)."""
+    module = SERVICES[name].part("subscribers")
+    responders: tuple[Responder, ...] = tuple(getattr(module, "RESPONDERS", ()))
+    return responders

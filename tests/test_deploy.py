@@ -29,10 +29,12 @@ import nats
 import pytest
 import yaml
 from nats.aio.client import Client
+from nats.aio.msg import Msg
 from nats.js.api import StreamConfig
 from nats.js.errors import NotFoundError
 
-from shared.bus.topology import STREAMS, declare_topology, declared_consumers, inbox_prefix, service_permissions
+from shared.bus.rpc import inbox_prefix
+from shared.bus.topology import STREAMS, declare_topology, declared_consumers, service_permissions
 from shared.events.contracts.vouchers import AllocationMode, CategoryBudget, ProgrammePublished
 from shared.events.envelope import Envelope
 from shared.services import SERVICES
@@ -359,6 +361,32 @@ async def test_service_users_can_publish_and_consume_their_own_events_and_nothin
             assert message.subject == event_subject
             await message.ack_sync()
         assert errors == []
+
+
+async def test_only_notifications_may_ask_intake_for_contact_details(tmp_path: Path) -> None:
+    subject = "rpc.gld.intake.contact"
+    with _server(NATS_CONF, tmp_path / "gld") as server:
+        answered: list[str] = []
+        async with _as_service(server, "intake", []) as intake:
+
+            async def answer(msg: Msg) -> None:
+                answered.append(msg.reply)
+                await msg.respond(b"{}")
+
+            await intake.subscribe(subject, queue="intake", cb=answer)
+            await intake.flush()
+            errors: list[str] = []
+            async with _as_service(server, "notifications", errors) as nc:
+                assert (await nc.request(subject, b"{}", timeout=5)).data == b"{}"
+            assert errors == []
+            for other in ("vouchers", "matching"):
+                errors = []
+                async with _as_service(server, other, errors) as nc:
+                    with pytest.raises((nats.errors.TimeoutError, TimeoutError, nats.errors.NoRespondersError)):
+                        await nc.request(subject, b"{}", timeout=1)
+                    await nc.flush()
+                assert any("permissions violation" in e.lower() for e in errors), (other, errors)
+        assert [reply.split(".")[0] for reply in answered] == ["_INBOX_notifications"]
 
 
 # ---------------------------------------------------------------------------------------------

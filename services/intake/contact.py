@@ -5,28 +5,31 @@ asks intake with a request ``{"participant_id": "<uuid>"}`` and gets
 ``{"participant_id", "email", "preferred_language", "reason"}``: ``email`` is the address only
 while the participant consents to contact by email (``email_contact``), else ``null`` with
 ``reason`` one of ``no_consent``, ``no_email``, ``unknown_participant`` (also after erasure)
-or ``bad_request``. Every answer that hands out an address is written to the access log.
-Only services may publish on ``rpc.<region>.intake.>`` (NATS permissions); the subject is
-never stored in a stream.
+or ``bad_request``. Every answer that hands out an address is written to the access log with
+the service that asked. Only notifications may ask (``CONTACT`` below: the NATS permissions
+and the runtime's check of the reply subject both enforce it; anyone else gets
+``{"reason": "not_allowed"}``); the subject is never stored in a stream.
 """
 
 from __future__ import annotations
 
-import logging
 import uuid
 from typing import Literal
 
-from nats.aio.msg import Msg
+import asyncpg
 from pydantic import BaseModel, ValidationError
 
 from services.intake import db
+from shared.bus.rpc import RpcSpec
 from shared.db import Connection
 from shared.events.contracts.intake import ConsentPurpose
-from shared.service import Runtime
 
-log = logging.getLogger(__name__)
-
-ACCESSOR = "rpc.contact"
+CONTACT = RpcSpec(
+    service="intake",
+    operation="contact",
+    callers=("notifications",),
+    description="A participant's email address at send time, while they consent to email contact",
+)
 
 
 class ContactRequest(BaseModel):
@@ -46,10 +49,10 @@ class ContactReply(BaseModel):
 
 def contact_subject(region: str) -> str:
     """The request subject of the contact lookup in a region."""
-    return f"rpc.{region}.intake.contact"
+    return CONTACT.subject(region)
 
 
-async def contact_details(conn: Connection, participant_id: uuid.UUID) -> ContactReply:
+async def contact_details(conn: Connection, participant_id: uuid.UUID, *, caller: str) -> ContactReply:
     """The email address of a participant if they consent to contact by email."""
     row = await db.participants.get_participant(conn, participant_id)
     if row is None:
@@ -60,21 +63,17 @@ async def contact_details(conn: Connection, participant_id: uuid.UUID) -> Contac
         return reply.model_copy(update={"reason": "no_consent"})
     if row["email"] is None:
         return reply.model_copy(update={"reason": "no_email"})
-    await db.audit.log_access(conn, [participant_id], accessor=ACCESSOR, role="service", action="contact")
+    await db.audit.log_access(conn, [participant_id], accessor=caller, role="service", action="contact")
     return reply.model_copy(update={"email": row["email"]})
 
 
-async def serve_contact_requests(runtime: Runtime) -> None:
-    """Answer contact lookups (the intake service's ``on_start``); instances share the work."""
-
-    async def answer(msg: Msg) -> None:
-        try:
-            request = ContactRequest.model_validate_json(msg.data)
-        except ValidationError:
-            reply = ContactReply(participant_id=None, reason="bad_request")
-        else:
-            async with runtime.pool.acquire() as conn:
-                reply = await contact_details(conn, request.participant_id)
-        await msg.respond(reply.model_dump_json().encode())
-
-    await runtime.nc.subscribe(contact_subject(runtime.settings.region), queue="intake", cb=answer)
+async def answer_contact_request(pool: asyncpg.Pool, body: bytes, caller: str) -> bytes:
+    """The reply to one contact lookup by ``caller`` (a service allowed to ask)."""
+    try:
+        request = ContactRequest.model_validate_json(body)
+    except ValidationError:
+        reply = ContactReply(participant_id=None, reason="bad_request")
+    else:
+        async with pool.acquire() as conn:
+            reply = await contact_details(conn, request.participant_id, caller=caller)
+    return reply.model_dump_json().encode()

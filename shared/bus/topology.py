@@ -27,7 +27,8 @@ from nats.js.api import (
 )
 from nats.js.errors import NotFoundError
 
-from shared.services import SERVICES, service_subscribers
+from shared.bus.rpc import RpcSpec, inbox_prefix
+from shared.services import SERVICES, service_responders, service_subscribers
 
 # Outbox leases are 30 s; the duplicate window must outlast a lease so that a row published
 # by a relay that died before marking it is dropped by the stream when it is published again.
@@ -128,9 +129,9 @@ def dlq_subject(region: str, service: str, durable: str) -> str:
     return f"{region}.dlq.{service}.{durable}"
 
 
-def inbox_prefix(service: str) -> str:
-    """Each service's private reply-subject prefix, so it cannot read other services' replies."""
-    return f"_INBOX_{service}"
+def declared_rpcs() -> tuple[RpcSpec, ...]:
+    """Every request–reply operation of the region, collected from the services that answer them."""
+    return tuple(responder.spec for name in SERVICES for responder in service_responders(name))
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ class Permissions:
 
 
 def service_permissions(service: str, region: str) -> Permissions:
-    """The least a service's NATS user needs: its own subjects, its consumers, its inbox."""
+    """The least a service's NATS user needs: its own subjects, its consumers, its inbox, the RPCs it may call."""
     durables = consumers_of(service)
     publish = [
         f"{region}.{service}.>",
@@ -157,9 +158,7 @@ def service_permissions(service: str, region: str) -> Permissions:
             f"$JS.API.CONSUMER.MSG.NEXT.{c.stream}.{c.durable}",
             f"$JS.ACK.{c.stream}.{c.durable}.>",
         ]
-    for other in SERVICES:
-        if other != service:
-            publish.append(f"rpc.{region}.{other}.>")
+    publish += [rpc.subject(region) for rpc in declared_rpcs() if service in rpc.callers]
     subscribe = [f"{inbox_prefix(service)}.>", f"rpc.{region}.{service}.>"]
     return Permissions(publish=publish, subscribe=subscribe)
 

@@ -6,14 +6,22 @@ import json
 import uuid
 from typing import Any
 
+import nats
+
 from services.intake.app import definition as intake
 from services.intake.contact import contact_subject
 from services.intake.tests.observe import fetch
+from shared.bus.rpc import inbox_prefix
 from tests.support.platform import Platform, run_service
 
 
-async def ask(platform: Platform, payload: bytes) -> dict[str, Any]:
-    reply = await platform.nc.request(contact_subject(platform.region), payload, timeout=5)
+async def ask(platform: Platform, payload: bytes, *, as_service: str = "notifications") -> dict[str, Any]:
+    """A contact lookup sent the way ``as_service`` sends it: replies come to its own inbox."""
+    nc = await nats.connect(platform.servers.nats_url, inbox_prefix=inbox_prefix(as_service))
+    try:
+        reply = await nc.request(contact_subject(platform.region), payload, timeout=5)
+    finally:
+        await nc.close()
     answer: dict[str, Any] = json.loads(reply.data)
     return answer
 
@@ -60,4 +68,25 @@ async def test_the_email_address_is_handed_out_only_with_email_consent_and_logge
         "preferred_language": "de",
         "reason": "no_consent",
     }
-    assert [tuple(r) for r in log] == [(consenting, "rpc.contact", "contact")]
+    assert [tuple(r) for r in log] == [(consenting, "notifications", "contact")]
+
+
+async def test_a_service_that_may_not_ask_gets_no_contact_details_and_leaves_no_log(platform: Platform) -> None:
+    async with run_service(platform, intake) as s:
+        created = await s.client.post(
+            "/participants",
+            json={
+                "name": "Jan Jansen",
+                "situation": "student",
+                "email": "jan@example.nl",
+                "consents": ["email_contact"],
+            },
+            headers=platform.auth("coach", "coach-anna"),
+        )
+        request = json.dumps({"participant_id": created.json()["id"]}).encode()
+        refused = [await ask(platform, request, as_service=other) for other in ("vouchers", "matching")]
+        anonymous = json.loads((await platform.nc.request(contact_subject(platform.region), request, timeout=5)).data)
+        log = await fetch(platform, "SELECT accessor FROM intake.access_log WHERE role = 'service'")
+    assert refused == [{"reason": "not_allowed"}] * 2
+    assert anonymous == {"reason": "not_allowed"}
+    assert log == []
