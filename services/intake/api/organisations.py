@@ -21,6 +21,7 @@ from services.intake.handlers.commands import (
 from shared.auth import Principal, Role, require_roles
 from shared.db import Connection
 from shared.errors import NotFound
+from shared.paging import Offset
 from shared.service import RuntimeDep, UnitOfWorkDep
 
 router = APIRouter()
@@ -52,7 +53,7 @@ async def list_employers(
     runtime: RuntimeDep,
     principal: Staff,
     kvk_number: KvkNumber | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[EmployerOut]:
     """Employers by name, without contact persons."""

@@ -21,6 +21,7 @@ from services.intake.handlers.commands import (
 from shared.auth import Principal, Role, require_roles
 from shared.errors import Forbidden
 from shared.events.contracts.intake import Situation, TargetGroup, TrajectoryStatus
+from shared.paging import Cursor
 from shared.service import RuntimeDep, UnitOfWorkDep
 
 router = APIRouter(prefix="/participants", tags=["participants"])
@@ -50,7 +51,7 @@ async def list_participants(
     situation: Situation | None = None,
     target_group: TargetGroup | None = None,
     postcode_area: Annotated[str | None, Query(pattern=r"^\d{4}$", description="4-digit postcode area")] = None,
-    after: Annotated[int, Query(ge=0, description="next_after of the previous page")] = 0,
+    after: Annotated[Cursor, Query(description="next_after of the previous page")] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ParticipantPage:
     """Participants the caller may see (a coach: their caseload and unassigned intake), filtered and paged."""
