@@ -1,5 +1,6 @@
-"""SQL of the vouchers service (asyncpg). Every change of money goes through :func:`move_money`
-or :func:`file_applications`, which update a category row and append to the ledger together."""
+"""SQL of the vouchers service (asyncpg). Every change of money goes through the SQL function
+``move_money`` (:func:`move_money`, and ``apply_batch`` inside :func:`file_applications`), which
+updates a category row and appends to the ledger together."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 
@@ -206,27 +207,28 @@ async def insert_category(
     budget_cents: int,
     actor: str,
 ) -> None:
-    """Store a category with its opening budget, and the ledger entry that funds it."""
+    """Store a category, then fund it with its opening budget through the ledger."""
     await conn.execute(
         "INSERT INTO categories (programme_id, code, name, position, voucher_amount_cents, eligible_situations,"
-        " budget_cents, available_cents) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+        " budget_cents, available_cents) VALUES ($1, $2, $3, $4, $5, $6, 0, 0)",
         programme_id,
         code,
         name,
         position,
         voucher_amount_cents,
         list(eligible_situations),
-        budget_cents,
     )
-    await conn.execute(
-        "INSERT INTO ledger (programme_id, category, kind, amount_cents, d_budget, d_available, d_reserved,"
-        " d_redeemed, budget_after, available_after, note, actor)"
-        " VALUES ($1, $2, 'budget', $3, $3, $3, 0, 0, $3, $3, 'opening budget', $4)",
+    opening = MoneyMove(
         programme_id,
         code,
+        "budget",
         budget_cents,
-        actor,
+        d_budget=budget_cents,
+        d_available=budget_cents,
+        note="opening budget",
+        actor=actor,
     )
+    await move_money(conn, opening)
 
 
 async def get_programme(conn: Connection, programme_id: uuid.UUID) -> asyncpg.Record | None:
@@ -260,55 +262,46 @@ async def set_draw(conn: Connection, programme_id: uuid.UUID, draw: dict[str, An
 # ---------------------------------------------------------------- money
 
 
-async def move_money(
-    conn: Connection,
-    *,
-    programme_id: uuid.UUID,
-    category: str,
-    kind: str,
-    amount_cents: int,
-    application_id: uuid.UUID | None = None,
-    d_budget: int = 0,
-    d_available: int = 0,
-    d_reserved: int = 0,
-    d_redeemed: int = 0,
-    d_settled: int = 0,
-    need_available: int = 0,
-    note: str | None = None,
-    actor: str | None = None,
-) -> Money | None:
-    """Change a category's balances and append the ledger entry, in one statement.
+class MoneyMove(NamedTuple):
+    """One move of money in one category: the ``money_move`` type of ``R_functions.sql``, field for field.
 
-    Returns the balances after the change, or None when the category had less than
-    ``need_available`` cents available (nothing changed then). The table's CHECK constraints
-    refuse any change that would unbalance it or make a balance negative.
+    The deltas follow the ledger's columns; the move happens only if the category has at
+    least ``need_available`` cents available.
     """
-    row = await conn.fetchrow(
-        "WITH c AS ("
-        " UPDATE categories SET budget_cents = budget_cents + $4, available_cents = available_cents + $5,"
-        " reserved_cents = reserved_cents + $6, redeemed_cents = redeemed_cents + $7,"
-        " settled_cents = settled_cents + $8"
-        " WHERE programme_id = $1 AND code = $2 AND available_cents >= $9"
-        " RETURNING *),"
-        " l AS (INSERT INTO ledger (programme_id, category, kind, application_id, amount_cents, d_budget,"
-        " d_available, d_reserved, d_redeemed, d_settled, budget_after, available_after, note, actor)"
-        " SELECT $1, $2, $3, $10, $11, $4, $5, $6, $7, $8, c.budget_cents, c.available_cents, $12, $13 FROM c)"
-        " SELECT * FROM c",
-        programme_id,
-        category,
-        kind,
-        d_budget,
-        d_available,
-        d_reserved,
-        d_redeemed,
-        d_settled,
-        need_available,
-        application_id,
-        amount_cents,
-        note,
-        actor,
-    )
+
+    programme_id: uuid.UUID
+    category: str
+    kind: str
+    amount_cents: int
+    application_id: uuid.UUID | None = None
+    d_budget: int = 0
+    d_available: int = 0
+    d_reserved: int = 0
+    d_redeemed: int = 0
+    d_settled: int = 0
+    need_available: int = 0
+    note: str | None = None
+    actor: str | None = None
+
+
+async def move_money(conn: Connection, move: MoneyMove) -> Money | None:
+    """Move money with ``move_money`` (``R_functions.sql``): the category row and its ledger entry together.
+
+    Returns the balances after the move, or None when the category had less than
+    ``need_available`` cents available (nothing changed then). The table's CHECK constraints
+    refuse any move that would unbalance it or make a balance negative.
+    """
+    row = await conn.fetchrow("SELECT * FROM move_money($1::money_move)", move)
     return None if row is None else _money(row)
+
+
+async def move_money_in_order(conn: Connection, moves: Sequence[MoneyMove]) -> int:
+    """Make many moves with ``move_money`` in one statement, in the order given; returns how many happened."""
+    moved: int = await conn.fetchval(
+        "SELECT count(*) FROM unnest($1::money_move[]) AS m, LATERAL move_money(m)",
+        moves,
+    )
+    return moved
 
 
 async def lock_category(conn: Connection, programme_id: uuid.UUID, category: str) -> Money | None:
@@ -336,9 +329,18 @@ class ApplyOutcome:
     reserved: Money | None
 
 
-@dataclass(frozen=True)
-class Filing:
-    """One application, checked and ready to be filed by ``apply_batch`` (migration 002)."""
+class FilingEvent(NamedTuple):
+    """An event of one outcome of a filing: the ``filing_event`` type of ``R_functions.sql``."""
+
+    id: uuid.UUID
+    subject: str
+    payload: bytes
+    when_reserved: bool  # belongs to the outcome "money reserved"
+
+
+class Filing(NamedTuple):
+    """One application, checked and ready to be filed by ``apply_batch``: the ``filing`` type of
+    ``R_functions.sql``, field for field."""
 
     principal: str
     idempotency_key: str | None
@@ -362,12 +364,12 @@ class Filing:
     reserved_status: str
     unreserved_status: str
     at: datetime
-    # The events of both outcomes: (event id, NATS subject, payload, belongs to "money reserved")
-    events: Sequence[tuple[uuid.UUID, str, bytes, bool]]
+    events: Sequence[FilingEvent]  # of both outcomes; the filing keeps those of the one that happened
 
 
 async def file_applications(conn: Connection, filings: Sequence[Filing]) -> list[ApplyOutcome]:
-    """File applications with one call of ``apply_batch`` (migration 003), one transaction; one outcome each, in order.
+    """File applications with one call of ``apply_batch`` (``R_functions.sql``), one transaction; one outcome
+    each, in order.
 
     Applications to the same category are decided in the order given. The group is sorted by
     (programme, category) first, so two groups running at once (from two processes) take the
@@ -377,46 +379,7 @@ async def file_applications(conn: Connection, filings: Sequence[Filing]) -> list
     ``deadlock_timeout`` and the Batcher retries the failed group one application at a time.
     """
     order = sorted(range(len(filings)), key=lambda k: (filings[k].programme_id, filings[k].category))
-    batch = [filings[k] for k in order]
-    starts: list[int] = []
-    ends: list[int] = []
-    events: list[tuple[uuid.UUID, str, bytes, bool]] = []
-    for f in batch:
-        starts.append(len(events) + 1)
-        events.extend(f.events)
-        ends.append(len(events))
-    rows = await conn.fetch(
-        "SELECT * FROM apply_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,"
-        " $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)",
-        [f.principal for f in batch],
-        [f.idempotency_key for f in batch],
-        [f.request_hash for f in batch],
-        [f.id for f in batch],
-        [f.programme_id for f in batch],
-        [f.participant_id for f in batch],
-        [f.amount_cents for f in batch],
-        [f.max_vouchers_per_person for f in batch],
-        [f.max_cents_per_person for f in batch],
-        [f.max_cents_per_person_per_year for f in batch],
-        [f.category for f in batch],
-        [f.first_come_first_served for f in batch],
-        [f.course_id for f in batch],
-        [f.provider_id for f in batch],
-        [f.submitted_by_role for f in batch],
-        [f.employer_id for f in batch],
-        [f.employer_size for f in batch],
-        [",".join(f.target_groups) for f in batch],
-        [f.voucher_id for f in batch],
-        [f.reserved_status for f in batch],
-        [f.unreserved_status for f in batch],
-        [f.at for f in batch],
-        starts,
-        ends,
-        [e[0] for e in events],
-        [e[1] for e in events],
-        [e[2] for e in events],
-        [e[3] for e in events],
-    )
+    rows = await conn.fetch("SELECT * FROM apply_batch($1::filing[])", [filings[k] for k in order])
     outcomes: list[ApplyOutcome | None] = [None] * len(filings)
     for row in rows:
         outcomes[order[row["n"] - 1]] = ApplyOutcome(
@@ -662,27 +625,4 @@ async def mark_draw_results(
     )
     await conn.executemany(
         "UPDATE applications SET status = 'waitlisted', draw_rank = $2, updated_at = now() WHERE id = $1", waitlisted
-    )
-
-
-async def reserve_in_bulk(conn: Connection, programme_id: uuid.UUID, category: str, cents: int) -> bool:
-    """Reserve a total for many applications at once; the caller appends their ledger entries in
-    the same transaction. False (nothing changed) when less than ``cents`` is available."""
-    status: str = await conn.execute(
-        "UPDATE categories SET available_cents = available_cents - $3, reserved_cents = reserved_cents + $3"
-        " WHERE programme_id = $1 AND code = $2 AND available_cents >= $3",
-        programme_id,
-        category,
-        cents,
-    )
-    return status.endswith(" 1")
-
-
-async def append_ledger_rows(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Append reservation entries computed by the caller (after one set-based category update)."""
-    await conn.executemany(
-        "INSERT INTO ledger (programme_id, category, kind, application_id, amount_cents, d_budget, d_available,"
-        " d_reserved, d_redeemed, budget_after, available_after, actor)"
-        " VALUES ($1, $2, 'reserve', $3, $4, 0, -$4::bigint, $4, 0, $5, $6, $7)",
-        rows,
     )

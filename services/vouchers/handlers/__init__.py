@@ -332,18 +332,19 @@ async def promote_waitlisted(uow: UnitOfWork, rules: ProgrammeRules, category: s
             break
         progressed = False
         for c in eligible:
-            reserved = await db.move_money(
-                uow.conn,
-                programme_id=rules.id,
-                category=category,
-                kind="reserve",
-                application_id=c["id"],
-                amount_cents=c["amount_cents"],
-                d_available=-c["amount_cents"],
-                d_reserved=c["amount_cents"],
-                need_available=c["amount_cents"],
+            amount = int(c["amount_cents"])
+            reservation = db.MoneyMove(
+                rules.id,
+                category,
+                "reserve",
+                amount,
+                c["id"],
+                d_available=-amount,
+                d_reserved=amount,
+                need_available=amount,
                 actor="waiting-list",
             )
+            reserved = await db.move_money(uow.conn, reservation)
             if reserved is None:
                 continue
             progressed = True
@@ -373,18 +374,18 @@ async def _release(uow: UnitOfWork, row: Row, *, kind: str = "release", note: st
     if not row["reserved"]:
         return 0
     amount = int(row["amount_cents"])
-    money = await db.move_money(
-        uow.conn,
-        programme_id=row["programme_id"],
-        category=row["category"],
-        kind=kind,
-        application_id=row["id"],
-        amount_cents=amount,
+    release = db.MoneyMove(
+        row["programme_id"],
+        row["category"],
+        kind,
+        amount,
+        row["id"],
         d_available=amount,
         d_reserved=-amount,
         note=note,
         actor=actor,
     )
+    money = await db.move_money(uow.conn, release)
     assert money is not None
     return amount
 

@@ -60,33 +60,31 @@ async def run_draw(uow: UnitOfWork, programme_id: uuid.UUID, *, actor: str, now:
     result = lottery.draw(data)
     rank = {a: i + 1 for i, a in enumerate(result.order)}
     funded_rows: list[tuple[uuid.UUID, str, int, uuid.UUID | None]] = []
-    ledger_rows: list[tuple[Any, ...]] = []
-    available = {code: int(c["available_cents"]) for code, c in categories.items()}
+    reservations: list[db.MoneyMove] = []
     status = Status.VOUCHER_ISSUED if rules.auto_approve else Status.SUBMITTED
     for app_id in result.funded:
         r = by_id[app_id]
-        available[r["category"]] -= int(r["amount_cents"])
+        amount = int(r["amount_cents"])
         voucher_id = uuid.uuid4() if rules.auto_approve else None
         funded_rows.append((r["id"], status.value, rank[app_id], voucher_id))
-        ledger_rows.append(
-            (
+        reservations.append(
+            db.MoneyMove(
                 programme_id,
                 r["category"],
+                "reserve",
+                amount,
                 r["id"],
-                int(r["amount_cents"]),
-                int(categories[r["category"]]["budget_cents"]),
-                available[r["category"]],
-                "lottery",
+                d_available=-amount,
+                d_reserved=amount,
+                need_available=amount,
+                actor="lottery",
             )
         )
         uow.emit(ApplicationPromoted(**application_ref(r), amount_cents=r["amount_cents"]), subject=str(r["id"]))
         if voucher_id is not None:
             issue_voucher(uow, rules, r, voucher_id, "auto")
-    for code, spent in result.funded_cents.items():
-        if spent and not await db.reserve_in_bulk(uow.conn, programme_id, code, spent):
-            raise Conflict("The category budgets changed during the draw; run the draw again.")
-    # The balances moved in one update per category; the ledger gets one entry per application.
-    await db.append_ledger_rows(uow.conn, ledger_rows)
+    if await db.move_money_in_order(uow.conn, reservations) != len(reservations):
+        raise Conflict("The category budgets changed during the draw; run the draw again.")
     waitlisted = [(by_id[a]["id"], rank[a]) for a in result.waitlist]
     await db.mark_draw_results(uow.conn, funded_rows, waitlisted)
     for app_id in result.waitlist:

@@ -71,14 +71,9 @@ async def _budget_step(
         )
     money = await db.move_money(
         uow.conn,
-        programme_id=programme_id,
-        category=category,
-        kind="budget",
-        amount_cents=abs(delta),
-        d_budget=delta,
-        d_available=delta,
-        note=reason,
-        actor=actor,
+        db.MoneyMove(
+            programme_id, category, "budget", abs(delta), d_budget=delta, d_available=delta, note=reason, actor=actor
+        ),
     )
     assert money is not None
     level = threshold_level(money.budget_cents, money.available_cents, money.voucher_amount_cents)

@@ -271,7 +271,7 @@ async def apply(
             reserved_status=reserved_status.value,
             unreserved_status=unreserved_status.value,
             at=now,
-            events=[(e.id, e.nats_subject, e.to_bytes(), when) for e, when in events],
+            events=[db.FilingEvent(e.id, e.nats_subject, e.to_bytes(), when) for e, when in events],
         )
     )
     if not outcome.known:

@@ -55,27 +55,37 @@ async def redeem(
     result = payout(
         int(row["amount_cents"]), attendance_pct, completed, rules.attendance_threshold_pct, rules.below_threshold
     )
-    common = {"programme_id": row["programme_id"], "category": row["category"], "application_id": row["id"]}
+    programme_id, category, application_id = row["programme_id"], row["category"], row["id"]
     if result.paid_cents:
+        paid = result.paid_cents
         await db.move_money(
             uow.conn,
-            **common,
-            kind="redeem",
-            amount_cents=result.paid_cents,
-            d_reserved=-result.paid_cents,
-            d_redeemed=result.paid_cents,
-            actor="provider",
+            db.MoneyMove(
+                programme_id,
+                category,
+                "redeem",
+                paid,
+                application_id,
+                d_reserved=-paid,
+                d_redeemed=paid,
+                actor="provider",
+            ),
         )
     if result.released_cents:
+        released = result.released_cents
         await db.move_money(
             uow.conn,
-            **common,
-            kind="release",
-            amount_cents=result.released_cents,
-            d_reserved=-result.released_cents,
-            d_available=result.released_cents,
-            note=f"claim {result.outcome.value} at {attendance_pct}% attendance",
-            actor="provider",
+            db.MoneyMove(
+                programme_id,
+                category,
+                "release",
+                released,
+                application_id,
+                d_reserved=-released,
+                d_available=released,
+                note=f"claim {result.outcome.value} at {attendance_pct}% attendance",
+                actor="provider",
+            ),
         )
     status = Status.CLAIM_REJECTED if result.paid_cents == 0 else Status.REDEEMED
     updated = await db.update_application(
@@ -124,13 +134,7 @@ async def settle(uow: UnitOfWork, voucher_id: uuid.UUID, *, actor: str) -> async
     paid = int(row["paid_cents"])
     await db.move_money(
         uow.conn,
-        programme_id=row["programme_id"],
-        category=row["category"],
-        kind="settle",
-        application_id=row["id"],
-        amount_cents=paid,
-        d_settled=paid,
-        actor=actor,
+        db.MoneyMove(row["programme_id"], row["category"], "settle", paid, row["id"], d_settled=paid, actor=actor),
     )
     updated = await db.update_application(uow.conn, row["id"], status=Status.SETTLED.value)
     uow.emit(
@@ -148,16 +152,18 @@ async def claw_back(uow: UnitOfWork, voucher_id: uuid.UUID, *, note: str, actor:
     was_settled = row["status"] == Status.SETTLED.value
     await db.move_money(
         uow.conn,
-        programme_id=row["programme_id"],
-        category=row["category"],
-        kind="clawback",
-        application_id=row["id"],
-        amount_cents=paid,
-        d_redeemed=-paid,
-        d_available=paid,
-        d_settled=-paid if was_settled else 0,
-        note=note,
-        actor=actor,
+        db.MoneyMove(
+            row["programme_id"],
+            row["category"],
+            "clawback",
+            paid,
+            row["id"],
+            d_redeemed=-paid,
+            d_available=paid,
+            d_settled=-paid if was_settled else 0,
+            note=note,
+            actor=actor,
+        ),
     )
     updated = await db.update_application(uow.conn, row["id"], status=Status.CLAWED_BACK.value, reason=note)
     uow.emit(
