@@ -7,29 +7,19 @@ from datetime import datetime
 
 import asyncpg
 
-from services.vouchers import db
-from services.vouchers.domain import (
-    Status,
-    payout,
-)
-from services.vouchers.handlers import (
-    application_ref,
-    expect_status,
-    programme_rules,
-    promote_waitlisted,
-)
+from services.vouchers.db.applications import get_by_voucher, update_application
+from services.vouchers.db.money import MoneyMove, move_money
+from services.vouchers.domain import Status, payout
+from services.vouchers.handlers.applications import application_ref, expect_status
+from services.vouchers.handlers.rules import programme_rules
+from services.vouchers.handlers.waiting_list import promote_waitlisted
 from shared.db.uow import UnitOfWork
 from shared.errors import Conflict, NotFound
-from shared.events.contracts.vouchers import (
-    VoucherClaimRejected,
-    VoucherClawedBack,
-    VoucherRedeemed,
-    VoucherSettled,
-)
+from shared.events.contracts.vouchers import VoucherClaimRejected, VoucherClawedBack, VoucherRedeemed, VoucherSettled
 
 
 async def _voucher(uow: UnitOfWork, voucher_id: uuid.UUID) -> asyncpg.Record:
-    row = await db.get_by_voucher(uow.conn, voucher_id, lock=True)
+    row = await get_by_voucher(uow.conn, voucher_id, lock=True)
     if row is None:
         raise NotFound(f"There is no voucher {voucher_id}.")
     return row
@@ -58,9 +48,9 @@ async def redeem(
     programme_id, category, application_id = row["programme_id"], row["category"], row["id"]
     if result.paid_cents:
         paid = result.paid_cents
-        await db.move_money(
+        await move_money(
             uow.conn,
-            db.MoneyMove(
+            MoneyMove(
                 programme_id,
                 category,
                 "redeem",
@@ -73,9 +63,9 @@ async def redeem(
         )
     if result.released_cents:
         released = result.released_cents
-        await db.move_money(
+        await move_money(
             uow.conn,
-            db.MoneyMove(
+            MoneyMove(
                 programme_id,
                 category,
                 "release",
@@ -88,7 +78,7 @@ async def redeem(
             ),
         )
     status = Status.CLAIM_REJECTED if result.paid_cents == 0 else Status.REDEEMED
-    updated = await db.update_application(
+    updated = await update_application(
         uow.conn,
         row["id"],
         status=status.value,
@@ -132,11 +122,11 @@ async def settle(uow: UnitOfWork, voucher_id: uuid.UUID, *, actor: str) -> async
     row = await _voucher(uow, voucher_id)
     expect_status(row, [Status.REDEEMED], "settled")
     paid = int(row["paid_cents"])
-    await db.move_money(
+    await move_money(
         uow.conn,
-        db.MoneyMove(row["programme_id"], row["category"], "settle", paid, row["id"], d_settled=paid, actor=actor),
+        MoneyMove(row["programme_id"], row["category"], "settle", paid, row["id"], d_settled=paid, actor=actor),
     )
-    updated = await db.update_application(uow.conn, row["id"], status=Status.SETTLED.value)
+    updated = await update_application(uow.conn, row["id"], status=Status.SETTLED.value)
     uow.emit(
         VoucherSettled(**application_ref(row), voucher_id=voucher_id, provider_id=row["provider_id"], paid_cents=paid),
         subject=str(voucher_id),
@@ -150,9 +140,9 @@ async def claw_back(uow: UnitOfWork, voucher_id: uuid.UUID, *, note: str, actor:
     expect_status(row, [Status.REDEEMED, Status.SETTLED], "clawed back")
     paid = int(row["paid_cents"])
     was_settled = row["status"] == Status.SETTLED.value
-    await db.move_money(
+    await move_money(
         uow.conn,
-        db.MoneyMove(
+        MoneyMove(
             row["programme_id"],
             row["category"],
             "clawback",
@@ -165,7 +155,7 @@ async def claw_back(uow: UnitOfWork, voucher_id: uuid.UUID, *, note: str, actor:
             actor=actor,
         ),
     )
-    updated = await db.update_application(uow.conn, row["id"], status=Status.CLAWED_BACK.value, reason=note)
+    updated = await update_application(uow.conn, row["id"], status=Status.CLAWED_BACK.value, reason=note)
     uow.emit(
         VoucherClawedBack(
             **application_ref(row),
