@@ -45,8 +45,8 @@ import asyncpg
 import httpx
 
 from bench.common import CpuMeter, Report, Row, bench_servers, fmt_ms, fmt_rate, percentile, run_loop
-from services.vouchers import db
 from services.vouchers.audit import audit
+from services.vouchers.db.read_model import upsert_course
 from services.vouchers.domain import GELDERLAND_CATEGORIES
 from shared.auth import issue_token
 from shared.db.migrations import migrate
@@ -191,7 +191,7 @@ async def _seed(platform: Platform, applications: int) -> tuple[uuid.UUID, list[
         async with pool.acquire() as conn:
             await migrate(conn, "vouchers")
             course = uuid.uuid4()
-            await db.upsert_course(conn, course, provider_id=uuid.uuid4(), title="PLC", price_cents=VOUCHER_CENTS)
+            await upsert_course(conn, course, provider_id=uuid.uuid4(), title="PLC", price_cents=VOUCHER_CENTS)
             people = [
                 (uuid.uuid4(), GELDERLAND_CATEGORIES[i % len(GELDERLAND_CATEGORIES)]) for i in range(applications)
             ]

@@ -28,15 +28,6 @@ class Status(StrEnum):
     EXPIRED = "expired"
 
 
-# Statuses whose application holds reserved money in its category.
-HOLDS_MONEY = frozenset({Status.SUBMITTED, Status.VOUCHER_ISSUED})
-# Statuses that still count against the per-person limit.
-COUNTS_FOR_PERSON = frozenset(
-    {Status.SUBMITTED, Status.WAITLISTED, Status.VOUCHER_ISSUED, Status.REDEEMED, Status.SETTLED}
-)
-CANCELLABLE = frozenset({Status.SUBMITTED, Status.WAITLISTED, Status.VOUCHER_ISSUED})
-
-
 @dataclass(frozen=True)
 class CategoryRule:
     """One category's rules: its voucher amount and who may apply."""
@@ -96,15 +87,6 @@ def check_eligibility(rule: CategoryRule, situation: str, amount_cents: int, cou
             f"The amount {amount_cents} cents is more than the course's price of {course_price_cents} cents;"
             " ask for at most the price."
         )
-
-
-def check_person_limit(
-    held_count: int, held_cents: int, amount_cents: int, max_count: int, max_cents: int | None
-) -> bool:
-    """True when one more application of ``amount_cents`` stays within the per-person limits."""
-    if held_count + 1 > max_count:
-        return False
-    return max_cents is None or held_cents + amount_cents <= max_cents
 
 
 class ClaimOutcome(StrEnum):

@@ -16,7 +16,12 @@ from datetime import datetime
 
 import asyncpg
 
-from services.vouchers import db, handlers
+from services.vouchers.clock import utcnow
+from services.vouchers.db.applications import programmes_with_open_items_due
+from services.vouchers.db.money import lock_category
+from services.vouchers.db.programmes import category_keys
+from services.vouchers.handlers.expiry import expire_due
+from services.vouchers.handlers.thresholds import announce_thresholds
 from shared.service import Runtime
 
 log = logging.getLogger(__name__)
@@ -27,23 +32,23 @@ EXPIRY_SWEEP_SECONDS = 60.0
 async def catch_up_thresholds(runtime: Runtime) -> None:
     """Announce any 80/90/100% threshold whose announcement a crash interrupted."""
     async with runtime.pool.acquire() as conn:
-        rows = await conn.fetch("SELECT programme_id, code FROM categories")
+        rows = await category_keys(conn)
     for row in rows:
         async with runtime.uow() as uow:
-            money = await db.lock_category(uow.conn, row["programme_id"], row["code"])
+            money = await lock_category(uow.conn, row["programme_id"], row["code"])
             if money is not None:
-                await handlers.announce_thresholds(uow, row["programme_id"], row["code"], money)
+                await announce_thresholds(uow, row["programme_id"], row["code"], money)
             await uow.commit()
 
 
 async def expire_overdue(runtime: Runtime, now: datetime) -> int:
     """Expire what is left open in every programme whose redemption deadline has passed."""
     async with runtime.pool.acquire() as conn:
-        programmes = await db.programmes_with_open_items_due(conn, now)
+        programmes = await programmes_with_open_items_due(conn, now)
     expired = 0
     for programme_id in programmes:
         async with runtime.uow() as uow:
-            expired += await handlers.expire_due(uow, programme_id, now=now)
+            expired += await expire_due(uow, programme_id, now=now)
             await uow.commit()
     return expired
 
@@ -52,7 +57,7 @@ async def sweep_expired(runtime: Runtime) -> None:
     """Expire overdue vouchers once a minute until the service stops."""
     while not runtime.stop.is_set():
         try:
-            expired = await expire_overdue(runtime, handlers.utcnow())
+            expired = await expire_overdue(runtime, utcnow())
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             log.warning("expiry sweep failed; will try again", extra={"error": repr(exc)})
         else:

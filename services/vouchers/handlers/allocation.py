@@ -6,24 +6,17 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from services.vouchers import db, lottery
-from services.vouchers.domain import (
-    Status,
-)
-from services.vouchers.handlers import (
-    announce_thresholds,
-    application_ref,
-    issue_voucher,
-    programme_rules,
-)
+from services.vouchers import lottery
+from services.vouchers.db.applications import mark_draw_results, unfunded_for_draw
+from services.vouchers.db.money import MoneyMove, lock_category, move_money_in_order
+from services.vouchers.db.programmes import get_categories, get_programme, set_draw
+from services.vouchers.domain import Status
+from services.vouchers.handlers.applications import application_ref, issue_voucher
+from services.vouchers.handlers.rules import programme_rules
+from services.vouchers.handlers.thresholds import announce_thresholds
 from shared.db.uow import UnitOfWork
 from shared.errors import Conflict
-from shared.events.contracts.vouchers import (
-    AllocationMode,
-    ApplicationPromoted,
-    ApplicationWaitlisted,
-    DrawPublished,
-)
+from shared.events.contracts.vouchers import AllocationMode, ApplicationPromoted, ApplicationWaitlisted, DrawPublished
 
 
 async def run_draw(uow: UnitOfWork, programme_id: uuid.UUID, *, actor: str, now: datetime) -> dict[str, Any]:
@@ -33,14 +26,14 @@ async def run_draw(uow: UnitOfWork, programme_id: uuid.UUID, *, actor: str, now:
         raise Conflict("This programme allocates first come, first served; there is no draw.")
     if now < rules.closes_at:
         raise Conflict(f"The draw can only be run after the window closes at {rules.closes_at.isoformat()}.")
-    programme = await db.get_programme(uow.conn, programme_id)
+    programme = await get_programme(uow.conn, programme_id)
     assert programme is not None
     if programme["drawn_at"] is not None:
         raise Conflict("This programme's lottery was drawn already; see GET /programmes/{id}/draw.")
-    categories = {c["code"]: c for c in await db.get_categories(uow.conn, programme_id)}
+    categories = {c["code"]: c for c in await get_categories(uow.conn, programme_id)}
     for code in sorted(categories):
-        await db.lock_category(uow.conn, programme_id, code)
-    rows = await db.unfunded_for_draw(uow.conn, programme_id)
+        await lock_category(uow.conn, programme_id, code)
+    rows = await unfunded_for_draw(uow.conn, programme_id)
     by_id = {str(r["id"]): r for r in rows}
     data = lottery.DrawInput(
         seed=programme["seed"],
@@ -60,35 +53,20 @@ async def run_draw(uow: UnitOfWork, programme_id: uuid.UUID, *, actor: str, now:
     result = lottery.draw(data)
     rank = {a: i + 1 for i, a in enumerate(result.order)}
     funded_rows: list[tuple[uuid.UUID, str, int, uuid.UUID | None]] = []
-    ledger_rows: list[tuple[Any, ...]] = []
-    available = {code: int(c["available_cents"]) for code, c in categories.items()}
+    reservations: list[MoneyMove] = []
     status = Status.VOUCHER_ISSUED if rules.auto_approve else Status.SUBMITTED
     for app_id in result.funded:
         r = by_id[app_id]
-        available[r["category"]] -= int(r["amount_cents"])
         voucher_id = uuid.uuid4() if rules.auto_approve else None
         funded_rows.append((r["id"], status.value, rank[app_id], voucher_id))
-        ledger_rows.append(
-            (
-                programme_id,
-                r["category"],
-                r["id"],
-                int(r["amount_cents"]),
-                int(categories[r["category"]]["budget_cents"]),
-                available[r["category"]],
-                "lottery",
-            )
-        )
+        reservations.append(MoneyMove.reservation(r, actor="lottery"))
         uow.emit(ApplicationPromoted(**application_ref(r), amount_cents=r["amount_cents"]), subject=str(r["id"]))
         if voucher_id is not None:
             issue_voucher(uow, rules, r, voucher_id, "auto")
-    for code, spent in result.funded_cents.items():
-        if spent and not await db.reserve_in_bulk(uow.conn, programme_id, code, spent):
-            raise Conflict("The category budgets changed during the draw; run the draw again.")
-    # The balances moved in one update per category; the ledger gets one entry per application.
-    await db.append_ledger_rows(uow.conn, ledger_rows)
+    if await move_money_in_order(uow.conn, reservations) != len(reservations):
+        raise Conflict("The category budgets changed during the draw; run the draw again.")
     waitlisted = [(by_id[a]["id"], rank[a]) for a in result.waitlist]
-    await db.mark_draw_results(uow.conn, funded_rows, waitlisted)
+    await mark_draw_results(uow.conn, funded_rows, waitlisted)
     for app_id in result.waitlist:
         uow.emit(ApplicationWaitlisted(**application_ref(by_id[app_id]), draw_rank=rank[app_id]), subject=app_id)
     published = {
@@ -107,7 +85,7 @@ async def run_draw(uow: UnitOfWork, programme_id: uuid.UUID, *, actor: str, now:
         "drawn_by": actor,
         "drawn_at": now.isoformat(),
     }
-    if not await db.set_draw(uow.conn, programme_id, published):
+    if not await set_draw(uow.conn, programme_id, published):
         raise Conflict("This programme's lottery was drawn already; see GET /programmes/{id}/draw.")
     uow.emit(
         DrawPublished(
@@ -122,7 +100,7 @@ async def run_draw(uow: UnitOfWork, programme_id: uuid.UUID, *, actor: str, now:
         subject=str(programme_id),
     )
     for code in categories:
-        money = await db.lock_category(uow.conn, programme_id, code)
+        money = await lock_category(uow.conn, programme_id, code)
         assert money is not None
         await announce_thresholds(uow, programme_id, code, money)
     return published

@@ -5,26 +5,19 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from services.vouchers import db
-from services.vouchers.domain import (
-    threshold_level,
-)
-from services.vouchers.handlers import (
-    announce_thresholds,
-    category_rule,
-    programme_rules,
-    promote_waitlisted,
-)
+from services.vouchers.db.money import Money, MoneyMove, lock_category, move_money, set_alerted
+from services.vouchers.domain import threshold_level
+from services.vouchers.handlers.rules import category_rule, programme_rules
+from services.vouchers.handlers.thresholds import announce_thresholds
+from services.vouchers.handlers.waiting_list import promote_waitlisted
 from shared.db.uow import UnitOfWork
 from shared.errors import Conflict, Unprocessable
-from shared.events.contracts.vouchers import (
-    BudgetChanged,
-)
+from shared.events.contracts.vouchers import BudgetChanged
 
 
 async def change_budget(
     uow: UnitOfWork, programme_id: uuid.UUID, category: str, delta_cents: int, *, reason: str, actor: str, now: datetime
-) -> db.Money:
+) -> Money:
     """Raise (or lower) a category's budget; a raise goes to the waiting list first."""
     rules = await programme_rules(uow.conn, programme_id)
     category_rule(rules, category)
@@ -53,7 +46,7 @@ async def move_budget(
         raise Unprocessable("Moving money needs two different categories.")
     # Lock both rows in one order so two opposite moves cannot deadlock.
     for code in sorted((source, target)):
-        await db.lock_category(uow.conn, programme_id, code)
+        await lock_category(uow.conn, programme_id, code)
     await _budget_step(uow, programme_id, source, -amount_cents, reason=reason, actor=actor, other=target)
     await _budget_step(uow, programme_id, target, amount_cents, reason=reason, actor=actor, other=source)
     await promote_waitlisted(uow, rules, target, now)
@@ -61,31 +54,26 @@ async def move_budget(
 
 async def _budget_step(
     uow: UnitOfWork, programme_id: uuid.UUID, category: str, delta: int, *, reason: str, actor: str, other: str | None
-) -> db.Money:
-    before = await db.lock_category(uow.conn, programme_id, category)
+) -> Money:
+    before = await lock_category(uow.conn, programme_id, category)
     assert before is not None
     if delta < 0 and before.available_cents < -delta:
         raise Conflict(
             f"Category {category!r} has {before.available_cents} cents available (the rest is reserved or spent);"
             f" lower or move at most that."
         )
-    money = await db.move_money(
+    money = await move_money(
         uow.conn,
-        programme_id=programme_id,
-        category=category,
-        kind="budget",
-        amount_cents=abs(delta),
-        d_budget=delta,
-        d_available=delta,
-        note=reason,
-        actor=actor,
+        MoneyMove(
+            programme_id, category, "budget", abs(delta), d_budget=delta, d_available=delta, note=reason, actor=actor
+        ),
     )
     assert money is not None
     level = threshold_level(money.budget_cents, money.available_cents, money.voucher_amount_cents)
     if level < money.alerted_pct:
         # More money re-arms the alerts: passing 80% again is news again.
-        await db.set_alerted(uow.conn, programme_id, category, level)
-        money = db.Money(**{**money.__dict__, "alerted_pct": level})
+        await set_alerted(uow.conn, programme_id, category, level)
+        money = Money(**{**money.__dict__, "alerted_pct": level})
     await announce_thresholds(uow, programme_id, category, money)
     uow.emit(
         BudgetChanged(

@@ -22,19 +22,15 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
-from pydantic import BaseModel, Field
 
-from services.vouchers import db
+from services.vouchers.db.applications import get_application
+from services.vouchers.db.filing import ApplyOutcome, Filing, FilingEvent, file_applications, get_idempotent
+from services.vouchers.db.read_model import applicant_contexts
 from services.vouchers.domain import Ineligible, Status, check_eligibility, check_window, threshold_level
-from services.vouchers.handlers import (
-    ProgrammeRules,
-    Row,
-    announce_thresholds_now,
-    application_ref,
-    category_rule,
-    known_rules,
-    programme_rules,
-)
+from services.vouchers.handlers.applications import Row, application_ref
+from services.vouchers.handlers.commands import ApplyCommand
+from services.vouchers.handlers.rules import ProgrammeRules, category_rule, known_rules, programme_rules
+from services.vouchers.handlers.thresholds import announce_thresholds_now
 from shared.db import Connection
 from shared.db.batching import Batcher
 from shared.db.uow import UnitOfWorkFactory, current_traceparent
@@ -52,19 +48,6 @@ from shared.service import Runtime
 
 # Applications gathered into one look-up and one filing at most; more wait for the next group.
 MAX_GROUP = 64
-
-
-class ApplyCommand(BaseModel):
-    """An application for a voucher."""
-
-    participant_id: uuid.UUID | None = Field(
-        default=None, description="Whose voucher; a participant applying for themselves may leave it out"
-    )
-    category: str = Field(min_length=1, max_length=40)
-    course_id: uuid.UUID = Field(description="The provider's course the voucher pays for")
-    amount_cents: int | None = Field(
-        default=None, gt=0, description="Defaults to the course price, capped at the category's voucher amount"
-    )
 
 
 @dataclass(frozen=True)
@@ -88,7 +71,7 @@ class ApplicationDesk:
         self.lookups: Batcher[tuple[uuid.UUID, uuid.UUID, uuid.UUID | None], asyncpg.Record] = Batcher(
             self._look_up, max_size=max_group, max_in_flight=2
         )
-        self.filings: Batcher[db.Filing, db.ApplyOutcome] = Batcher(self._file, max_size=max_group, max_in_flight=1)
+        self.filings: Batcher[Filing, ApplyOutcome] = Batcher(self._file, max_size=max_group, max_in_flight=1)
 
     async def rules(self, programme_id: uuid.UUID) -> ProgrammeRules:
         """A programme's fixed rules (read once per process)."""
@@ -100,11 +83,11 @@ class ApplicationDesk:
 
     async def _look_up(self, wanted: Sequence[tuple[uuid.UUID, uuid.UUID, uuid.UUID | None]]) -> list[asyncpg.Record]:
         async with self.pool.acquire() as conn:
-            return await db.applicant_contexts(conn, wanted)
+            return await applicant_contexts(conn, wanted)
 
-    async def _file(self, filings: Sequence[db.Filing]) -> list[db.ApplyOutcome]:
+    async def _file(self, filings: Sequence[Filing]) -> list[ApplyOutcome]:
         async with self.pool.acquire() as conn:
-            return await db.file_applications(conn, filings)
+            return await file_applications(conn, filings)
 
 
 def desk_of(runtime: Runtime) -> ApplicationDesk:
@@ -133,7 +116,7 @@ def application_view(row: Row, *, first_answer: bool = False) -> dict[str, Any]:
 
 
 async def _replay(conn: Connection, principal: str, key: str, digest: str) -> dict[str, Any]:
-    stored = await db.get_idempotent(conn, principal, key)
+    stored = await get_idempotent(conn, principal, key)
     if stored is None:
         raise RuntimeError("an Idempotency-Key taken by a filing is not stored")
     if stored["request_hash"] != digest:
@@ -142,7 +125,7 @@ async def _replay(conn: Connection, principal: str, key: str, digest: str) -> di
         )
     if stored["found"] is None:
         raise Conflict(LIMIT_MESSAGE)
-    row = await db.get_application(conn, stored["application_id"])
+    row = await get_application(conn, stored["application_id"])
     if row is None:
         raise RuntimeError("the application of a stored Idempotency-Key is missing")
     return application_view(row, first_answer=True)
@@ -248,7 +231,7 @@ async def apply(
     }
     events = _apply_events(rules, row, region=uows.region, fcfs=fcfs, voucher_id=voucher_id, coach=ctx["coach_id"])
     outcome = await desk.filings.submit(
-        db.Filing(
+        Filing(
             principal=applicant.sub,
             idempotency_key=idempotency_key,
             request_hash=digest,
@@ -271,7 +254,7 @@ async def apply(
             reserved_status=reserved_status.value,
             unreserved_status=unreserved_status.value,
             at=now,
-            events=[(e.id, e.nats_subject, e.to_bytes(), when) for e, when in events],
+            events=[FilingEvent(e.id, e.nats_subject, e.to_bytes(), when) for e, when in events],
         )
     )
     if not outcome.known:

@@ -7,29 +7,19 @@ from datetime import datetime
 
 import asyncpg
 
-from services.vouchers import db
-from services.vouchers.domain import (
-    Status,
-    payout,
-)
-from services.vouchers.handlers import (
-    application_ref,
-    expect_status,
-    programme_rules,
-    promote_waitlisted,
-)
+from services.vouchers.db.applications import get_by_voucher, update_application
+from services.vouchers.db.money import MoneyMove, move_money
+from services.vouchers.domain import Status, payout
+from services.vouchers.handlers.applications import application_ref, expect_status
+from services.vouchers.handlers.rules import programme_rules
+from services.vouchers.handlers.waiting_list import promote_waitlisted
 from shared.db.uow import UnitOfWork
 from shared.errors import Conflict, NotFound
-from shared.events.contracts.vouchers import (
-    VoucherClaimRejected,
-    VoucherClawedBack,
-    VoucherRedeemed,
-    VoucherSettled,
-)
+from shared.events.contracts.vouchers import VoucherClaimRejected, VoucherClawedBack, VoucherRedeemed, VoucherSettled
 
 
 async def _voucher(uow: UnitOfWork, voucher_id: uuid.UUID) -> asyncpg.Record:
-    row = await db.get_by_voucher(uow.conn, voucher_id, lock=True)
+    row = await get_by_voucher(uow.conn, voucher_id, lock=True)
     if row is None:
         raise NotFound(f"There is no voucher {voucher_id}.")
     return row
@@ -55,30 +45,40 @@ async def redeem(
     result = payout(
         int(row["amount_cents"]), attendance_pct, completed, rules.attendance_threshold_pct, rules.below_threshold
     )
-    common = {"programme_id": row["programme_id"], "category": row["category"], "application_id": row["id"]}
+    programme_id, category, application_id = row["programme_id"], row["category"], row["id"]
     if result.paid_cents:
-        await db.move_money(
+        paid = result.paid_cents
+        await move_money(
             uow.conn,
-            **common,
-            kind="redeem",
-            amount_cents=result.paid_cents,
-            d_reserved=-result.paid_cents,
-            d_redeemed=result.paid_cents,
-            actor="provider",
+            MoneyMove(
+                programme_id,
+                category,
+                "redeem",
+                paid,
+                application_id,
+                d_reserved=-paid,
+                d_redeemed=paid,
+                actor="provider",
+            ),
         )
     if result.released_cents:
-        await db.move_money(
+        released = result.released_cents
+        await move_money(
             uow.conn,
-            **common,
-            kind="release",
-            amount_cents=result.released_cents,
-            d_reserved=-result.released_cents,
-            d_available=result.released_cents,
-            note=f"claim {result.outcome.value} at {attendance_pct}% attendance",
-            actor="provider",
+            MoneyMove(
+                programme_id,
+                category,
+                "release",
+                released,
+                application_id,
+                d_reserved=-released,
+                d_available=released,
+                note=f"claim {result.outcome.value} at {attendance_pct}% attendance",
+                actor="provider",
+            ),
         )
     status = Status.CLAIM_REJECTED if result.paid_cents == 0 else Status.REDEEMED
-    updated = await db.update_application(
+    updated = await update_application(
         uow.conn,
         row["id"],
         status=status.value,
@@ -122,17 +122,11 @@ async def settle(uow: UnitOfWork, voucher_id: uuid.UUID, *, actor: str) -> async
     row = await _voucher(uow, voucher_id)
     expect_status(row, [Status.REDEEMED], "settled")
     paid = int(row["paid_cents"])
-    await db.move_money(
+    await move_money(
         uow.conn,
-        programme_id=row["programme_id"],
-        category=row["category"],
-        kind="settle",
-        application_id=row["id"],
-        amount_cents=paid,
-        d_settled=paid,
-        actor=actor,
+        MoneyMove(row["programme_id"], row["category"], "settle", paid, row["id"], d_settled=paid, actor=actor),
     )
-    updated = await db.update_application(uow.conn, row["id"], status=Status.SETTLED.value)
+    updated = await update_application(uow.conn, row["id"], status=Status.SETTLED.value)
     uow.emit(
         VoucherSettled(**application_ref(row), voucher_id=voucher_id, provider_id=row["provider_id"], paid_cents=paid),
         subject=str(voucher_id),
@@ -146,20 +140,22 @@ async def claw_back(uow: UnitOfWork, voucher_id: uuid.UUID, *, note: str, actor:
     expect_status(row, [Status.REDEEMED, Status.SETTLED], "clawed back")
     paid = int(row["paid_cents"])
     was_settled = row["status"] == Status.SETTLED.value
-    await db.move_money(
+    await move_money(
         uow.conn,
-        programme_id=row["programme_id"],
-        category=row["category"],
-        kind="clawback",
-        application_id=row["id"],
-        amount_cents=paid,
-        d_redeemed=-paid,
-        d_available=paid,
-        d_settled=-paid if was_settled else 0,
-        note=note,
-        actor=actor,
+        MoneyMove(
+            row["programme_id"],
+            row["category"],
+            "clawback",
+            paid,
+            row["id"],
+            d_redeemed=-paid,
+            d_available=paid,
+            d_settled=-paid if was_settled else 0,
+            note=note,
+            actor=actor,
+        ),
     )
-    updated = await db.update_application(uow.conn, row["id"], status=Status.CLAWED_BACK.value, reason=note)
+    updated = await update_application(uow.conn, row["id"], status=Status.CLAWED_BACK.value, reason=note)
     uow.emit(
         VoucherClawedBack(
             **application_ref(row),

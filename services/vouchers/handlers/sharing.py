@@ -1,7 +1,7 @@
 """What a region shares with other regions about its programmes: aggregates, never people.
 
 A programme's design goes out when it is created (``programme.published``, in
-:func:`services.vouchers.handlers.create_programme`). Its results go out when a programme
+:func:`services.vouchers.handlers.programmes.create_programme`). Its results go out when a programme
 officer decides to share them (:func:`report_outcomes`): per category the money, and the counts
 of applications, vouchers and redemptions, with every count of one to four people left out.
 """
@@ -11,9 +11,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from services.vouchers import db
+from services.vouchers.db.reports import outcome_rows, target_group_counts
 from services.vouchers.domain import too_few
-from services.vouchers.handlers import programme_rules
+from services.vouchers.handlers.rules import programme_rules
 from shared.db.uow import UnitOfWork
 from shared.events.contracts.vouchers import CategoryOutcome, ProgrammeOutcomesReported
 
@@ -32,9 +32,9 @@ async def report_outcomes(uow: UnitOfWork, programme_id: uuid.UUID, *, now: date
     people applied through an employer or not).
     """
     await programme_rules(uow.conn, programme_id)  # 404 for an unknown programme
-    groups = await db.target_group_counts(uow.conn, programme_id)
+    groups = await target_group_counts(uow.conn, programme_id)
     categories = []
-    for row in await db.outcome_rows(uow.conn, programme_id):
+    for row in await outcome_rows(uow.conn, programme_id):
         people = int(row["people"])
         hidden = too_few(people)
         # Money shows what the people behind it got: hidden with their count.

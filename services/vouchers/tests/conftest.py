@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from services.vouchers import read_model
+from services.vouchers import subscribers
 from services.vouchers.app import definition
 from services.vouchers.domain import GELDERLAND_CATEGORIES
 from shared.db.uow import UnitOfWorkFactory
@@ -34,10 +34,10 @@ VOUCHER = 100_000  # €1,000 per voucher
 async def feed(uows: UnitOfWorkFactory, *events: EventData) -> None:
     """Hand intake events to the read model's handlers, as the consumer would."""
     handlers = {
-        "participant.registered": read_model.on_participant_profile,
-        "employer.registered": read_model.on_employer,
-        "provider.registered": read_model.on_provider_registered,
-        "course.published": read_model.on_course_published,
+        "participant.registered": subscribers.on_participant_profile,
+        "employer.registered": subscribers.on_employer,
+        "provider.registered": subscribers.on_provider_registered,
+        "course.published": subscribers.on_course_published,
     }
     async with uows() as uow:
         for data in events:

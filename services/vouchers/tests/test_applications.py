@@ -6,7 +6,7 @@ import asyncio
 import uuid
 from typing import Any
 
-from services.vouchers import read_model
+from services.vouchers import subscribers
 from services.vouchers.tests.conftest import NOW, VOUCHER, World, feed
 from shared.events.contracts.intake import CoursePublished, ParticipantErased, ProviderRegistered, Situation
 from shared.events.envelope import Envelope
@@ -261,7 +261,7 @@ async def test_erasure_withdraws_a_waiting_application_so_it_is_never_promoted(w
 
     async with world.runtime.uow() as uow:
         erased = Envelope.wrap(ParticipantErased(participant_id=people[-1]), region="gld", subject="p")
-        await read_model.on_participant_erased(uow, erased)
+        await subscribers.on_participant_erased(uow, erased)
         await uow.commit()
 
     withdrawn = await world.client.get(f"/applications/{waiting['id']}", headers=world.officer())

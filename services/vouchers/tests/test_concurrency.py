@@ -14,10 +14,13 @@ from datetime import timedelta
 import asyncpg
 import pytest
 
-from services.vouchers import db, handlers
 from services.vouchers.audit import audit
-from services.vouchers.handlers import CategoryIn, CreateProgramme, budgets, filing
-from services.vouchers.handlers.filing import Applicant, ApplicationDesk, ApplyCommand
+from services.vouchers.db.filing import Filing, file_applications
+from services.vouchers.db.read_model import upsert_course, upsert_participants
+from services.vouchers.handlers import budgets, filing
+from services.vouchers.handlers.commands import ApplyCommand, CategoryIn, CreateProgramme
+from services.vouchers.handlers.filing import Applicant, ApplicationDesk
+from services.vouchers.handlers.programmes import create_programme
 from services.vouchers.tests.conftest import NOW
 from shared.db.migrations import migrate
 from shared.db.pool import create_pool
@@ -49,8 +52,8 @@ async def rush_setup(pool: asyncpg.Pool) -> tuple[uuid.UUID, uuid.UUID, list[uui
     course, provider = uuid.uuid4(), uuid.uuid4()
     people = [uuid.uuid4() for _ in range(APPLICATIONS)]
     async with pool.acquire() as conn:
-        await db.upsert_course(conn, course, provider_id=provider, title="PLC", price_cents=AMOUNT)
-        await db.upsert_participants(conn, [(p, Situation.WORKING_IN_TECH.value, "unknown", [], None) for p in people])
+        await upsert_course(conn, course, provider_id=provider, title="PLC", price_cents=AMOUNT)
+        await upsert_participants(conn, [(p, Situation.WORKING_IN_TECH.value, "unknown", [], None) for p in people])
     cmd = CreateProgramme(
         name="rush",
         opens_at=NOW - timedelta(hours=1),
@@ -68,7 +71,7 @@ async def rush_setup(pool: asyncpg.Pool) -> tuple[uuid.UUID, uuid.UUID, list[uui
         ],
     )
     async with uows() as uow:
-        programme_id = await handlers.create_programme(uow, cmd, actor="officer")
+        programme_id = await create_programme(uow, cmd, actor="officer")
         await uow.commit()
     return programme_id, course, people
 
@@ -198,8 +201,8 @@ async def test_per_person_limit_holds_under_concurrency(pool: asyncpg.Pool) -> N
     assert sorted(outcomes) == ["refused"] * 29 + ["voucher_issued"]
 
 
-def _filing(programme_id: uuid.UUID, course: uuid.UUID, person: uuid.UUID, key: str) -> db.Filing:
-    return db.Filing(
+def _filing(programme_id: uuid.UUID, course: uuid.UUID, person: uuid.UUID, key: str) -> Filing:
+    return Filing(
         principal=str(person),
         idempotency_key=key,
         request_hash="h",
@@ -236,7 +239,7 @@ async def test_one_group_is_decided_in_arrival_order_and_a_key_repeated_in_it_is
     async with pool.acquire() as conn:
         group = [_filing(programme_id, course, p, f"key-{p}") for p in people[:5]]
         resend = _filing(programme_id, course, people[0], f"key-{people[0]}")
-        outcomes = await db.file_applications(conn, [*group[:2], resend, *group[2:]])
+        outcomes = await file_applications(conn, [*group[:2], resend, *group[2:]])
         rows = await conn.fetch("SELECT id, status, target_groups FROM applications ORDER BY seq")
         assert await audit(conn, programme_id) == []
     assert [o.fresh for o in outcomes] == [True, True, False, True, True, True]
@@ -251,7 +254,7 @@ async def test_a_filing_for_someone_erased_after_the_look_up_files_nothing(pool:
     gone, stays = people[0], people[1]
     async with pool.acquire() as conn:
         await conn.execute("DELETE FROM participants WHERE id = $1", gone)  # as erasure does, after the look-up
-        outcomes = await db.file_applications(
+        outcomes = await file_applications(
             conn, [_filing(programme_id, course, gone, "a"), _filing(programme_id, course, stays, "b")]
         )
         filed = await conn.fetch("SELECT participant_id FROM applications")

@@ -14,11 +14,15 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from services.vouchers import db, handlers
 from services.vouchers.audit import audit
+from services.vouchers.db.applications import get_application
+from services.vouchers.db.read_model import upsert_course, upsert_participants
 from services.vouchers.domain import Status
-from services.vouchers.handlers import CategoryIn, CreateProgramme, budgets, filing, redemption
-from services.vouchers.handlers.filing import Applicant, ApplicationDesk, ApplyCommand
+from services.vouchers.handlers import budgets, decisions, filing, redemption
+from services.vouchers.handlers.commands import ApplyCommand, CategoryIn, CreateProgramme
+from services.vouchers.handlers.expiry import expire
+from services.vouchers.handlers.filing import Applicant, ApplicationDesk
+from services.vouchers.handlers.programmes import create_programme
 from services.vouchers.tests.conftest import NOW
 from shared.db.migrations import migrate
 from shared.db.pool import create_pool
@@ -85,7 +89,7 @@ def machine(loop: asyncio.AbstractEventLoop, pool: asyncpg.Pool) -> type[RuleBas
 
         async def _register(self, people: list[uuid.UUID]) -> None:
             async with pool.acquire() as conn:
-                await db.upsert_participants(
+                await upsert_participants(
                     conn,
                     [
                         (
@@ -101,27 +105,27 @@ def machine(loop: asyncio.AbstractEventLoop, pool: asyncpg.Pool) -> type[RuleBas
 
         async def _create(self, cmd: CreateProgramme) -> uuid.UUID:
             async with uows() as uow:
-                programme_id = await handlers.create_programme(uow, cmd, actor="officer")
+                programme_id = await create_programme(uow, cmd, actor="officer")
                 await uow.commit()
             return programme_id
 
         async def _in_uow(self, what: str, application_id: uuid.UUID, **kwargs: Any) -> None:
             async with uows() as uow:
-                row = await db.get_application(uow.conn, application_id, lock=True)
+                row = await get_application(uow.conn, application_id, lock=True)
                 assert row is not None
                 try:
                     if what == "approve":
-                        await handlers.approve(uow, application_id, now=NOW)
+                        await decisions.approve(uow, application_id, now=NOW)
                     elif what == "reject":
-                        await handlers.reject(
+                        await decisions.reject(
                             uow, application_id, reason=RejectionReason.OTHER, note=None, actor="o", now=NOW
                         )
                     elif what == "cancel":
-                        await handlers.cancel(uow, application_id, by_role="participant", actor="p", now=NOW)
+                        await decisions.cancel(uow, application_id, by_role="participant", actor="p", now=NOW)
                     elif what == "expire":
                         if row["status"] != Status.VOUCHER_ISSUED.value:
                             return
-                        await handlers.expire(uow, row, now=NOW + timedelta(days=3))
+                        await expire(uow, row, now=NOW + timedelta(days=3))
                     elif row["voucher_id"] is None:
                         return
                     elif what == "redeem":
@@ -253,7 +257,7 @@ def run_machine(dsn: str) -> None:
         async with pool.acquire() as conn:
             await migrate(conn, "vouchers")
             for course, price in COURSES.items():
-                await db.upsert_course(conn, course, provider_id=PROVIDER, title="course", price_cents=price)
+                await upsert_course(conn, course, provider_id=PROVIDER, title="course", price_cents=price)
 
     try:
         loop.run_until_complete(setup())

@@ -1,0 +1,88 @@
+"""Applications: reading them as the caller may, officers' decisions, and cancelling.
+
+Filing one (``POST /programmes/{id}/applications``) is the hot route in :mod:`.filing`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from services.vouchers.access import Officer, may_see, own_uuid
+from services.vouchers.api.schemas import ApplicationOut, RejectIn, application_out
+from services.vouchers.clock import Now
+from services.vouchers.db import applications as application_store
+from services.vouchers.handlers import decisions
+from shared.auth import CurrentPrincipal, Role
+from shared.errors import NotFound
+from shared.service import RuntimeDep, UnitOfWorkDep
+
+router = APIRouter(tags=["applications"])
+
+
+@router.get("/applications", response_model=list[ApplicationOut])
+async def list_applications(
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+    programme_id: uuid.UUID | None = None,
+    status_is: Annotated[str | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[ApplicationOut]:
+    """Applications the caller may see: officers all, others their own (coaches and employers: filed by them)."""
+    scope: dict[str, Any] = {}
+    if principal.role is Role.PARTICIPANT:
+        scope["participant_id"] = own_uuid(principal)
+    elif principal.role is Role.PROVIDER:
+        scope["provider_id"] = own_uuid(principal)
+        scope["vouchers_only"] = True
+    elif principal.role in (Role.COACH, Role.EMPLOYER):
+        scope["submitted_by"] = principal.sub
+    async with runtime.pool.acquire() as conn:
+        rows = await application_store.list_applications(
+            conn, programme_id=programme_id, status=status_is, limit=limit, offset=offset, **scope
+        )
+    return [application_out(r) for r in rows]
+
+
+@router.get("/applications/{application_id}", response_model=ApplicationOut)
+async def get_application(
+    application_id: uuid.UUID, runtime: RuntimeDep, principal: CurrentPrincipal
+) -> ApplicationOut:
+    """One application the caller may see."""
+    async with runtime.pool.acquire() as conn:
+        row = await application_store.get_application(conn, application_id)
+    if row is None or not may_see(principal, row):
+        raise NotFound(f"There is no application {application_id} that you may see.")
+    return application_out(row)
+
+
+@router.post("/applications/{application_id}/approve", response_model=ApplicationOut)
+async def approve(application_id: uuid.UUID, uow: UnitOfWorkDep, now: Now, principal: Officer) -> ApplicationOut:
+    """Approve an application whose money is reserved; the voucher is issued."""
+    return application_out(await decisions.approve(uow, application_id, now=now))
+
+
+@router.post("/applications/{application_id}/reject", response_model=ApplicationOut)
+async def reject(
+    application_id: uuid.UUID, body: RejectIn, uow: UnitOfWorkDep, now: Now, principal: Officer
+) -> ApplicationOut:
+    """Reject an application with a reason; reserved money goes to the next on the waiting list."""
+    row = await decisions.reject(uow, application_id, reason=body.reason, note=body.note, actor=principal.sub, now=now)
+    return application_out(row)
+
+
+@router.post("/applications/{application_id}/cancel", response_model=ApplicationOut)
+async def cancel(
+    application_id: uuid.UUID, uow: UnitOfWorkDep, now: Now, principal: CurrentPrincipal
+) -> ApplicationOut:
+    """Withdraw an application or unused voucher (the applicant, the participant, or an officer)."""
+    row = await application_store.get_application(uow.conn, application_id)
+    if row is None or not may_see(principal, row) or principal.role is Role.PROVIDER:
+        raise NotFound(f"There is no application {application_id} that you may cancel.")
+    updated = await decisions.cancel(
+        uow, application_id, by_role=principal.role.value, actor=principal.role.value, now=now
+    )
+    return application_out(updated)

@@ -1,0 +1,1 @@
+"""SQL of the vouchers service (asyncpg), one module per topic."""
