@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.intake.app import definition as intake
+from services.vouchers.app import definition as vouchers
 from shared.service import ServiceDefinition
 from tests.support.platform import Platform, run_service
 
@@ -14,6 +15,14 @@ CASES = [
     (intake, "admin", f"/employers?offset={HUGE}", "offset"),
     (intake, "admin", "/employers?offset=1000001", "offset"),
     (intake, "coach", f"/participants?after={HUGE}", "after"),
+    (vouchers, "programme_officer", f"/applications?offset={HUGE}", "offset"),
+    (vouchers, "programme_officer", f"/vouchers?offset={HUGE}", "offset"),
+    (
+        vouchers,
+        "programme_officer",
+        f"/programmes/00000000-0000-0000-0000-000000000000/ledger?after_seq={HUGE}",
+        "after_seq",
+    ),
 ]
 
 

@@ -12,6 +12,11 @@ from shared.events.contracts.intake import Situation
 
 THRESHOLDS_PCT = (80, 90, 100)
 
+# The largest budgets Regionet takes: far above any real programme, far below what a bigint holds,
+# so that no sum of them can overflow.
+MAX_CATEGORY_BUDGET_CENTS = 10**13
+MAX_PROGRAMME_BUDGET_CENTS = 10**14
+
 
 class Status(StrEnum):
     """Where an application (and the voucher it becomes) stands."""

@@ -17,6 +17,7 @@ from services.vouchers.db import applications as application_store
 from services.vouchers.handlers import decisions
 from shared.auth import CurrentPrincipal, Role
 from shared.errors import NotFound
+from shared.paging import Offset
 from shared.service import RuntimeDep, UnitOfWorkDep
 
 router = APIRouter(tags=["applications"])
@@ -29,7 +30,7 @@ async def list_applications(
     programme_id: uuid.UUID | None = None,
     status_is: Annotated[str | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[ApplicationOut]:
     """Applications the caller may see: officers all, others their own (coaches and employers: filed by them)."""
     scope: dict[str, Any] = {}

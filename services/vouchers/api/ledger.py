@@ -11,6 +11,7 @@ from services.vouchers.access import Officer
 from services.vouchers.api.programmes import programme_out
 from services.vouchers.audit import audit
 from services.vouchers.db.ledger import ledger_entries, ledger_totals
+from shared.paging import Cursor
 from shared.service import RuntimeDep
 
 router = APIRouter(tags=["budgets"])
@@ -21,7 +22,7 @@ async def ledger(
     programme_id: uuid.UUID,
     runtime: RuntimeDep,
     principal: Officer,
-    after_seq: Annotated[int, Query(ge=0)] = 0,
+    after_seq: Cursor = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> dict[str, Any]:
     """The append-only ledger of a programme, and whether its sums match the balances."""

@@ -6,9 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
-from services.vouchers.domain import threshold_level, used_pct
+from services.vouchers.domain import MAX_CATEGORY_BUDGET_CENTS, threshold_level, used_pct
 from shared.events.contracts.vouchers import RejectionReason
 
 
@@ -99,8 +99,19 @@ class BudgetChangeIn(BaseModel):
     """Raise or lower one category's budget."""
 
     category: str
-    delta_cents: int = Field(description="Positive raises, negative lowers (at most what is available)")
+    delta_cents: int = Field(
+        ge=-MAX_CATEGORY_BUDGET_CENTS,
+        le=MAX_CATEGORY_BUDGET_CENTS,
+        description="Positive raises, negative lowers (at most what is available); not 0",
+    )
     reason: str = Field(min_length=3, max_length=500, description="Why; kept in the ledger")
+
+    @field_validator("delta_cents")
+    @classmethod
+    def _changes_something(cls, delta: int) -> int:
+        if delta == 0:
+            raise ValueError("a change of 0 cents changes nothing; send how much to raise (+) or lower (-)")
+        return delta
 
 
 class BudgetMoveIn(BaseModel):
@@ -108,7 +119,7 @@ class BudgetMoveIn(BaseModel):
 
     from_category: str
     to_category: str
-    amount_cents: int = Field(gt=0)
+    amount_cents: int = Field(gt=0, le=MAX_CATEGORY_BUDGET_CENTS)
     reason: str = Field(min_length=3, max_length=500)
 
 

@@ -14,6 +14,7 @@ from services.vouchers.db.applications import get_by_voucher, list_applications
 from services.vouchers.handlers import redemption
 from shared.auth import CurrentPrincipal, Principal, Role, require_roles
 from shared.errors import NotFound
+from shared.paging import Offset
 from shared.service import RuntimeDep, UnitOfWorkDep
 
 router = APIRouter(tags=["vouchers"])
@@ -26,7 +27,7 @@ async def list_vouchers(
     programme_id: uuid.UUID | None = None,
     status_is: Annotated[str | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[ApplicationOut]:
     """Vouchers: a provider sees only vouchers for its own courses, a participant only their own."""
     scope: dict[str, Any] = {}

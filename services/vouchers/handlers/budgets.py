@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 from services.vouchers.db.money import Money, MoneyMove, lock_category, move_money, set_alerted
-from services.vouchers.domain import threshold_level
+from services.vouchers.domain import MAX_CATEGORY_BUDGET_CENTS, threshold_level
 from services.vouchers.handlers.rules import category_rule, programme_rules
 from services.vouchers.handlers.thresholds import announce_thresholds
 from services.vouchers.handlers.waiting_list import promote_waitlisted
@@ -57,6 +57,11 @@ async def _budget_step(
 ) -> Money:
     before = await lock_category(uow.conn, programme_id, category)
     assert before is not None
+    if delta > 0 and before.budget_cents + delta > MAX_CATEGORY_BUDGET_CENTS:
+        raise Unprocessable(
+            f"Category {category!r} would have a budget of {before.budget_cents + delta} cents;"
+            f" a category holds at most {MAX_CATEGORY_BUDGET_CENTS} cents."
+        )
     if delta < 0 and before.available_cents < -delta:
         raise Conflict(
             f"Category {category!r} has {before.available_cents} cents available (the rest is reserved or spent);"

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
+from services.vouchers.domain import MAX_CATEGORY_BUDGET_CENTS, MAX_PROGRAMME_BUDGET_CENTS
 from shared.events.contracts.intake import Situation, TargetGroup
 from shared.events.contracts.vouchers import AllocationMode
 
@@ -17,7 +18,7 @@ class CategoryIn(BaseModel):
     code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,39}$", description="Short code, e.g. werk_in_techniek")
     name: str = Field(min_length=1, max_length=200, description="e.g. 'Ik werk in de techniek'")
     voucher_amount_cents: int = Field(gt=0, le=10_000_000, description="The most one voucher may be")
-    budget_cents: int = Field(ge=0, le=10**13, description="This category's share of the budget")
+    budget_cents: int = Field(ge=0, le=MAX_CATEGORY_BUDGET_CENTS, description="This category's share of the budget")
     eligible_situations: list[Situation] = Field(min_length=1, description="Who may apply in this category")
 
 
@@ -29,7 +30,9 @@ class CreateProgramme(BaseModel):
     opens_at: AwareDatetime
     closes_at: AwareDatetime
     redeem_by: AwareDatetime = Field(description="Providers must claim vouchers before this moment")
-    budget_cents: int = Field(ge=0, le=10**14, description="Total budget; must equal the sum of the categories")
+    budget_cents: int = Field(
+        ge=0, le=MAX_PROGRAMME_BUDGET_CENTS, description="Total budget; must equal the sum of the categories"
+    )
     categories: list[CategoryIn] = Field(min_length=1, max_length=20)
     auto_approve: bool = Field(default=True, description="Issue a voucher as soon as money is reserved")
     max_vouchers_per_person: int = Field(default=1, ge=1, le=100)
