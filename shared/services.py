@@ -3,7 +3,12 @@
 The platform library and the operator's tooling find a service's parts here, by module path,
 and never import a service by name: its app (``services.<name>.app``), its durable consumers
 (``services.<name>.subscribers``), and, where it has them, its CLI subcommands
-(``services.<name>.cli``) and demo loader (``services.<name>.demo``).
+(``services.<name>.cli``) and demo loader (``services.<name>.demo``); and its migrations
+(``services/<name>/migrations/``).
+
+The operator's tooling (:mod:`shared.tooling`) relies on this convention:
+``services/<name>/cli.py`` defines ``app: typer.Typer``, a command group of ``regionet``
+(named by the ``Typer``'s own name, else by the service's).
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import importlib
 import importlib.util
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -35,6 +42,11 @@ class ServiceSpec:
     def db_role(self) -> str:
         """The Postgres login role that owns this service's schema."""
         return f"regionet_{self.name}"
+
+    @property
+    def migrations_dir(self) -> Path:
+        """Where the service keeps its numbered SQL migrations."""
+        return Path(str(resources.files(self.module) / "migrations"))
 
     def part(self, name: str) -> ModuleType | None:
         """The service's module ``name`` (``app``, ``subscribers``, ``cli``, ``demo``), or None if it has none."""

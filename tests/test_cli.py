@@ -19,11 +19,11 @@ import nats
 import nats.errors
 import pytest
 
-from shared.runtime.credentials import load_or_create_secrets
-from shared.runtime.embedded_nats import check_nats_config, nats_config, nats_server_binary, render_nats_conf
-from shared.runtime.errors import StartupError
 from shared.services import SERVICES
 from shared.settings import DEV_JWT_ISSUER, JWT_AUDIENCE
+from shared.tooling.runtime.credentials import load_or_create_secrets
+from shared.tooling.runtime.embedded_nats import check_nats_config, nats_config, nats_server_binary, render_nats_conf
+from shared.tooling.runtime.errors import StartupError
 from tests.support.folders import server_folder
 from tests.support.ports import free_port, free_port_run
 

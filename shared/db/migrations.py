@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 from shared.db import Connection
+from shared.services import SERVICES
 
 PLATFORM_MIGRATIONS = Path(str(resources.files("shared.db") / "migrations"))
 
@@ -34,7 +35,7 @@ class Migration:
 
 def service_migrations_dir(service: str) -> Path:
     """Where a service keeps its numbered SQL files."""
-    return Path(str(resources.files(f"services.{service}") / "migrations"))
+    return SERVICES[service].migrations_dir
 
 
 def pending_files(service: str) -> list[Migration]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from shared.demo.dataset import CATEGORY_OF_SITUATION, DemoRegion
+from shared.tooling.demo.dataset import CATEGORY_OF_SITUATION, DemoRegion
 
 TokenFor = Callable[[str, str], str]  # (role, sub) -> signed token
 Advance = Callable[[str, int], None]  # (step description, requests done) -> None

@@ -1,0 +1,48 @@
+"""The platform library never imports a service; the tooling finds the services through the registry."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import typer.main
+from typer.core import TyperGroup
+
+import shared
+from shared.services import SERVICES
+from shared.tooling.cli import app, service_command_groups
+
+SHARED = Path(shared.__file__).parent
+TOOLING = SHARED / "tooling"
+
+
+def _imported_modules(path: Path) -> set[str]:
+    modules: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            modules.add(node.module)
+    return modules
+
+
+def test_the_platform_library_imports_no_service() -> None:
+    library = [path for path in SHARED.rglob("*.py") if not path.is_relative_to(TOOLING)]
+    assert len(library) > 10, "the walk found the library's modules"
+    offending: dict[str, list[str]] = {}
+    for path in library:
+        if found := sorted(m for m in _imported_modules(path) if m == "services" or m.startswith("services.")):
+            offending[str(path.relative_to(SHARED.parent))] = found
+    assert offending == {}
+
+
+def test_the_cli_has_the_command_groups_that_services_declare() -> None:
+    declared = {spec.name for spec in SERVICES.values() if spec.part("cli") is not None}
+    assert declared == {"intake"}
+    groups = service_command_groups()
+    assert list(groups) == ["import"], "intake's group keeps its documented name"
+    commands = typer.main.get_group(app).commands
+    assert set(groups) <= set(commands)
+    imports = commands["import"]
+    assert isinstance(imports, TyperGroup)
+    assert set(imports.commands) == {"participants", "employers"}
