@@ -6,9 +6,13 @@ and never import a service by name: its app (``services.<name>.app``), its durab
 (``services.<name>.cli``) and demo loader (``services.<name>.demo``); and its migrations
 (``services/<name>/migrations/``).
 
-The operator's tooling (:mod:`shared.tooling`) relies on this convention:
-``services/<name>/cli.py`` defines ``app: typer.Typer``, a command group of ``regionet``
-(named by the ``Typer``'s own name, else by the service's).
+The operator's tooling (:mod:`shared.tooling`) relies on two conventions:
+
+- ``services/<name>/cli.py`` defines ``app: typer.Typer``, a command group of ``regionet``
+  (named by the ``Typer``'s own name, else by the service's);
+- ``services/<name>/demo.py`` defines ``request_count(demo) -> int`` and
+  ``async load(demo, api) -> None``, its part of ``regionet demo``
+  (see :mod:`shared.tooling.demo.loader`).
 """
 
 from __future__ import annotations

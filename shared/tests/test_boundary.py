@@ -11,6 +11,7 @@ from typer.core import TyperGroup
 import shared
 from shared.services import SERVICES
 from shared.tooling.cli import app, service_command_groups
+from shared.tooling.demo.loader import service_demos
 
 SHARED = Path(shared.__file__).parent
 TOOLING = SHARED / "tooling"
@@ -46,3 +47,8 @@ def test_the_cli_has_the_command_groups_that_services_declare() -> None:
     imports = commands["import"]
     assert isinstance(imports, TyperGroup)
     assert set(imports.commands) == {"participants", "employers"}
+
+
+def test_the_demo_is_loaded_by_the_services_that_declare_a_part_of_it() -> None:
+    loaders = [getattr(loader, "__name__", None) for loader in service_demos()]
+    assert loaders == ["services.intake.demo", "services.vouchers.demo"], "in the registry's order: intake first"

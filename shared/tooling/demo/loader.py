@@ -1,21 +1,34 @@
-"""Loads a :class:`DemoRegion` into running services through their public HTTP APIs."""
+"""Loads a :class:`DemoRegion` into running services through their public HTTP APIs.
+
+Each service that takes part has a ``services/<name>/demo.py`` (found through the registry,
+:mod:`shared.services`) with two functions:
+
+- ``request_count(demo: DemoRegion) -> int``: how many requests its part of the demo makes;
+- ``async load(demo: DemoRegion, api: DemoApi) -> None``: sends its part through ``api``.
+
+The loaders run one after another in the registry's order; a later one finds what earlier ones
+created in ``api.summary.ids`` (vouchers, for example, applies for the participants intake made).
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar, cast
 
 import httpx
 
-from shared.tooling.demo.dataset import CATEGORY_OF_SITUATION, DemoRegion
+from shared.services import SERVICES
+from shared.tooling.demo.dataset import DemoRegion
 
 TokenFor = Callable[[str, str], str]  # (role, sub) -> signed token
 Advance = Callable[[str, int], None]  # (step description, requests done) -> None
 CONCURRENCY = 8
 # Vouchers learns of new participants and courses from intake's events, a moment later.
 READ_MODEL_WAIT_SECONDS = 30.0
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class DemoError(RuntimeError):
@@ -35,32 +48,27 @@ class DemoSummary:
         self.ids.setdefault(kind, []).append(identifier)
 
 
-def applicants_of(demo: DemoRegion) -> list[int]:
-    """Indexes of the participants who apply for a voucher: the first eligible ones."""
-    eligible = [i for i, (_, body) in enumerate(demo.participants) if body["situation"] in CATEGORY_OF_SITUATION]
-    return eligible[: demo.applicants]
-
-
-def request_count(demo: DemoRegion) -> int:
-    """How many requests loading ``demo`` makes (for a progress bar)."""
-    courses = sum(len(c) for _, c in demo.providers)
-    organisations = len(demo.coaches) + len(demo.employers) + len(demo.providers) + courses
-    return organisations + len(demo.participants) + 1 + len(applicants_of(demo))
-
-
-class DemoLoader:
-    """Sends the demo region to the services, a step at a time."""
+class DemoApi:
+    """What a service's demo loader works with: the services' APIs, the progress bar and the summary."""
 
     def __init__(self, clients: Mapping[str, httpx.AsyncClient], token_for: TokenFor, advance: Advance) -> None:
         self._clients = clients
         self._token_for = token_for
-        self._advance = advance
+        self.advance = advance
         self.summary = DemoSummary()
 
     def _auth(self, role: str, sub: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._token_for(role, sub)}"}
 
-    async def _post(self, service: str, path: str, body: dict[str, Any], role: str, sub: str) -> dict[str, Any]:
+    async def get(self, service: str, path: str, role: str, sub: str) -> httpx.Response:
+        """``GET path`` at ``service`` as ``role`` ``sub``."""
+        return await self._clients[service].get(path, headers=self._auth(role, sub))
+
+    async def post(self, service: str, path: str, body: dict[str, Any], role: str, sub: str) -> dict[str, Any]:
+        """``POST body`` to ``path`` at ``service`` as ``role`` ``sub``; the created resource.
+
+        Retried while the service does not know yet what another service has just created.
+        """
         response = await self._clients[service].post(path, json=body, headers=self._auth(role, sub))
         waited = 0.0
         while response.status_code == 422 and "not known" in response.text and waited < READ_MODEL_WAIT_SECONDS:
@@ -73,76 +81,56 @@ class DemoLoader:
         result: dict[str, Any] = response.json()
         return result
 
-    async def _each(self, step: str, items: list[Any], send: Callable[[Any], Awaitable[None]]) -> None:
+    async def each(
+        self, step: str, items: Sequence[T], send: Callable[[T], Awaitable[R]], *, advances_itself: bool = False
+    ) -> list[R]:
+        """``send`` every item, a few at a time; their results in the items' order.
+
+        Each item counts as one request on the progress bar, unless ``send`` reports its own.
+        """
         gate = asyncio.Semaphore(CONCURRENCY)
 
-        async def one(item: Any) -> None:
+        async def one(item: T) -> R:
             async with gate:
-                await send(item)
-                self._advance(step, 1)
+                result = await send(item)
+                if not advances_itself:
+                    self.advance(step, 1)
+                return result
 
-        await asyncio.gather(*(one(i) for i in items))
+        return list(await asyncio.gather(*(one(i) for i in items)))
+
+
+class ServiceDemo(Protocol):
+    """The functions of a ``services/<name>/demo.py`` module."""
+
+    def request_count(self, demo: DemoRegion) -> int:
+        """How many requests this service's part of the demo makes."""
+        ...
+
+    async def load(self, demo: DemoRegion, api: DemoApi) -> None:
+        """Send this service's part of the demo."""
+        ...
+
+
+def service_demos() -> list[ServiceDemo]:
+    """The demo loaders of the services that have one, in the registry's order."""
+    modules = (spec.part("demo") for spec in SERVICES.values())
+    return [cast(ServiceDemo, module) for module in modules if module is not None]
+
+
+def request_count(demo: DemoRegion) -> int:
+    """How many requests loading ``demo`` makes (for a progress bar)."""
+    return sum(service.request_count(demo) for service in service_demos())
+
+
+class DemoLoader:
+    """Sends the demo region to the services, one service's loader after another."""
+
+    def __init__(self, clients: Mapping[str, httpx.AsyncClient], token_for: TokenFor, advance: Advance) -> None:
+        self._api = DemoApi(clients, token_for, advance)
 
     async def load(self, demo: DemoRegion) -> DemoSummary:
         """Load everything; refuses when the demo region is already there."""
-        admin = ("admin", "demo-admin")
-        first_coach = demo.coaches[0]["id"]
-        existing = await self._clients["intake"].get(f"/coaches/{first_coach}", headers=self._auth(*admin))
-        if existing.status_code == 200:
-            raise DemoError(
-                f"the demo region {demo.region!r} is already loaded (coach {first_coach} exists); "
-                "start from an empty folder (regionet down, then remove .regionet/) to load it again"
-            )
-
-        async def coach(body: dict[str, Any]) -> None:
-            created = await self._post("intake", "/coaches", body, *admin)
-            self.summary.add("coaches", created["id"])
-
-        async def employer(body: dict[str, Any]) -> None:
-            created = await self._post("intake", "/employers", body, *admin)
-            self.summary.add("employers", created["id"])
-
-        async def provider(entry: tuple[dict[str, Any], list[dict[str, Any]]]) -> None:
-            body, courses = entry
-            created = await self._post("intake", "/providers", body, *admin)
-            self.summary.add("providers", created["id"])
-            self._advance("providers and courses", 1)
-            for course in courses:
-                published = await self._post("intake", f"/providers/{created['id']}/courses", course, *admin)
-                self.summary.add("courses", published["id"])
-                self._advance("providers and courses", 1)
-
-        participant_ids: dict[int, str] = {}  # by position in demo.participants (they are sent concurrently)
-
-        async def participant(index: int) -> None:
-            coach_id, body = demo.participants[index]
-            created = await self._post("intake", "/participants", body, "coach", coach_id)
-            self.summary.add("participants", created["id"])
-            participant_ids[index] = created["id"]
-
-        await self._each("coaches", demo.coaches, coach)
-        await self._each("employers", demo.employers, employer)
-        gate = asyncio.Semaphore(CONCURRENCY)
-
-        async def provider_gated(entry: tuple[dict[str, Any], list[dict[str, Any]]]) -> None:
-            async with gate:
-                await provider(entry)
-
-        await asyncio.gather(*(provider_gated(p) for p in demo.providers))
-        await self._each("participants", list(range(len(demo.participants))), participant)
-        programme = await self._post("vouchers", "/programmes", demo.programme, "programme_officer", "demo-officer")
-        self.summary.add("programmes", programme["id"])
-        self._advance("voucher programme", 1)
-        courses = self.summary.ids.get("courses", [])
-
-        async def application(index: int) -> None:
-            situation = demo.participants[index][1]["situation"]
-            person = participant_ids[index]
-            body = {"category": CATEGORY_OF_SITUATION[situation], "course_id": courses[index % len(courses)]}
-            created = await self._post(
-                "vouchers", f"/programmes/{programme['id']}/applications", body, "participant", person
-            )
-            self.summary.add("applications", created["id"])
-
-        await self._each("voucher applications", applicants_of(demo), application)
-        return self.summary
+        for service in service_demos():
+            await service.load(demo, self._api)
+        return self._api.summary
