@@ -27,14 +27,28 @@ def _imported_modules(path: Path) -> set[str]:
     return modules
 
 
+def _importers(paths: list[Path], package: str) -> dict[str, list[str]]:
+    """The modules among ``paths`` that import ``package`` or a module in it, with what they import."""
+    found: dict[str, list[str]] = {}
+    for path in paths:
+        if imported := sorted(m for m in _imported_modules(path) if m == package or m.startswith(f"{package}.")):
+            found[str(path.relative_to(SHARED.parent))] = imported
+    return found
+
+
+def _modules_outside(*folders: Path) -> list[Path]:
+    return [path for path in SHARED.rglob("*.py") if not any(path.is_relative_to(f) for f in folders)]
+
+
 def test_the_platform_library_imports_no_service() -> None:
-    library = [path for path in SHARED.rglob("*.py") if not path.is_relative_to(TOOLING)]
+    library = _modules_outside(TOOLING)
     assert len(library) > 10, "the walk found the library's modules"
-    offending: dict[str, list[str]] = {}
-    for path in library:
-        if found := sorted(m for m in _imported_modules(path) if m == "services" or m.startswith("services.")):
-            offending[str(path.relative_to(SHARED.parent))] = found
-    assert offending == {}
+    assert _importers(library, "services") == {}
+
+
+def test_the_platform_library_does_not_import_the_tooling() -> None:
+    # The library's own tests may: this one does.
+    assert _importers(_modules_outside(TOOLING, SHARED / "tests"), "shared.tooling") == {}
 
 
 def test_the_cli_has_the_command_groups_that_services_declare() -> None:
