@@ -21,6 +21,7 @@ BENCHMARKS: dict[str, str] = {
     "outbox": "bench.outbox_pipeline",
     "intake": "bench.intake_registrations",
     "rush": "bench.opening_rush",
+    "nats-sync": "bench.nats_sync",
 }
 
 

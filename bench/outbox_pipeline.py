@@ -41,7 +41,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, S
 from nats.js.errors import NotFoundError
 
 from bench.common import RESULTS_DIR, CpuMeter, Report, Row, fmt_ms, fmt_rate, percentile
-from services.notifications.handlers import notify_coaches_of_registrations
+from services.notifications.subscribers import notify_coaches_of_registrations
 from shared.bus.consumer import BatchHandler, EventConsumer
 from shared.bus.outbox import OutboxRelay, RelayConfig
 from shared.bus.topology import DUPLICATE_WINDOW_SECONDS, MAX_ACK_PENDING, consumer_spec

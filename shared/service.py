@@ -43,10 +43,11 @@ from shared.db.migrations import is_migrated, migrate
 from shared.db.pool import create_pool
 from shared.db.uow import UnitOfWork, UnitOfWorkFactory, current_traceparent
 from shared.errors import ClientError
-from shared.hot import HotRoute, HotRoutes, add_to_openapi, unexpected_content, validation_content
+from shared.hot import HotRoute, HotRoutes, add_to_openapi, json_body, unexpected_content, validation_content
 from shared.logging import configure_logging, request_id_var
 from shared.services import SERVICES, service_subscribers
 from shared.settings import ServiceSettings
+from shared.text_input import RefuseControlCharacters
 
 log = logging.getLogger(__name__)
 
@@ -218,20 +219,31 @@ class ObserveRequests:
         traceparent = headers.get("traceparent") or f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01"
         rid_token = request_id_var.set(request_id)
         tp_token = current_traceparent.set(traceparent)
-        scope.setdefault("state", {})["request_id"] = request_id  # for the 500 handler, which runs outside
+        scope.setdefault("state", {})["request_id"] = request_id  # for error answers rendered further in
         started = time.perf_counter()
         status = 500
+        answering = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, answering
             if message["type"] == "http.response.start":
                 status = message["status"]
+                answering = True
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            # Answered here rather than by Starlette's outermost error middleware, which re-raises
+            # to the server: uvicorn would then drop the kept-alive connection without a word.
+            if answering:
+                raise
+            body = json_body(unexpected_content(exc, request_id))
+            answer = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+            await send_with_id({"type": "http.response.start", "status": 500, "headers": answer})
+            await send_with_id({"type": "http.response.body", "body": body})
         finally:
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", "unmatched")
@@ -269,6 +281,8 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
         app.add_middleware(HotRoutes, routes=definition.hot_routes)
         documented = app.openapi
         app.openapi = lambda: add_to_openapi(documented(), definition.hot_routes)  # type: ignore[method-assign]
+    # Outside the hot routes, so that they are guarded too; inside ObserveRequests, so refusals are counted.
+    app.add_middleware(RefuseControlCharacters)
     app.add_middleware(ObserveRequests, service=settings.service)
 
     @app.exception_handler(RequestValidationError)
@@ -282,12 +296,6 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail}, headers=exc.headers)
-
-    @app.exception_handler(Exception)
-    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse(
-            status_code=500, content=unexpected_content(exc, getattr(request.state, "request_id", "unknown"))
-        )
 
     @app.get("/health", tags=["operations"], summary="Liveness: the process answers")
     async def health() -> dict[str, str]:

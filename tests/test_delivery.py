@@ -12,7 +12,7 @@ import asyncpg
 import pytest
 from nats.aio.msg import Msg
 
-from services.notifications.handlers import notify_coaches_of_registrations
+from services.notifications.subscribers import notify_coaches_of_registrations
 from shared.bus.consumer import H_ATTEMPTS, H_CONSUMER, H_ERROR, BatchHandler, ConsumerConfig, EventConsumer
 from shared.bus.dlq import list_dead_letters, replay
 from shared.bus.outbox import OutboxRelay, RelayConfig

@@ -44,9 +44,9 @@ async def check_coach_account(conn: Connection, principal: Principal, *, provisi
         return None
     coach: db.Row | None
     if provision:
-        coach = await db.ensure_coach(conn, principal.sub, principal.region)
+        coach = await db.coaches.ensure_coach(conn, principal.sub, principal.region)
     else:
-        coach = await db.get_coach_account(conn, principal.sub)
+        coach = await db.coaches.get_coach_account(conn, principal.sub)
     if coach is not None and not coach["active"]:
         raise Forbidden(f"the coach account {principal.sub} is deactivated; ask an administrator to reactivate it")
     return coach
@@ -62,9 +62,9 @@ async def reachable_participant(
             " programme officers use GET /statistics/participants"
         )
     await check_coach_account(conn, principal, provision=for_update)
-    row = await db.get_participant(conn, participant_id, for_update=for_update)
+    row = await db.participants.get_participant(conn, participant_id, for_update=for_update)
     if row is None or not can_reach(principal, row):
-        if principal.role is Role.ADMIN and await db.get_erasure(conn, participant_id) is not None:
+        if principal.role is Role.ADMIN and await db.audit.get_erasure(conn, participant_id) is not None:
             raise Gone(f"participant {participant_id} was erased at their request; nothing is kept about them")
         raise NotFound(f"there is no participant {participant_id} in your caseload")
     return row

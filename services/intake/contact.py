@@ -51,16 +51,16 @@ def contact_subject(region: str) -> str:
 
 async def contact_details(conn: Connection, participant_id: uuid.UUID) -> ContactReply:
     """The email address of a participant if they consent to contact by email."""
-    row = await db.get_participant(conn, participant_id)
+    row = await db.participants.get_participant(conn, participant_id)
     if row is None:
         return ContactReply(participant_id=participant_id, reason="unknown_participant")
     reply = ContactReply(participant_id=participant_id, preferred_language=row["preferred_language"])
-    consents = {r["purpose"] for r in await db.current_consents(conn, participant_id)}
+    consents = {r["purpose"] for r in await db.consents.current_consents(conn, participant_id)}
     if ConsentPurpose.EMAIL_CONTACT.value not in consents:
         return reply.model_copy(update={"reason": "no_consent"})
     if row["email"] is None:
         return reply.model_copy(update={"reason": "no_email"})
-    await db.log_access(conn, [participant_id], accessor=ACCESSOR, role="service", action="contact")
+    await db.audit.log_access(conn, [participant_id], accessor=ACCESSOR, role="service", action="contact")
     return reply.model_copy(update={"email": row["email"]})
 
 

@@ -21,8 +21,9 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from services.intake.commands import RegisterEmployer, RegisterParticipant
+from services.intake.handlers.commands import RegisterEmployer, RegisterParticipant
 from shared.events.contracts.intake import ConsentPurpose, Situation, TargetGroup
+from shared.text_input import has_control_character
 
 MAX_ROWS = 20_000
 LIST_SEPARATORS = re.compile(r"\s*[,|/]\s*")
@@ -192,26 +193,80 @@ class RowProblem(ValueError):
 
 
 def decode(content: bytes) -> str:
-    """The text of a file: UTF-8 (with or without BOM), else Windows-1252 as Excel writes it."""
+    """The text of a file: UTF-8 (with or without BOM), else Windows-1252 as Excel writes it.
+
+    Bytes that are text in neither become U+FFFD (so the rows holding them are rejected one by
+    one, not imported): the encoding that leaves fewer of those is taken.
+    """
     if b"\x00" in content[:4096]:
         raise FileRejected("the file is not a CSV text file; export the sheet as CSV (semicolon-separated)")
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return content.decode("cp1252", errors="replace")
+        pass
+    try:
+        return content.decode("cp1252")
+    except UnicodeDecodeError:
+        as_utf8 = content.decode("utf-8-sig", errors="replace")
+        as_cp1252 = content.decode("cp1252", errors="replace")
+        return min(as_utf8, as_cp1252, key=lambda text: text.count(UNREADABLE))
 
 
-def _records(text: str) -> Iterator[tuple[int, list[str]]]:
-    """Each non-empty record with the file line it starts on; the delimiter is taken from the header."""
+# A record's line breaks as the csv module counts them (str.splitlines knows more of them).
+_PHYSICAL_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+UNREADABLE = "\ufffd"
+
+
+def _records(text: str) -> Iterator[tuple[int, list[str] | str]]:
+    """Each non-empty record with the file line it starts on, or that line and why it cannot be read.
+
+    The delimiter is taken from the header. A quote opened and never closed would swallow every
+    line after it into one cell: that record is rejected and reading goes on at the next line.
+    """
     first_line = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = max((";", ",", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    previous_end = 0
-    for cells in reader:
-        start = previous_end + 1
-        previous_end = reader.line_num
-        if any(cell.strip() for cell in cells):
-            yield start, [cell.strip() for cell in cells]
+    lines = _PHYSICAL_LINES.findall(text)
+    offset = 0
+    while offset < len(lines):
+        reader = csv.reader(io.StringIO("".join(lines[offset:]), newline=""), delimiter=delimiter, strict=True)
+        previous_end = 0
+        restart = len(lines)
+        while True:
+            start = offset + previous_end + 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                if reader.line_num + offset >= len(lines) and "end of data" in str(exc):
+                    yield start, 'a quote (") opened on this line is never closed; close it or remove it'
+                    restart = start  # the next line, counted from 0
+                    break
+                yield start, _unreadable_record(exc)
+                previous_end = reader.line_num
+                continue
+            previous_end = reader.line_num
+            if any(cell.strip() for cell in cells):
+                yield start, [cell.strip() for cell in cells]
+        offset = restart
+
+
+def _unreadable_record(exc: csv.Error) -> str:
+    if "field larger than field limit" in str(exc):
+        return f"a cell is longer than {csv.field_size_limit()} characters; shorten it"
+    return f'the line is not valid CSV ({exc}); a quote (") inside a quoted cell must be doubled ("")'
+
+
+def _cell_problem(cells: list[str]) -> str | None:
+    """Why a record's cells cannot be imported as text, if they cannot."""
+    if any(UNREADABLE in cell for cell in cells):
+        return (
+            "the line holds characters that could not be read (bytes that are neither UTF-8 nor Windows-1252);"
+            " save the sheet as 'CSV UTF-8' and send it again"
+        )
+    if any(has_control_character(cell) for cell in cells):
+        return "the line holds a control character (such as NUL); remove it and send the file again"
+    return None
 
 
 def _list(value: str) -> list[str]:
@@ -322,7 +377,11 @@ def _parse(
     header = next(records, None)
     if header is None:
         raise FileRejected("the file is empty; send a CSV file with a header row and one row per line")
-    _, names = header
+    header_line, names = header
+    problem = names if isinstance(names, str) else _cell_problem(names)
+    if problem is not None:
+        raise FileRejected(f"the header row (line {header_line}) cannot be read: {problem}")
+    assert not isinstance(names, str)  # a record that is a reason always has a problem
     mapping = {i: columns[_key(n)] for i, n in enumerate(names) if _key(n) in columns}
     missing = [label for label, options in required.items() if not set(options) & set(mapping.values())]
     if missing:
@@ -334,6 +393,11 @@ def _parse(
     for count, (line, cells) in enumerate(records, start=1):
         if count > MAX_ROWS:
             raise FileRejected(f"the file has more than {MAX_ROWS} rows; split it into smaller files")
+        problem = cells if isinstance(cells, str) else _cell_problem(cells)
+        if problem is not None:
+            parsed.rejected.append(Rejected(line, problem))
+            continue
+        assert not isinstance(cells, str)  # a record that is a reason always has a problem
         values = {mapping[i]: v for i, v in enumerate(cells) if i in mapping and v}
         try:
             command = model.model_validate(fields(values))

@@ -8,11 +8,11 @@ from fastapi import APIRouter, status
 
 from services.intake import db
 from services.intake.api.schemas import CoachOut
-from services.intake.commands import RegisterCoach, UpdateCoach
 from services.intake.handlers import coaches as handle
+from services.intake.handlers.commands import RegisterCoach, UpdateCoach
 from shared.auth import Principal, Role, require_roles
 from shared.errors import NotFound
-from shared.service import RuntimeDep
+from shared.service import RuntimeDep, UnitOfWorkDep
 
 router = APIRouter(prefix="/coaches", tags=["coaches"])
 
@@ -21,11 +21,9 @@ Staff = Annotated[Principal, require_roles(Role.ADMIN, Role.COACH, Role.PROGRAMM
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=CoachOut)
-async def register(body: RegisterCoach, runtime: RuntimeDep, principal: Admin) -> CoachOut:
+async def register(body: RegisterCoach, principal: Admin, uow: UnitOfWorkDep) -> CoachOut:
     """Create a coach account."""
-    async with runtime.uow() as uow:
-        row = await handle.register_coach(uow, body)
-        await uow.commit()
+    row = await handle.register_coach(uow, body)
     return CoachOut.model_validate(dict(row))
 
 
@@ -33,7 +31,7 @@ async def register(body: RegisterCoach, runtime: RuntimeDep, principal: Admin) -
 async def list_coaches(runtime: RuntimeDep, principal: Staff) -> list[CoachOut]:
     """Every coach with their caseload (to pick a coach when assigning, or to balance caseloads)."""
     async with runtime.pool.acquire() as conn:
-        rows = await db.list_coaches(conn)
+        rows = await db.coaches.list_coaches(conn)
     return [CoachOut.model_validate(dict(r)) for r in rows]
 
 
@@ -41,16 +39,14 @@ async def list_coaches(runtime: RuntimeDep, principal: Staff) -> list[CoachOut]:
 async def read(coach_id: str, runtime: RuntimeDep, principal: Staff) -> CoachOut:
     """One coach account."""
     async with runtime.pool.acquire() as conn:
-        row = await db.get_coach(conn, coach_id)
+        row = await db.coaches.get_coach(conn, coach_id)
     if row is None:
         raise NotFound(f"there is no coach account {coach_id!r}")
     return CoachOut.model_validate(dict(row))
 
 
 @router.patch("/{coach_id}", response_model=CoachOut)
-async def update(coach_id: str, body: UpdateCoach, runtime: RuntimeDep, principal: Admin) -> CoachOut:
+async def update(coach_id: str, body: UpdateCoach, principal: Admin, uow: UnitOfWorkDep) -> CoachOut:
     """Change a coach account: name, region, maximum caseload, active or not."""
-    async with runtime.uow() as uow:
-        row = await handle.update_coach(uow, coach_id, body)
-        await uow.commit()
+    row = await handle.update_coach(uow, coach_id, body)
     return CoachOut.model_validate(dict(row))

@@ -11,7 +11,7 @@ from services.intake.api.schemas import ImportOut, RejectedRowOut
 from services.intake.handlers import imports as handle
 from shared.auth import Principal, Role, require_roles
 from shared.errors import ClientError, Unprocessable
-from shared.service import RuntimeDep
+from shared.service import UnitOfWorkDep
 
 router = APIRouter(prefix="/imports", tags=["CSV import"])
 
@@ -50,26 +50,22 @@ def _answer(result: handle.ImportResult) -> ImportOut:
 
 
 @router.post("/participants", response_model=ImportOut, openapi_extra=CSV_BODY)
-async def import_participants(request: Request, runtime: RuntimeDep, principal: Admin) -> ImportOut:
+async def import_participants(request: Request, principal: Admin, uow: UnitOfWorkDep) -> ImportOut:
     """Import participants from a CSV file: valid rows once, rejected rows listed with line and reason."""
     try:
         parsed = csv_import.parse_participants(await _content(request))
     except csv_import.FileRejected as exc:
         raise Unprocessable(f"The file cannot be imported: {exc}") from exc
-    async with runtime.uow() as uow:
-        result = await handle.import_participants(uow, parsed, actor=principal)
-        await uow.commit()
+    result = await handle.import_participants(uow, parsed, actor=principal)
     return _answer(result)
 
 
 @router.post("/employers", response_model=ImportOut, openapi_extra=CSV_BODY)
-async def import_employers(request: Request, runtime: RuntimeDep, principal: Admin) -> ImportOut:
+async def import_employers(request: Request, principal: Admin, uow: UnitOfWorkDep) -> ImportOut:
     """Import employers from a CSV file; KvK numbers already registered are skipped."""
     try:
         parsed = csv_import.parse_employers(await _content(request))
     except csv_import.FileRejected as exc:
         raise Unprocessable(f"The file cannot be imported: {exc}") from exc
-    async with runtime.uow() as uow:
-        result = await handle.import_employers(uow, parsed, actor=principal)
-        await uow.commit()
+    result = await handle.import_employers(uow, parsed, actor=principal)
     return _answer(result)

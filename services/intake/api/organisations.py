@@ -9,7 +9,8 @@ from fastapi import APIRouter, Query, status
 
 from services.intake import db
 from services.intake.api.schemas import ContactOut, CourseOut, EmployerOut, ProviderOut
-from services.intake.commands import (
+from services.intake.handlers import organisations as handle
+from services.intake.handlers.commands import (
     ContactPerson,
     KvkNumber,
     PublishCourse,
@@ -17,11 +18,10 @@ from services.intake.commands import (
     RegisterProvider,
     UpdateEmployer,
 )
-from services.intake.handlers import organisations as handle
 from shared.auth import Principal, Role, require_roles
 from shared.db import Connection
 from shared.errors import NotFound
-from shared.service import RuntimeDep
+from shared.service import RuntimeDep, UnitOfWorkDep
 
 router = APIRouter()
 
@@ -33,19 +33,18 @@ Publisher = Annotated[Principal, require_roles(Role.ADMIN, Role.PROVIDER)]
 
 async def _employer_out(conn: Connection, row: db.Row, *, with_contacts: bool) -> EmployerOut:
     contacts = (
-        [ContactOut.model_validate(dict(c)) for c in await db.contacts_of(conn, row["id"])] if with_contacts else None
+        [ContactOut.model_validate(dict(c)) for c in await db.employers.contacts_of(conn, row["id"])]
+        if with_contacts
+        else None
     )
     return EmployerOut.model_validate({**dict(row), "contacts": contacts})
 
 
 @router.post("/employers", status_code=status.HTTP_201_CREATED, response_model=EmployerOut, tags=["employers"])
-async def register_employer(body: RegisterEmployer, runtime: RuntimeDep, principal: CoachOrAdmin) -> EmployerOut:
+async def register_employer(body: RegisterEmployer, principal: CoachOrAdmin, uow: UnitOfWorkDep) -> EmployerOut:
     """Register an employer (unique by KvK number); the size class follows from the employee count."""
-    async with runtime.uow() as uow:
-        row = await handle.register_employer(uow, body, actor=principal.sub)
-        out = await _employer_out(uow.conn, row, with_contacts=True)
-        await uow.commit()
-    return out
+    row = await handle.register_employer(uow, body, actor=principal.sub)
+    return await _employer_out(uow.conn, row, with_contacts=True)
 
 
 @router.get("/employers", response_model=list[EmployerOut], tags=["employers"])
@@ -58,7 +57,7 @@ async def list_employers(
 ) -> list[EmployerOut]:
     """Employers by name, without contact persons."""
     async with runtime.pool.acquire() as conn:
-        rows = await db.list_employers(conn, after=offset, limit=limit, kvk_number=kvk_number)
+        rows = await db.employers.list_employers(conn, after=offset, limit=limit, kvk_number=kvk_number)
     return [EmployerOut.model_validate(dict(r)) for r in rows]
 
 
@@ -66,7 +65,7 @@ async def list_employers(
 async def read_employer(employer_id: uuid.UUID, runtime: RuntimeDep, principal: Staff) -> EmployerOut:
     """One employer; coaches and administrators also see its contact persons."""
     async with runtime.pool.acquire() as conn:
-        row = await db.get_employer(conn, employer_id)
+        row = await db.employers.get_employer(conn, employer_id)
         if row is None:
             raise NotFound(f"there is no employer {employer_id}")
         return await _employer_out(conn, row, with_contacts=principal.has(Role.COACH, Role.ADMIN))
@@ -74,14 +73,11 @@ async def read_employer(employer_id: uuid.UUID, runtime: RuntimeDep, principal: 
 
 @router.patch("/employers/{employer_id}", response_model=EmployerOut, tags=["employers"])
 async def update_employer(
-    employer_id: uuid.UUID, body: UpdateEmployer, runtime: RuntimeDep, principal: CoachOrAdmin
+    employer_id: uuid.UUID, body: UpdateEmployer, principal: CoachOrAdmin, uow: UnitOfWorkDep
 ) -> EmployerOut:
     """Change an employer's details (the KvK number stays)."""
-    async with runtime.uow() as uow:
-        row = await handle.update_employer(uow, employer_id, body)
-        out = await _employer_out(uow.conn, row, with_contacts=True)
-        await uow.commit()
-    return out
+    row = await handle.update_employer(uow, employer_id, body)
+    return await _employer_out(uow.conn, row, with_contacts=True)
 
 
 @router.post(
@@ -91,30 +87,22 @@ async def update_employer(
     tags=["employers"],
 )
 async def add_contact(
-    employer_id: uuid.UUID, body: ContactPerson, runtime: RuntimeDep, principal: CoachOrAdmin
+    employer_id: uuid.UUID, body: ContactPerson, principal: CoachOrAdmin, uow: UnitOfWorkDep
 ) -> EmployerOut:
     """Add a contact person (personal data: stays in intake, never in an event)."""
-    async with runtime.uow() as uow:
-        row = await db.get_employer(uow.conn, employer_id)
-        if row is None:
-            raise NotFound(f"there is no employer {employer_id}")
-        await db.add_contacts(uow.conn, employer_id, [body.model_dump()])
-        out = await _employer_out(uow.conn, row, with_contacts=True)
-        await uow.commit()
-    return out
+    row = await handle.add_contact(uow, employer_id, body)
+    return await _employer_out(uow.conn, row, with_contacts=True)
 
 
 async def _provider_out(conn: Connection, row: db.Row) -> ProviderOut:
-    courses = [CourseOut.model_validate(dict(c)) for c in await db.courses_of(conn, row["id"])]
+    courses = [CourseOut.model_validate(dict(c)) for c in await db.providers.courses_of(conn, row["id"])]
     return ProviderOut.model_validate({**dict(row), "courses": courses})
 
 
 @router.post("/providers", status_code=status.HTTP_201_CREATED, response_model=ProviderOut, tags=["providers"])
-async def register_provider(body: RegisterProvider, runtime: RuntimeDep, principal: Admin) -> ProviderOut:
+async def register_provider(body: RegisterProvider, principal: Admin, uow: UnitOfWorkDep) -> ProviderOut:
     """Register a training provider."""
-    async with runtime.uow() as uow:
-        row = await handle.register_provider(uow, body)
-        await uow.commit()
+    row = await handle.register_provider(uow, body)
     return ProviderOut.model_validate(dict(row))
 
 
@@ -122,7 +110,7 @@ async def register_provider(body: RegisterProvider, runtime: RuntimeDep, princip
 async def list_providers(runtime: RuntimeDep, principal: Staff) -> list[ProviderOut]:
     """Every provider with its courses."""
     async with runtime.pool.acquire() as conn:
-        return [await _provider_out(conn, r) for r in await db.list_providers(conn)]
+        return [await _provider_out(conn, r) for r in await db.providers.list_providers(conn)]
 
 
 @router.get("/providers/{provider_id}", response_model=ProviderOut, tags=["providers"])
@@ -133,7 +121,7 @@ async def read_provider(
 ) -> ProviderOut:
     """One provider with its courses."""
     async with runtime.pool.acquire() as conn:
-        row = await db.get_provider(conn, provider_id)
+        row = await db.providers.get_provider(conn, provider_id)
         if row is None:
             raise NotFound(f"there is no provider {provider_id}")
         return await _provider_out(conn, row)
@@ -146,10 +134,8 @@ async def read_provider(
     tags=["providers"],
 )
 async def publish_course(
-    provider_id: uuid.UUID, body: PublishCourse, runtime: RuntimeDep, principal: Publisher
+    provider_id: uuid.UUID, body: PublishCourse, principal: Publisher, uow: UnitOfWorkDep
 ) -> CourseOut:
     """Publish a course (an administrator, or the provider's own account)."""
-    async with runtime.uow() as uow:
-        row = await handle.publish_course(uow, provider_id, body, actor=principal)
-        await uow.commit()
+    row = await handle.publish_course(uow, provider_id, body, actor=principal)
     return CourseOut.model_validate(dict(row))

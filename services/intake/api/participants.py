@@ -9,7 +9,8 @@ from fastapi import APIRouter, Query, Response, status
 
 from services.intake import db
 from services.intake.api.schemas import ConsentOut, ParticipantOut, ParticipantPage, TimelineEntryOut
-from services.intake.commands import (
+from services.intake.handlers import participants as handle
+from services.intake.handlers.commands import (
     AddNote,
     AssignCoach,
     ChangeTrajectory,
@@ -17,11 +18,10 @@ from services.intake.commands import (
     RegisterParticipant,
     UpdateParticipant,
 )
-from services.intake.handlers import participants as handle
 from shared.auth import Principal, Role, require_roles
 from shared.errors import Forbidden
 from shared.events.contracts.intake import Situation, TargetGroup, TrajectoryStatus
-from shared.service import RuntimeDep
+from shared.service import RuntimeDep, UnitOfWorkDep
 
 router = APIRouter(prefix="/participants", tags=["participants"])
 
@@ -30,22 +30,20 @@ Admin = Annotated[Principal, require_roles(Role.ADMIN)]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ParticipantOut)
-async def register(body: RegisterParticipant, runtime: RuntimeDep, principal: CoachOrAdmin) -> ParticipantOut:
+async def register(body: RegisterParticipant, principal: CoachOrAdmin, uow: UnitOfWorkDep) -> ParticipantOut:
     """Register a participant; a coach who names no coach takes the participant on."""
     if principal.role is Role.COACH:
         if body.coach_id not in (None, principal.sub):
             raise Forbidden("a coach can register participants only for their own caseload")
         body = body.model_copy(update={"coach_id": principal.sub})
-    async with runtime.uow() as uow:
-        row = await handle.register_participant(uow, body, actor=principal)
-        await uow.commit()
+    row = await handle.register_participant(uow, body, actor=principal)
     return ParticipantOut.of(row)
 
 
 @router.get("", response_model=ParticipantPage)
 async def list_participants(
-    runtime: RuntimeDep,
     principal: CoachOrAdmin,
+    uow: UnitOfWorkDep,
     coach_id: str | None = None,
     unassigned: bool = False,
     status: TrajectoryStatus | None = None,
@@ -58,7 +56,7 @@ async def list_participants(
     """Participants the caller may see (a coach: their caseload and unassigned intake), filtered and paged."""
     if principal.role is Role.COACH and coach_id not in (None, principal.sub):
         raise Forbidden("a coach can list only their own caseload; leave coach_id out or use your own id")
-    where = db.ParticipantFilter(
+    where = db.participants.ParticipantFilter(
         coach_id=coach_id,
         unassigned=unassigned,
         status=status.value if status else None,
@@ -66,72 +64,58 @@ async def list_participants(
         target_group=target_group.value if target_group else None,
         postcode_area=postcode_area,
     )
-    async with runtime.uow() as uow:
-        rows = await handle.list_participants(uow.conn, where, principal, after=after, limit=limit)
-        await uow.commit()
+    rows = await handle.list_participants(uow.conn, where, principal, after=after, limit=limit)
     next_after = rows[-1]["seq"] if len(rows) == limit else None
     return ParticipantPage(items=[ParticipantOut.of(r) for r in rows], next_after=next_after)
 
 
 @router.get("/{participant_id}", response_model=ParticipantOut)
-async def read(participant_id: uuid.UUID, runtime: RuntimeDep, principal: CoachOrAdmin) -> ParticipantOut:
+async def read(participant_id: uuid.UUID, principal: CoachOrAdmin, uow: UnitOfWorkDep) -> ParticipantOut:
     """One participant of the caller's caseload (the read is logged)."""
-    async with runtime.uow() as uow:
-        row = await handle.read_participant(uow.conn, participant_id, principal)
-        await uow.commit()
+    row = await handle.read_participant(uow.conn, participant_id, principal)
     return ParticipantOut.of(row)
 
 
 @router.patch("/{participant_id}", response_model=ParticipantOut)
 async def update(
-    participant_id: uuid.UUID, body: UpdateParticipant, runtime: RuntimeDep, principal: CoachOrAdmin
+    participant_id: uuid.UUID, body: UpdateParticipant, principal: CoachOrAdmin, uow: UnitOfWorkDep
 ) -> ParticipantOut:
     """Change details; fields left out stay as they are, ``null`` empties an optional field."""
-    async with runtime.uow() as uow:
-        row = await handle.update_participant(uow, participant_id, body, actor=principal)
-        await uow.commit()
+    row = await handle.update_participant(uow, participant_id, body, actor=principal)
     return ParticipantOut.of(row)
 
 
 @router.put("/{participant_id}/coach", response_model=ParticipantOut)
 async def assign_coach(
-    participant_id: uuid.UUID, body: AssignCoach, runtime: RuntimeDep, principal: CoachOrAdmin
+    participant_id: uuid.UUID, body: AssignCoach, principal: CoachOrAdmin, uow: UnitOfWorkDep
 ) -> ParticipantOut:
     """Put the participant in a coach's caseload: take them on, or hand them over."""
-    async with runtime.uow() as uow:
-        row = await handle.assign_coach(uow, participant_id, body, actor=principal)
-        await uow.commit()
+    row = await handle.assign_coach(uow, participant_id, body, actor=principal)
     return ParticipantOut.of(row)
 
 
 @router.post("/{participant_id}/trajectory", response_model=ParticipantOut)
 async def change_trajectory(
-    participant_id: uuid.UUID, body: ChangeTrajectory, runtime: RuntimeDep, principal: CoachOrAdmin
+    participant_id: uuid.UUID, body: ChangeTrajectory, principal: CoachOrAdmin, uow: UnitOfWorkDep
 ) -> ParticipantOut:
     """Move the trajectory on: intake → active → placed / ended (ending needs a reason)."""
-    async with runtime.uow() as uow:
-        row = await handle.change_trajectory(uow, participant_id, body, actor=principal)
-        await uow.commit()
+    row = await handle.change_trajectory(uow, participant_id, body, actor=principal)
     return ParticipantOut.of(row)
 
 
 @router.get("/{participant_id}/timeline", response_model=list[TimelineEntryOut])
-async def timeline(participant_id: uuid.UUID, runtime: RuntimeDep, principal: CoachOrAdmin) -> list[TimelineEntryOut]:
+async def timeline(participant_id: uuid.UUID, principal: CoachOrAdmin, uow: UnitOfWorkDep) -> list[TimelineEntryOut]:
     """Everything that happened to the participant, with who and when, and the coaches' notes."""
-    async with runtime.uow() as uow:
-        rows = await handle.read_timeline(uow.conn, participant_id, principal)
-        await uow.commit()
+    rows = await handle.read_timeline(uow.conn, participant_id, principal)
     return [TimelineEntryOut.of(r) for r in rows]
 
 
 @router.post("/{participant_id}/notes", status_code=status.HTTP_201_CREATED, response_model=TimelineEntryOut)
 async def add_note(
-    participant_id: uuid.UUID, body: AddNote, runtime: RuntimeDep, principal: CoachOrAdmin
+    participant_id: uuid.UUID, body: AddNote, principal: CoachOrAdmin, uow: UnitOfWorkDep
 ) -> TimelineEntryOut:
     """Add a note to the participant's timeline."""
-    async with runtime.uow() as uow:
-        row = await handle.add_note(uow, participant_id, body, actor=principal)
-        await uow.commit()
+    row = await handle.add_note(uow, participant_id, body, actor=principal)
     return TimelineEntryOut.of(row)
 
 
@@ -145,19 +129,15 @@ async def consents(participant_id: uuid.UUID, runtime: RuntimeDep, principal: Co
 
 @router.post("/{participant_id}/consents", response_model=list[ConsentOut])
 async def record_consent(
-    participant_id: uuid.UUID, body: RecordConsent, runtime: RuntimeDep, principal: CoachOrAdmin
+    participant_id: uuid.UUID, body: RecordConsent, principal: CoachOrAdmin, uow: UnitOfWorkDep
 ) -> list[ConsentOut]:
     """Record consent given or withdrawn on the participant's behalf; answers the consents in force."""
-    async with runtime.uow() as uow:
-        rows = await handle.record_consent(uow, participant_id, body, actor=principal)
-        await uow.commit()
+    rows = await handle.record_consent(uow, participant_id, body, actor=principal)
     return [ConsentOut.model_validate(dict(r)) for r in rows]
 
 
 @router.delete("/{participant_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def erase(participant_id: uuid.UUID, runtime: RuntimeDep, principal: Admin) -> Response:
+async def erase(participant_id: uuid.UUID, principal: Admin, uow: UnitOfWorkDep) -> Response:
     """Erase the participant's personal data (right to be forgotten); every service is told."""
-    async with runtime.uow() as uow:
-        await handle.erase_participant(uow, participant_id, actor=principal)
-        await uow.commit()
+    await handle.erase_participant(uow, participant_id, actor=principal)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -13,12 +13,12 @@ from fastapi import APIRouter, Response, status
 
 from services.intake import db
 from services.intake.api.schemas import ConsentOut, ParticipantOut
-from services.intake.commands import RecordConsent, RegisterParticipant, RegisterSelf, UpdateParticipant
 from services.intake.handlers import participants as handle
+from services.intake.handlers.commands import RecordConsent, RegisterParticipant, RegisterSelf, UpdateParticipant
 from shared.auth import Principal, Role, require_roles
 from shared.db import Connection
 from shared.errors import NotFound
-from shared.service import RuntimeDep
+from shared.service import RuntimeDep, UnitOfWorkDep
 
 router = APIRouter(prefix="/participants/me", tags=["participant self-service"])
 
@@ -26,37 +26,31 @@ Participant = Annotated[Principal, require_roles(Role.PARTICIPANT)]
 
 
 async def _own_id(conn: Connection, principal: Principal) -> uuid.UUID:
-    participant_id = await db.participant_id_of_account(conn, principal.sub)
+    participant_id = await db.participants.participant_id_of_account(conn, principal.sub)
     if participant_id is None:
         raise NotFound("you are not registered yet; register with POST /participants/me")
     return participant_id
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ParticipantOut)
-async def register_myself(body: RegisterSelf, runtime: RuntimeDep, principal: Participant) -> ParticipantOut:
+async def register_myself(body: RegisterSelf, principal: Participant, uow: UnitOfWorkDep) -> ParticipantOut:
     """Register yourself (the public form); a coach picks you up from the unassigned intake."""
     command = RegisterParticipant.model_validate(body.model_dump())
-    async with runtime.uow() as uow:
-        row = await handle.register_participant(uow, command, actor=principal, account_id=principal.sub)
-        await uow.commit()
+    row = await handle.register_participant(uow, command, actor=principal, account_id=principal.sub)
     return ParticipantOut.of(row)
 
 
 @router.get("", response_model=ParticipantOut)
-async def read_myself(runtime: RuntimeDep, principal: Participant) -> ParticipantOut:
+async def read_myself(principal: Participant, uow: UnitOfWorkDep) -> ParticipantOut:
     """Your own details."""
-    async with runtime.uow() as uow:
-        row = await handle.read_participant(uow.conn, await _own_id(uow.conn, principal), principal)
-        await uow.commit()
+    row = await handle.read_participant(uow.conn, await _own_id(uow.conn, principal), principal)
     return ParticipantOut.of(row)
 
 
 @router.patch("", response_model=ParticipantOut)
-async def update_myself(body: UpdateParticipant, runtime: RuntimeDep, principal: Participant) -> ParticipantOut:
+async def update_myself(body: UpdateParticipant, principal: Participant, uow: UnitOfWorkDep) -> ParticipantOut:
     """Change your own details."""
-    async with runtime.uow() as uow:
-        row = await handle.update_participant(uow, await _own_id(uow.conn, principal), body, actor=principal)
-        await uow.commit()
+    row = await handle.update_participant(uow, await _own_id(uow.conn, principal), body, actor=principal)
     return ParticipantOut.of(row)
 
 
@@ -69,18 +63,14 @@ async def my_consents(runtime: RuntimeDep, principal: Participant) -> list[Conse
 
 
 @router.post("/consents", response_model=list[ConsentOut])
-async def give_or_withdraw(body: RecordConsent, runtime: RuntimeDep, principal: Participant) -> list[ConsentOut]:
+async def give_or_withdraw(body: RecordConsent, principal: Participant, uow: UnitOfWorkDep) -> list[ConsentOut]:
     """Give or withdraw consent for a purpose; answers the consents in force."""
-    async with runtime.uow() as uow:
-        rows = await handle.record_consent(uow, await _own_id(uow.conn, principal), body, actor=principal)
-        await uow.commit()
+    rows = await handle.record_consent(uow, await _own_id(uow.conn, principal), body, actor=principal)
     return [ConsentOut.model_validate(dict(r)) for r in rows]
 
 
 @router.delete("", status_code=status.HTTP_204_NO_CONTENT)
-async def erase_myself(runtime: RuntimeDep, principal: Participant) -> Response:
+async def erase_myself(principal: Participant, uow: UnitOfWorkDep) -> Response:
     """Erase all your personal data from Regionet (right to be forgotten)."""
-    async with runtime.uow() as uow:
-        await handle.erase_participant(uow, await _own_id(uow.conn, principal), actor=principal)
-        await uow.commit()
+    await handle.erase_participant(uow, await _own_id(uow.conn, principal), actor=principal)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -38,8 +38,8 @@ class ParticipantStatistics(BaseModel):
 async def participant_statistics(runtime: RuntimeDep, principal: Officer) -> ParticipantStatistics:
     """Counts of participants; no names, no records."""
     async with runtime.pool.acquire() as conn:
-        counts = await db.participant_counts(conn)
-        births = await db.birth_date_counts(conn)
+        counts = await db.statistics.participant_counts(conn)
+        births = await db.statistics.birth_date_counts(conn)
     today = date.today()
     ages: Counter[str] = Counter()
     for birth_date, n in births:

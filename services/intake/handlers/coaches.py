@@ -3,31 +3,31 @@
 from __future__ import annotations
 
 from services.intake import db
-from services.intake.commands import RegisterCoach, UpdateCoach
+from services.intake.handlers.commands import RegisterCoach, UpdateCoach
 from shared.db.uow import UnitOfWork
 from shared.errors import Conflict, NotFound, Unprocessable
 
 
 async def register_coach(uow: UnitOfWork, cmd: RegisterCoach) -> db.Row:
     """Create a coach account."""
-    row = await db.insert_coach(uow.conn, cmd.model_dump())
+    row = await db.coaches.insert_coach(uow.conn, cmd.model_dump())
     if row is None:
         raise Conflict(f"a coach account {cmd.id!r} already exists; change it with PATCH /coaches/{cmd.id}")
-    found = await db.get_coach(uow.conn, cmd.id)
+    found = await db.coaches.get_coach(uow.conn, cmd.id)
     assert found is not None
     return found
 
 
 async def update_coach(uow: UnitOfWork, coach_id: str, cmd: UpdateCoach) -> db.Row:
     """Change a coach account (deactivating keeps their caseload assigned until handed over)."""
-    if await db.get_coach(uow.conn, coach_id) is None:
+    if await db.coaches.get_coach(uow.conn, coach_id) is None:
         raise NotFound(f"there is no coach account {coach_id!r}")
     changes = cmd.model_dump(exclude_unset=True)
     emptied = [field for field in ("region", "active") if field in changes and changes[field] is None]
     if emptied:
         raise Unprocessable(f"{emptied[0]} cannot be emptied; give a new value or leave it out")
     if changes:
-        await db.update_coach(uow.conn, coach_id, changes)
-    found = await db.get_coach(uow.conn, coach_id)
+        await db.coaches.update_coach(uow.conn, coach_id, changes)
+    found = await db.coaches.get_coach(uow.conn, coach_id)
     assert found is not None
     return found

@@ -17,8 +17,8 @@ from typing import TypeVar
 from pydantic import BaseModel
 
 from services.intake import db
-from services.intake.commands import RegisterEmployer, RegisterParticipant
 from services.intake.csv_import import Accepted, ParsedFile, Rejected
+from services.intake.handlers.commands import RegisterEmployer, RegisterParticipant
 from services.intake.handlers.organisations import register_employer
 from services.intake.handlers.participants import register_participant
 from shared.auth import Principal
@@ -51,17 +51,15 @@ async def _import(
     result = ImportResult(rejected=list(parsed.rejected), ignored_columns=parsed.ignored_columns)
     for row in parsed.accepted:
         entity_id = uuid.uuid4()
-        emitted = len(uow.events)
         try:
-            async with uow.conn.transaction():
-                if not await db.claim_import_key(uow.conn, kind, row.digest, entity_id):
+            async with uow.savepoint():
+                if not await db.imports.claim_import_key(uow.conn, kind, row.digest, entity_id):
                     raise _AlreadyImported
                 if not await store(row, entity_id):
                     raise _AlreadyImported
         except _AlreadyImported:
             result.already_imported.append(row.line)
         except ClientError as exc:
-            del uow.events[emitted:]  # the row's savepoint is rolled back; so are its events
             result.rejected.append(Rejected(row.line, exc.message))
         else:
             result.imported += 1
@@ -85,7 +83,7 @@ async def import_employers(uow: UnitOfWork, parsed: ParsedFile[RegisterEmployer]
     """Register every valid employer row whose KvK number is not registered yet."""
 
     async def store(row: Accepted[RegisterEmployer], employer_id: uuid.UUID) -> bool:
-        if await db.employer_id_of_kvk(uow.conn, row.command.kvk_number) is not None:
+        if await db.employers.employer_id_of_kvk(uow.conn, row.command.kvk_number) is not None:
             return False
         await register_employer(uow, row.command, actor=actor.sub, employer_id=employer_id)
         return True

@@ -10,7 +10,13 @@ import uuid
 from typing import Any
 
 from services.intake import db, domain
-from services.intake.commands import PublishCourse, RegisterEmployer, RegisterProvider, UpdateEmployer
+from services.intake.handlers.commands import (
+    ContactPerson,
+    PublishCourse,
+    RegisterEmployer,
+    RegisterProvider,
+    UpdateEmployer,
+)
 from shared.auth import Principal, Role
 from shared.db.uow import UnitOfWork
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -47,21 +53,21 @@ async def register_employer(
         "postcode_area": domain.postcode_area(cmd.postcode),
         "registered_by": actor,
     }
-    row = await db.insert_employer(uow.conn, values)
+    row = await db.employers.insert_employer(uow.conn, values)
     if row is None:
-        existing = await db.employer_id_of_kvk(uow.conn, cmd.kvk_number)
+        existing = await db.employers.employer_id_of_kvk(uow.conn, cmd.kvk_number)
         raise Conflict(
             f"an employer with KvK number {cmd.kvk_number} is already registered (id {existing});"
             " change it with PATCH /employers/{id} instead"
         )
-    await db.add_contacts(uow.conn, employer_id, [c.model_dump() for c in cmd.contacts])
+    await db.employers.add_contacts(uow.conn, employer_id, [c.model_dump() for c in cmd.contacts])
     uow.emit(EmployerRegistered(**employer_profile(row)), subject=str(employer_id))
     return row
 
 
 async def update_employer(uow: UnitOfWork, employer_id: uuid.UUID, cmd: UpdateEmployer) -> db.Row:
     """Change an employer's details and announce which fields changed."""
-    row = await db.get_employer(uow.conn, employer_id, for_update=True)
+    row = await db.employers.get_employer(uow.conn, employer_id, for_update=True)
     if row is None:
         raise NotFound(f"there is no employer {employer_id}")
     changes = {k: v for k, v in cmd.model_dump(exclude_unset=True).items() if v != row[k]}
@@ -78,15 +84,24 @@ async def update_employer(uow: UnitOfWork, employer_id: uuid.UUID, cmd: UpdateEm
             changes["postcode_area"] = area
     if not changes:
         return row
-    new = await db.update_employer(uow.conn, employer_id, changes)
+    new = await db.employers.update_employer(uow.conn, employer_id, changes)
     uow.emit(EmployerUpdated(**employer_profile(new), changed_fields=sorted(changes)), subject=str(employer_id))
     return new
+
+
+async def add_contact(uow: UnitOfWork, employer_id: uuid.UUID, cmd: ContactPerson) -> db.Row:
+    """Add a contact person to an employer (personal data: stays in intake, never in an event)."""
+    row = await db.employers.get_employer(uow.conn, employer_id)
+    if row is None:
+        raise NotFound(f"there is no employer {employer_id}")
+    await db.employers.add_contacts(uow.conn, employer_id, [cmd.model_dump()])
+    return row
 
 
 async def register_provider(uow: UnitOfWork, cmd: RegisterProvider) -> db.Row:
     """Store a new training provider and announce it."""
     provider_id = uuid.uuid4()
-    row = await db.insert_provider(uow.conn, cmd.model_dump() | {"id": provider_id})
+    row = await db.providers.insert_provider(uow.conn, cmd.model_dump() | {"id": provider_id})
     if row is None:
         raise Conflict(
             f"a provider with KvK number {cmd.kvk_number} or account {cmd.account_id!r} is already registered"
@@ -102,13 +117,13 @@ async def register_provider(uow: UnitOfWork, cmd: RegisterProvider) -> db.Row:
 
 async def publish_course(uow: UnitOfWork, provider_id: uuid.UUID, cmd: PublishCourse, *, actor: Principal) -> db.Row:
     """Add a course to a provider's offer; a provider account may publish only its own courses."""
-    provider = await db.get_provider(uow.conn, provider_id)
+    provider = await db.providers.get_provider(uow.conn, provider_id)
     if provider is None:
         raise NotFound(f"there is no provider {provider_id}")
     if actor.role is Role.PROVIDER and provider["account_id"] != actor.sub:
         raise Forbidden("a provider can publish courses only in its own offer")
     course_id = uuid.uuid4()
-    row = await db.insert_course(uow.conn, cmd.model_dump() | {"id": course_id, "provider_id": provider_id})
+    row = await db.providers.insert_course(uow.conn, cmd.model_dump() | {"id": course_id, "provider_id": provider_id})
     if row is None:
         raise Conflict(f"this provider already offers a course titled {cmd.title!r}; choose another title")
     uow.emit(

@@ -13,7 +13,7 @@ from typing import Any
 
 from services.intake import db, domain
 from services.intake.access import Gone, check_coach_account, reachable_participant
-from services.intake.commands import (
+from services.intake.handlers.commands import (
     AddNote,
     AssignCoach,
     ChangeTrajectory,
@@ -76,12 +76,16 @@ def profile(row: db.Row, consents: set[ConsentPurpose]) -> dict[str, Any]:
 
 async def consented_purposes(conn: Connection, participant_id: uuid.UUID) -> set[ConsentPurpose]:
     """The purposes (other than employer-specific sharing) a participant currently consents to."""
-    return {ConsentPurpose(r["purpose"]) for r in await db.current_consents(conn, participant_id)}
+    return {ConsentPurpose(r["purpose"]) for r in await db.consents.current_consents(conn, participant_id)}
 
 
 async def _check_coach(conn: Connection, coach_id: str, account: db.Row | None = None) -> None:
     """Refuse an unknown or deactivated coach, or one whose caseload is full."""
-    coach = account if account is not None and account["id"] == coach_id else await db.get_coach_account(conn, coach_id)
+    coach = (
+        account
+        if account is not None and account["id"] == coach_id
+        else await db.coaches.get_coach_account(conn, coach_id)
+    )
     if coach is None:
         raise Unprocessable(
             f"there is no coach account {coach_id!r}; ask an administrator to add it with POST /coaches"
@@ -89,7 +93,7 @@ async def _check_coach(conn: Connection, coach_id: str, account: db.Row | None =
     if not coach["active"]:
         raise Unprocessable(f"the coach account {coach_id!r} is deactivated; choose an active coach")
     if coach["max_caseload"] is not None:
-        load = await db.caseload(conn, coach_id)
+        load = await db.coaches.caseload(conn, coach_id)
         if load >= coach["max_caseload"]:
             raise Conflict(
                 f"coach {coach_id!r} has a full caseload ({load} of {coach['max_caseload']});"
@@ -121,7 +125,7 @@ async def register_participant(
     account = await check_coach_account(conn, actor, provision=True)
     if cmd.coach_id is not None:
         await _check_coach(conn, cmd.coach_id, account)
-    if account_id is not None and await db.participant_id_of_account(conn, account_id) is not None:
+    if account_id is not None and await db.participants.participant_id_of_account(conn, account_id) is not None:
         raise Conflict("you are already registered; see your details at GET /participants/me")
     participant_id = participant_id or uuid.uuid4()
     values = {f: _column(getattr(cmd, f)) for f in type(cmd).model_fields if f != "consents"}
@@ -131,8 +135,8 @@ async def register_participant(
         "postcode_area": domain.postcode_area(cmd.postcode),
         "registered_by": actor.sub,
     }
-    row = await db.insert_participant(conn, values)
-    await db.add_timeline(conn, participant_id, "registered", actor.sub)
+    row = await db.participants.insert_participant(conn, values)
+    await db.timeline.add_timeline(conn, participant_id, "registered", actor.sub)
     uow.emit(ParticipantRegistered(**profile(row, consents)), subject=str(participant_id))
     for purpose in sorted(consents):
         await _record_consent(
@@ -144,19 +148,19 @@ async def register_participant(
 async def read_participant(conn: Connection, participant_id: uuid.UUID, actor: Principal) -> db.Row:
     """A participant's record for the caller, logged as a read of personal data."""
     row = await reachable_participant(conn, participant_id, actor)
-    await db.log_access(conn, [participant_id], accessor=actor.sub, role=actor.role.value, action="read")
+    await db.audit.log_access(conn, [participant_id], accessor=actor.sub, role=actor.role.value, action="read")
     return row
 
 
 async def list_participants(
-    conn: Connection, where: db.ParticipantFilter, actor: Principal, *, after: int, limit: int
+    conn: Connection, where: db.participants.ParticipantFilter, actor: Principal, *, after: int, limit: int
 ) -> list[db.Row]:
     """A page of the participants the caller may see, each logged as a read of personal data."""
     if actor.role is Role.COACH:
         await check_coach_account(conn, actor, provision=False)
-        where = db.ParticipantFilter(**{**where.__dict__, "visible_to_coach": actor.sub})
-    rows = await db.list_participants(conn, where, after=after, limit=limit)
-    await db.log_access(conn, [r["id"] for r in rows], accessor=actor.sub, role=actor.role.value, action="list")
+        where = db.participants.ParticipantFilter(**{**where.__dict__, "visible_to_coach": actor.sub})
+    rows = await db.participants.list_participants(conn, where, after=after, limit=limit)
+    await db.audit.log_access(conn, [r["id"] for r in rows], accessor=actor.sub, role=actor.role.value, action="list")
     return rows
 
 
@@ -183,8 +187,8 @@ async def update_participant(
         _check_target_groups(changes["target_groups"], consents)
     if not changes:
         return row
-    new = await db.update_participant(conn, participant_id, changes)
-    await db.add_timeline(conn, participant_id, "updated", actor.sub, details={"fields": sorted(changes)})
+    new = await db.participants.update_participant(conn, participant_id, changes)
+    await db.timeline.add_timeline(conn, participant_id, "updated", actor.sub, details={"fields": sorted(changes)})
     uow.emit(ParticipantUpdated(**profile(new, consents), changed_fields=sorted(changes)), subject=str(participant_id))
     if "situation" in changes:
         uow.emit(
@@ -205,8 +209,8 @@ async def assign_coach(uow: UnitOfWork, participant_id: uuid.UUID, cmd: AssignCo
     if row["coach_id"] == cmd.coach_id:
         return row
     await _check_coach(conn, cmd.coach_id)
-    new = await db.update_participant(conn, participant_id, {"coach_id": cmd.coach_id})
-    await db.add_timeline(
+    new = await db.participants.update_participant(conn, participant_id, {"coach_id": cmd.coach_id})
+    await db.timeline.add_timeline(
         conn,
         participant_id,
         "coach_assigned",
@@ -235,8 +239,8 @@ async def change_trajectory(
         raise Unprocessable(str(exc)) from exc
     if cmd.status is TrajectoryStatus.ACTIVE and row["coach_id"] is None:
         raise Unprocessable("a trajectory becomes active only with a coach; assign a coach first")
-    new = await db.update_participant(conn, participant_id, {"status": cmd.status.value})
-    await db.add_timeline(
+    new = await db.participants.update_participant(conn, participant_id, {"status": cmd.status.value})
+    await db.timeline.add_timeline(
         conn,
         participant_id,
         "trajectory_changed",
@@ -253,14 +257,14 @@ async def change_trajectory(
 async def add_note(uow: UnitOfWork, participant_id: uuid.UUID, cmd: AddNote, *, actor: Principal) -> db.Row:
     """A coach's note on the timeline (personal data: never in an event)."""
     await reachable_participant(uow.conn, participant_id, actor, for_update=True)
-    return await db.add_timeline(uow.conn, participant_id, "note", actor.sub, note=cmd.text)
+    return await db.timeline.add_timeline(uow.conn, participant_id, "note", actor.sub, note=cmd.text)
 
 
 async def read_timeline(conn: Connection, participant_id: uuid.UUID, actor: Principal) -> list[db.Row]:
     """A participant's timeline, logged as a read of personal data (notes are)."""
     await reachable_participant(conn, participant_id, actor)
-    await db.log_access(conn, [participant_id], accessor=actor.sub, role=actor.role.value, action="timeline")
-    return await db.timeline(conn, participant_id)
+    await db.audit.log_access(conn, [participant_id], accessor=actor.sub, role=actor.role.value, action="timeline")
+    return await db.timeline.timeline(conn, participant_id)
 
 
 async def _record_consent(
@@ -273,7 +277,7 @@ async def _record_consent(
     source: str,
     actor: str,
 ) -> None:
-    await db.add_consent(
+    await db.consents.add_consent(
         uow.conn,
         participant_id=participant_id,
         purpose=purpose.value,
@@ -283,7 +287,7 @@ async def _record_consent(
         recorded_by=actor,
     )
     details = {"purpose": purpose.value, "employer_id": str(employer_id) if employer_id else None, "source": source}
-    await db.add_timeline(
+    await db.timeline.add_timeline(
         uow.conn, participant_id, "consent_given" if given else "consent_withdrawn", actor, details=details
     )
     event = ParticipantConsentGiven if given else ParticipantConsentWithdrawn
@@ -306,11 +310,11 @@ async def record_consent(
     if cmd.purpose is ConsentPurpose.SHARE_WITH_EMPLOYER:
         if cmd.employer_id is None:
             raise Unprocessable("sharing the profile needs the employer_id of the employer to share it with")
-        if await db.get_employer(conn, cmd.employer_id) is None:
+        if await db.employers.get_employer(conn, cmd.employer_id) is None:
             raise Unprocessable(f"there is no employer {cmd.employer_id}; check the employer_id")
     elif cmd.employer_id is not None:
         raise Unprocessable(f"consent for {cmd.purpose.value} is not tied to an employer; leave employer_id out")
-    current = await db.current_consents(conn, participant_id)
+    current = await db.consents.current_consents(conn, participant_id)
     in_force = any(r["purpose"] == cmd.purpose.value and r["employer_id"] == cmd.employer_id for r in current)
     if in_force != cmd.given:
         await _record_consent(
@@ -324,25 +328,25 @@ async def record_consent(
         )
         remaining = await consented_purposes(conn, participant_id)
         if not cmd.given and row["target_groups"] and not remaining & domain.TARGET_GROUP_CONSENTS:
-            await db.update_participant(conn, participant_id, {"target_groups": []})
-    return await db.current_consents(conn, participant_id)
+            await db.participants.update_participant(conn, participant_id, {"target_groups": []})
+    return await db.consents.current_consents(conn, participant_id)
 
 
 async def consents_of(conn: Connection, participant_id: uuid.UUID, actor: Principal) -> list[db.Row]:
     """A participant's consent history."""
     await reachable_participant(conn, participant_id, actor)
-    return await db.consent_history(conn, participant_id)
+    return await db.consents.consent_history(conn, participant_id)
 
 
 async def erase_participant(uow: UnitOfWork, participant_id: uuid.UUID, *, actor: Principal) -> None:
     """Delete a participant's personal data, keep a record of the erasure without it, announce it."""
     conn = uow.conn
-    row = await db.get_participant(conn, participant_id, for_update=True)
+    row = await db.participants.get_participant(conn, participant_id, for_update=True)
     if row is None:
-        if await db.get_erasure(conn, participant_id) is not None:
+        if await db.audit.get_erasure(conn, participant_id) is not None:
             raise Gone(f"participant {participant_id} was already erased; nothing is kept about them")
         raise NotFound(f"there is no participant {participant_id}")
-    await db.delete_participant(conn, participant_id)
+    await db.participants.delete_participant(conn, participant_id)
     # A participant's own account id could identify them, so their own request is kept as 'self'.
-    await db.record_erasure(conn, participant_id, "self" if actor.role is Role.PARTICIPANT else actor.sub)
+    await db.audit.record_erasure(conn, participant_id, "self" if actor.role is Role.PARTICIPANT else actor.sub)
     uow.emit(ParticipantErased(participant_id=participant_id), subject=str(participant_id))

@@ -76,3 +76,38 @@ def test_the_same_row_gets_the_same_digest_in_another_file() -> None:
 def test_a_file_without_usable_header_is_rejected_as_a_whole(content: bytes, words: str) -> None:
     with pytest.raises(csv_import.FileRejected, match=words):
         csv_import.parse_participants(content)
+
+
+def test_an_unclosed_quote_rejects_its_own_line_and_every_later_row_is_still_read() -> None:
+    content = b'naam;situatie\nAnna;student\n"Jan;student\nPiet;student\nKees;zoekt werk\n'
+    parsed = csv_import.parse_participants(content)
+    assert [(row.line, row.command.name) for row in parsed.accepted] == [(2, "Anna"), (4, "Piet"), (5, "Kees")]
+    assert [(r.line, "never closed" in r.reason) for r in parsed.rejected] == [(3, True)]
+
+
+def test_a_cell_over_the_size_limit_rejects_its_row_only() -> None:
+    content = b"naam;situatie\n" + b"B" * 140_000 + b";student\nKees;student\n"
+    parsed = csv_import.parse_participants(content)
+    assert [(row.line, row.command.name) for row in parsed.accepted] == [(3, "Kees")]
+    assert [(r.line, "longer than" in r.reason) for r in parsed.rejected] == [(2, True)]
+
+
+def test_bytes_that_are_neither_utf8_nor_windows_1252_reject_their_rows() -> None:
+    # 0x81 and 0x8d are undefined in Windows-1252; "é" is UTF-8, so the file is mostly UTF-8.
+    content = "naam;situatie\nRené;student\n".encode() + b"Ja\x81n\x8d;student\nKees;student\n"
+    parsed = csv_import.parse_participants(content)
+    assert [(row.line, row.command.name) for row in parsed.accepted] == [(2, "René"), (4, "Kees")]
+    assert [(r.line, "could not be read" in r.reason) for r in parsed.rejected] == [(3, True)]
+
+
+def test_control_characters_in_a_cell_reject_the_row() -> None:
+    parsed = csv_import.parse_participants(b"naam;situatie\nJa\x07n;student\nKees;student\n")
+    assert [(row.line, row.command.name) for row in parsed.accepted] == [(3, "Kees")]
+    assert [(r.line, "control character" in r.reason) for r in parsed.rejected] == [(2, True)]
+
+
+def test_a_nul_deep_in_a_file_rejects_its_row_instead_of_reaching_the_database() -> None:
+    long_row = b"Lange Naam;" + b"student" + b" " * 5000 + b"\n"
+    parsed = csv_import.parse_participants(b"naam;situatie\n" + long_row + b"Ja\x00n;student\nKees;student\n")
+    assert [row.line for row in parsed.accepted] == [2, 4]
+    assert [(r.line, "control character" in r.reason) for r in parsed.rejected] == [(3, True)]

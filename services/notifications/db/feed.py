@@ -1,4 +1,4 @@
-"""SQL of the notifications service."""
+"""The in-app feed: one row per notification for one recipient (an account id, never a name)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ async def forget_subjects(conn: Connection, subject_ids: Sequence[str]) -> None:
     await conn.execute("DELETE FROM notifications WHERE subject_id = ANY($1::text[])", list(subject_ids))
 
 
-async def feed(conn: Connection, recipient: str, *, limit: int, unread_only: bool) -> list[asyncpg.Record]:
+async def newest(conn: Connection, recipient: str, *, limit: int, unread_only: bool) -> list[asyncpg.Record]:
     """A recipient's newest notifications."""
     rows: list[asyncpg.Record] = await conn.fetch(
         "SELECT * FROM notifications WHERE recipient = $1 AND ($2::bool IS FALSE OR read_at IS NULL)"

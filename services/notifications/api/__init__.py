@@ -1,0 +1,7 @@
+"""HTTP routes of the notifications service, one module per resource."""
+
+from fastapi import APIRouter
+
+from services.notifications.api import feed
+
+routers: list[APIRouter] = [feed.router]

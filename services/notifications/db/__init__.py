@@ -1,0 +1,8 @@
+"""SQL of the notifications service, one module per topic (tables are found on the service role's search path).
+
+Callers import the package and name the topic: ``db.feed.add_notifications(conn, ...)``.
+"""
+
+from services.notifications.db import feed
+
+__all__ = ["feed"]
