@@ -19,7 +19,7 @@ from pathlib import Path
 import nats
 
 from bench.common import Report, Row
-from shared.runtime.embedded_nats import EMBEDDED_SYNC_INTERVAL, EmbeddedNats
+from shared.tooling.runtime.embedded_nats import EMBEDDED_SYNC_INTERVAL, EmbeddedNats
 from tests.support.ports import free_port
 from tests.support.servers import Servers
 

@@ -2,8 +2,17 @@
 
 The platform library and the operator's tooling find a service's parts here, by module path,
 and never import a service by name: its app (``services.<name>.app``), its durable consumers
-and request–reply operations (``services.<name>.subscribers``), and, where it has them, its CLI subcommands
-(``services.<name>.cli``) and demo loader (``services.<name>.demo``).
+and request–reply operations (``services.<name>.subscribers``), and, where it has them, its
+CLI subcommands (``services.<name>.cli``) and demo loader (``services.<name>.demo``); and its
+migrations (``services/<name>/migrations/``).
+
+The operator's tooling (:mod:`shared.tooling`) relies on two conventions:
+
+- ``services/<name>/cli.py`` defines ``app: typer.Typer``, a command group of ``regionet``
+  (named by the ``Typer``'s own name, else by the service's);
+- ``services/<name>/demo.py`` defines ``request_count(demo) -> int`` and
+  ``async load(demo, api) -> None``, its part of ``regionet demo``
+  (see :mod:`shared.tooling.demo.loader`).
 """
 
 from __future__ import annotations
@@ -12,6 +21,8 @@ import importlib
 import importlib.util
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -36,6 +47,11 @@ class ServiceSpec:
     def db_role(self) -> str:
         """The Postgres login role that owns this service's schema."""
         return f"regionet_{self.name}"
+
+    @property
+    def migrations_dir(self) -> Path:
+        """Where the service keeps its numbered SQL migrations."""
+        return Path(str(resources.files(self.module) / "migrations"))
 
     def part(self, name: str) -> ModuleType | None:
         """The service's module ``name`` (``app``, ``subscribers``, ``cli``, ``demo``), or None if it has none."""

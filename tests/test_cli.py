@@ -19,13 +19,14 @@ import nats
 import nats.errors
 import pytest
 
-from shared.runtime.credentials import load_or_create_secrets
-from shared.runtime.embedded_nats import check_nats_config, nats_config, nats_server_binary, render_nats_conf
-from shared.runtime.errors import StartupError
 from shared.services import SERVICES
 from shared.settings import DEV_JWT_ISSUER, JWT_AUDIENCE
+from shared.tooling.runtime.credentials import load_or_create_secrets
+from shared.tooling.runtime.embedded_nats import check_nats_config, nats_config, nats_server_binary, render_nats_conf
+from shared.tooling.runtime.errors import StartupError
 from tests.support.folders import server_folder
 from tests.support.ports import free_port, free_port_run
+from tests.support.waiting import eventually
 
 PROJECT = Path(__file__).resolve().parents[1]
 REGIONET = Path(sys.executable).parent / "regionet"
@@ -107,9 +108,14 @@ async def test_strings_and_permissions_reach_the_server_intact(tmp_path: Path) -
         await nc.publish("gld.intake.participant.registered.v1", b"{}")
         await nc.publish("gld.vouchers.voucher.issued.v1", b"{}")
         await nc.flush()
-        await asyncio.sleep(0.2)  # the permissions violation arrives asynchronously
+
+        async def violation_reported() -> bool:
+            return any("permissions violation" in str(e).lower() and "gld.vouchers" in str(e) for e in errors)
+
+        # The violation arrives asynchronously; the server answers in order, so a complaint about
+        # the first (allowed) publish would have arrived before this one.
+        await eventually(violation_reported, timeout=10.0)
         await nc.close()
-        assert any("permissions violation" in str(e).lower() and "gld.vouchers" in str(e) for e in errors)
         assert not any("gld.intake" in str(e) for e in errors)
         with pytest.raises((nats.errors.Error, OSError)):
             await nats.connect(

@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 import asyncpg
 import pytest
@@ -96,7 +97,13 @@ async def test_relay_killed_between_publish_and_mark_publishes_no_duplicate(
     assert len(await stream_event_ids(platform)) == 50, "the batch was published before the crash"
     assert await outbox_size(intake_pool) == 50, "but not marked"
 
-    await asyncio.sleep(0.3)  # the dead relay's lease runs out
+    async def lease_ran_out() -> bool:
+        expired: bool = await intake_pool.fetchval(
+            "SELECT bool_and(lease_until < clock_timestamp()) FROM intake.outbox"
+        )
+        return expired
+
+    await eventually(lease_ran_out, timeout=10.0)
     survivor = OutboxRelay(platform.js, schema="intake", dsn=platform.dsn("intake"), config=config)
     assert await survivor.relay_once() == 50
     await survivor.forget_published()
@@ -121,14 +128,27 @@ async def test_late_committing_transaction_is_not_skipped(platform: Platform, in
     assert await stream_event_ids(platform) == [fast[0].id, early.id]
 
 
+class WaitingRelay(OutboxRelay):
+    """A relay that tells when it has found the outbox empty and waits to be woken."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.waiting = asyncio.Event()
+
+    async def _wait(self, stop: asyncio.Event) -> None:
+        self.waiting.set()
+        await super()._wait(stop)
+
+
 async def test_relay_wakes_on_notify_and_keeps_running(platform: Platform, intake_pool: asyncpg.Pool) -> None:
-    relay = OutboxRelay(
+    relay = WaitingRelay(
         platform.js, schema="intake", dsn=platform.dsn("intake"), config=RelayConfig(poll_interval=30.0)
     )
     stop = asyncio.Event()
     task = asyncio.create_task(relay.run(stop))
     try:
-        await asyncio.sleep(0.3)  # the relay is now waiting, and would poll only after 30 s
+        # Its first pass found nothing: from now on only a NOTIFY wakes it before the 30 s poll.
+        await asyncio.wait_for(relay.waiting.wait(), 15.0)
         emitted = await commit_events(intake_pool, 3)
 
         async def published() -> bool:

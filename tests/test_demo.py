@@ -10,8 +10,8 @@ from services.intake import domain
 from services.intake.app import definition as intake
 from services.notifications.app import definition as notifications
 from services.vouchers.app import definition as vouchers
-from shared.demo.dataset import VOUCHER_CENTS, demo_region
-from shared.demo.loader import DemoError, DemoLoader, request_count
+from shared.tooling.demo.dataset import VOUCHER_CENTS, demo_region
+from shared.tooling.demo.loader import DemoError, DemoLoader, request_count
 from tests.support.platform import Platform, run_service
 from tests.support.waiting import eventually
 

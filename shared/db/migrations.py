@@ -28,6 +28,7 @@ from importlib import resources
 from pathlib import Path
 
 from shared.db import Connection
+from shared.services import SERVICES
 
 PLATFORM_MIGRATIONS = Path(str(resources.files("shared.db") / "migrations"))
 NUMBERED = "[0-9][0-9][0-9]_*.sql"
@@ -50,7 +51,7 @@ class Migration:
 
 def service_migrations_dir(service: str) -> Path:
     """Where a service keeps its SQL files."""
-    return Path(str(resources.files(f"services.{service}") / "migrations"))
+    return SERVICES[service].migrations_dir
 
 
 def migration_files(service: str, folder: Path | None = None) -> list[Migration]:

@@ -19,9 +19,12 @@ class Recorder:
         self.most_running = 0
         self.release = asyncio.Event()
         self.release.set()
+        self._started = asyncio.Condition()
 
     async def run(self, items: Sequence[int]) -> list[int]:
-        self.groups.append(list(items))
+        async with self._started:
+            self.groups.append(list(items))
+            self._started.notify_all()
         self.running += 1
         self.most_running = max(self.most_running, self.running)
         try:
@@ -31,6 +34,19 @@ class Recorder:
             return [i * 10 for i in items]
         finally:
             self.running -= 1
+
+    async def started(self, groups: int) -> None:
+        """Wait until ``groups`` groups have begun (and are held, while ``release`` is clear)."""
+        async with asyncio.timeout(5), self._started:
+            await self._started.wait_for(lambda: len(self.groups) >= groups)
+
+
+async def queued(batcher: Batcher[int, int], items: int) -> None:
+    """Wait until ``items`` submitted items wait in ``batcher`` for the next group."""
+    async with asyncio.timeout(5):
+        # Each submit appends its item in its task's first step; the batcher has no event for it.
+        while len(batcher._pending) < items:  # noqa: ASYNC110
+            await asyncio.sleep(0)
 
 
 async def test_an_item_alone_runs_at_once() -> None:
@@ -56,9 +72,9 @@ async def test_items_arriving_while_a_group_runs_go_together_into_the_next_in_or
     recorder.release.clear()
     batcher: Batcher[int, int] = Batcher(recorder.run, max_size=4)
     first = asyncio.create_task(batcher.submit(0))
-    await asyncio.sleep(0.01)  # the first group is running and held
+    await recorder.started(1)
     rest = [asyncio.create_task(batcher.submit(i)) for i in range(1, 10)]
-    await asyncio.sleep(0.01)
+    await queued(batcher, 9)
     recorder.release.set()
     assert await first == 0
     assert [await r for r in rest] == [i * 10 for i in range(1, 10)]
@@ -71,7 +87,8 @@ async def test_at_most_max_in_flight_groups_run_at_once() -> None:
     recorder.release.clear()
     batcher: Batcher[int, int] = Batcher(recorder.run, max_size=2, max_in_flight=2)
     tasks = [asyncio.create_task(batcher.submit(i)) for i in range(8)]
-    await asyncio.sleep(0.01)
+    await recorder.started(2)
+    await queued(batcher, 4)
     recorder.release.set()
     assert [await t for t in tasks] == [i * 10 for i in range(8)]
     assert recorder.most_running == 2
@@ -83,9 +100,9 @@ async def test_an_item_that_fails_fails_alone() -> None:
     recorder.release.clear()
     batcher: Batcher[int, int] = Batcher(recorder.run)
     first = asyncio.create_task(batcher.submit(0))
-    await asyncio.sleep(0.01)
+    await recorder.started(1)
     group = [asyncio.create_task(batcher.submit(i)) for i in (1, -1, 2)]
-    await asyncio.sleep(0.01)
+    await queued(batcher, 3)
     recorder.release.set()
     assert await first == 0
     assert await group[0] == 10
@@ -120,9 +137,9 @@ async def test_callers_are_cancelled_not_left_waiting_when_the_group_is_cancelle
     recorder.release.clear()
     batcher: Batcher[int, int] = Batcher(recorder.run)
     first = asyncio.create_task(batcher.submit(1))
-    await asyncio.sleep(0.01)
+    await recorder.started(1)
     waiting = asyncio.create_task(batcher.submit(2))
-    await asyncio.sleep(0.01)
+    await queued(batcher, 1)
     for drainer in list(batcher._tasks):
         drainer.cancel()
     for task in (first, waiting):

@@ -53,7 +53,7 @@ def _postgres(root: Path, use_docker: bool) -> Iterator[tuple[str, str]]:
         with PostgresContainer("postgres:17", driver=None) as container:
             yield container.get_connection_url(), "container"
         return
-    from shared.runtime.embedded_postgres import EmbeddedPostgres
+    from shared.tooling.runtime.embedded_postgres import EmbeddedPostgres
 
     server = EmbeddedPostgres(root / "postgres-root", port=free_port())
     dsn = server.start()
@@ -75,7 +75,7 @@ def _nats(root: Path, use_docker: bool) -> Iterator[tuple[str, str]]:
         with NatsContainer("nats:2.11").with_command("-js") as container:
             yield container.nats_uri(), "container"
         return
-    from shared.runtime.embedded_nats import EmbeddedNats
+    from shared.tooling.runtime.embedded_nats import EmbeddedNats
 
     server = EmbeddedNats(root / "nats-root", port=free_port(), monitor_port=free_port(), with_users=False)
     url = server.start()

@@ -28,8 +28,9 @@ async def serving(platform: Platform) -> AsyncIterator[str]:
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
-        await asyncio.sleep(0.05)
+    async with asyncio.timeout(30):  # a server that cannot start fails here, not at pytest's timeout
+        while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
+            await asyncio.sleep(0.05)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

@@ -27,10 +27,10 @@ from typing import TypeAlias
 import httpx
 
 from shared.bus.topology import service_permissions
-from shared.runtime.credentials import LocalSecrets, load_or_create_secrets
-from shared.runtime.errors import StartupError
-from shared.runtime.processes import LOCALHOST, pid_runs, port_in_use, tail, terminate, write_private
 from shared.services import SERVICES
+from shared.tooling.runtime.credentials import LocalSecrets, load_or_create_secrets
+from shared.tooling.runtime.errors import StartupError
+from shared.tooling.runtime.processes import LOCALHOST, pid_runs, port_in_use, tail, terminate, write_private
 
 # How often JetStream syncs its files to disk in a local deployment (see the module's docstring).
 EMBEDDED_SYNC_INTERVAL = "1s"

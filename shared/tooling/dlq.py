@@ -20,10 +20,10 @@ from rich.console import Console
 from rich.table import Table
 
 from shared.bus.dlq import ReplayError, list_dead_letters, replay
-from shared.runtime import supervisor
-from shared.runtime.credentials import load_secrets
-from shared.runtime.embedded_nats import ADMIN_USER
-from shared.runtime.errors import StartupError
+from shared.tooling.runtime import supervisor
+from shared.tooling.runtime.credentials import load_secrets
+from shared.tooling.runtime.embedded_nats import ADMIN_USER
+from shared.tooling.runtime.errors import StartupError
 
 app = typer.Typer(help="Inspect and replay messages that consumers gave up on.", no_args_is_help=True)
 console = Console()

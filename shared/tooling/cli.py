@@ -3,6 +3,10 @@
 Further command groups join with ``app.add_typer(sub_app, name="...")``; they report expected
 failures by raising ``StartupError`` (or ``typer.Exit``), which ``main`` turns into one clear
 sentence and a non-zero exit code instead of a traceback.
+
+A service adds its own command group with a ``services/<name>/cli.py`` that defines
+``app: typer.Typer``; the group is called by the name given to that ``Typer`` (intake's is
+``import``: ``regionet import participants FILE``), else by the service's name.
 """
 
 from __future__ import annotations
@@ -18,15 +22,15 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from services.intake.cli import app as import_app
 from shared.auth import Role, issue_token
-from shared.demo.cli import demo
-from shared.dlq_cli import app as dlq_app
-from shared.runtime import supervisor
-from shared.runtime.embedded_nats import DEFAULT_NATS_MONITOR_PORT, DEFAULT_NATS_PORT
-from shared.runtime.embedded_postgres import DEFAULT_POSTGRES_PORT
-from shared.runtime.errors import StartupError
+from shared.services import SERVICES
 from shared.settings import DEV_JWT_ISSUER, JWT_AUDIENCE
+from shared.tooling.demo.cli import demo
+from shared.tooling.dlq import app as dlq_app
+from shared.tooling.runtime import supervisor
+from shared.tooling.runtime.embedded_nats import DEFAULT_NATS_MONITOR_PORT, DEFAULT_NATS_PORT
+from shared.tooling.runtime.embedded_postgres import DEFAULT_POSTGRES_PORT
+from shared.tooling.runtime.errors import StartupError
 
 app = typer.Typer(
     name="regionet",
@@ -210,8 +214,21 @@ def provision(
     console.print(f"Provisioned the database, the services' schemas and the JetStream streams of region {region}.")
 
 
+def service_command_groups() -> dict[str, typer.Typer]:
+    """The command groups that services add to ``regionet``, by name, in the registry's order."""
+    groups: dict[str, typer.Typer] = {}
+    for spec in SERVICES.values():
+        module = spec.part("cli")
+        if module is None:
+            continue
+        group: typer.Typer = module.app
+        groups[group.info.name or spec.name] = group
+    return groups
+
+
 app.add_typer(dlq_app, name="dlq")
-app.add_typer(import_app, name="import")
+for group_name, group in service_command_groups().items():
+    app.add_typer(group, name=group_name)
 app.command("demo")(demo)
 
 

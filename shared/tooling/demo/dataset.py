@@ -154,6 +154,12 @@ class DemoRegion:
     applicants: int = 0  # how many eligible participants apply for a voucher
 
 
+def applicants_of(demo: DemoRegion) -> list[int]:
+    """Indexes of the participants who apply for a voucher: the first eligible ones."""
+    eligible = [i for i, (_, body) in enumerate(demo.participants) if body["situation"] in CATEGORY_OF_SITUATION]
+    return eligible[: demo.applicants]
+
+
 def programme_body(opens_at: datetime) -> dict[str, Any]:
     """The demo's first-come-first-served voucher programme, open from ``opens_at`` for 90 days."""
     categories = [

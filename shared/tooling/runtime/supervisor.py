@@ -31,22 +31,23 @@ import httpx
 import nats
 import nats.errors
 
+import shared
 from shared.bus.topology import declare_topology
 from shared.db.migrations import MigrationError, migrate
 from shared.db.provision import provision_database, service_dsn
-from shared.runtime.credentials import load_or_create_secrets, load_secrets, secrets_path
-from shared.runtime.embedded_nats import ADMIN_USER as NATS_ADMIN_USER
-from shared.runtime.embedded_nats import DEFAULT_NATS_MONITOR_PORT, DEFAULT_NATS_PORT, EmbeddedNats, nats_dir
-from shared.runtime.embedded_postgres import DEFAULT_POSTGRES_PORT, EmbeddedPostgres
-from shared.runtime.embedded_postgres import data_dir as postgres_data_dir
-from shared.runtime.errors import StartupError
-from shared.runtime.processes import LOCALHOST, pid_runs, port_in_use, tail, terminate, write_private
 from shared.services import SERVICES
+from shared.tooling.runtime.credentials import load_or_create_secrets, load_secrets, secrets_path
+from shared.tooling.runtime.embedded_nats import ADMIN_USER as NATS_ADMIN_USER
+from shared.tooling.runtime.embedded_nats import DEFAULT_NATS_MONITOR_PORT, DEFAULT_NATS_PORT, EmbeddedNats, nats_dir
+from shared.tooling.runtime.embedded_postgres import DEFAULT_POSTGRES_PORT, EmbeddedPostgres
+from shared.tooling.runtime.embedded_postgres import data_dir as postgres_data_dir
+from shared.tooling.runtime.errors import StartupError
+from shared.tooling.runtime.processes import LOCALHOST, pid_runs, port_in_use, tail, terminate, write_private
 
 READY_TIMEOUT_SECONDS = 120.0
 # The folder that holds the `shared` and `services` packages, so service processes import the
 # same code as this supervisor wherever `regionet` is started from.
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+PROJECT_DIR = Path(shared.__file__).resolve().parents[1]
 
 Report = Callable[[str], None]
 

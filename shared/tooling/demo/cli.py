@@ -13,11 +13,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from shared.auth import issue_token
-from shared.demo.dataset import demo_region
-from shared.demo.loader import DemoError, DemoLoader, request_count
-from shared.runtime import supervisor
-from shared.runtime.errors import StartupError
 from shared.settings import DEV_JWT_ISSUER, JWT_AUDIENCE
+from shared.tooling.demo.dataset import demo_region
+from shared.tooling.demo.loader import DemoError, DemoLoader, request_count
+from shared.tooling.runtime import supervisor
+from shared.tooling.runtime.errors import StartupError
 
 console = Console()
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from shared.runtime.credentials import load_or_create_secrets
-from shared.runtime.errors import StartupError
-from shared.runtime.processes import LOCALHOST, pid_runs, port_in_use, tail, write_private
+from shared.tooling.runtime.credentials import load_or_create_secrets
+from shared.tooling.runtime.errors import StartupError
+from shared.tooling.runtime.processes import LOCALHOST, pid_runs, port_in_use, tail, write_private
 
 DEFAULT_POSTGRES_PORT = 55432
 DATABASE = "regionet"

@@ -11,9 +11,9 @@ import secrets
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from shared.runtime.errors import StartupError
-from shared.runtime.processes import write_private
 from shared.services import SERVICES
+from shared.tooling.runtime.errors import StartupError
+from shared.tooling.runtime.processes import write_private
 
 
 def secrets_path(root: Path) -> Path:
