@@ -13,9 +13,6 @@ Measures, in one run against the same servers:
    event = consumer commit time − ``envelope.time`` (set at emit, just before the producer's commit);
 3. the pipeline paced at a fixed rate (1,000 events/s by default) for a few seconds: latency.
 
-Runs 2 and 3 and the consumer-alone backlog run once per consumer implementation
-(``--consumers``): the nats-py ``EventConsumer`` and the ``FastStreamConsumer``, with their ratio.
-
 Targets (information only, never asserted): saturated pipeline ≥ 25% of the raw rate; p99 under
 100 ms at 1,000 events/s.
 """
@@ -34,7 +31,6 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
 
 import asyncpg
 import nats
@@ -47,7 +43,6 @@ from nats.js.errors import NotFoundError
 from bench.common import RESULTS_DIR, CpuMeter, Report, Row, fmt_ms, fmt_rate, percentile
 from services.notifications.handlers import notify_coaches_of_registrations
 from shared.bus.consumer import BatchHandler, EventConsumer
-from shared.bus.faststream_consumer import FastStreamConsumer
 from shared.bus.outbox import OutboxRelay, RelayConfig
 from shared.bus.topology import DUPLICATE_WINDOW_SECONDS, MAX_ACK_PENDING, consumer_spec
 from shared.db.migrations import migrate
@@ -61,8 +56,6 @@ from tests.support.servers import Servers
 NAME = "outbox"
 TARGET_RATIO = 0.25
 TARGET_P99_SECONDS = 0.100
-TARGET_FASTSTREAM_RATIO = 0.80
-CONSUMERS = ("nats-py", "faststream")
 RAW_STREAM = "BENCH_RAW"
 RAW_SUBJECT = "bench.raw.event"
 RAW_DURABLE = "bench-raw"
@@ -87,9 +80,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--relay-batch", type=int, default=RelayConfig().batch_size, help="RelayConfig.batch_size")
     group.add_argument(
         "--backlog", type=int, default=10_000, help="events in the relay-alone / consumer-alone backlog runs (0: skip)"
-    )
-    group.add_argument(
-        "--consumers", default=",".join(CONSUMERS), help=f"consumer implementations to run ({','.join(CONSUMERS)})"
     )
     group.add_argument(
         "--profile", action="store_true", help="cProfile the first saturated run; top functions printed and saved"
@@ -262,9 +252,8 @@ class PipelineRun:
 class Pipeline:
     """Intake's outbox relay and notifications' consumer, running against one fresh platform."""
 
-    def __init__(self, platform: Platform, *, producers: int, relay_batch: int, consumer: str = CONSUMERS[0]) -> None:
+    def __init__(self, platform: Platform, *, producers: int, relay_batch: int) -> None:
         self.platform = platform
-        self.consumer_kind = consumer
         self.producers = producers
         self.relay_batch = relay_batch
         self.recorder = LatencyRecorder()
@@ -294,7 +283,14 @@ class Pipeline:
                 dsn=p.dsn("intake"),
                 config=RelayConfig(batch_size=self.relay_batch),
             )
-            self._consumer_js = consumer_nc.jetstream()
+            self.consumer = EventConsumer(
+                pool=self.notifications_pool,
+                js=consumer_nc.jetstream(),
+                spec=consumer_spec("notifications-intake"),
+                region=p.region,
+                handlers={ParticipantRegistered.spec.key: BatchHandler(notify_coaches_of_registrations)},
+                on_committed=self.recorder.committed,
+            )
             self.start("relay")
             self.start("consumer")
             await self._warm_up()
@@ -309,23 +305,10 @@ class Pipeline:
             await self.intake_pool.close()
 
     def start(self, name: str) -> None:
-        """Start the ``relay`` or a new ``consumer``."""
+        """Start the ``relay`` or the ``consumer``."""
         stop = asyncio.Event()
-        component = self.relay if name == "relay" else self._new_consumer()
+        component = self.relay if name == "relay" else self.consumer
         self._running[name] = (stop, asyncio.create_task(component.run(stop)))
-
-    def _new_consumer(self) -> EventConsumer | FastStreamConsumer:
-        common: dict[str, Any] = {
-            "pool": self.notifications_pool,
-            "js": self._consumer_js,
-            "spec": consumer_spec("notifications-intake"),
-            "region": self.platform.region,
-            "handlers": {ParticipantRegistered.spec.key: BatchHandler(notify_coaches_of_registrations)},
-            "on_committed": self.recorder.committed,
-        }
-        if self.consumer_kind == "faststream":
-            return FastStreamConsumer(servers=self.platform.servers.nats_url, **common)
-        return EventConsumer(**common)
 
     async def stop(self, name: str) -> None:
         """Stop the ``relay`` or the ``consumer`` and wait until it has."""
@@ -501,15 +484,13 @@ async def pipeline_run(
     servers: Servers,
     args: argparse.Namespace,
     measure: Callable[[Pipeline], Awaitable[PipelineRun]],
-    consumer: str,
 ) -> tuple[PipelineRun, dict[str, int]]:
     """One run on a fresh database and fresh streams."""
     async with open_platform(servers) as platform:
-        pipeline = Pipeline(platform, producers=args.producers, relay_batch=args.relay_batch, consumer=consumer)
+        pipeline = Pipeline(platform, producers=args.producers, relay_batch=args.relay_batch)
         async with pipeline.running():
             run = await measure(pipeline)
             counts = await pipeline.verify()
-    run.label = f"{consumer}: {run.label}"
     expected = run.events + WARMUP_EVENTS
     if counts["notifications"] != expected or counts["inbox"] != expected:
         raise RuntimeError(f"{run.label}: expected {expected} notifications and inbox rows, found {counts}")
@@ -568,110 +549,81 @@ async def run(servers: Servers, args: argparse.Namespace) -> Report:
 
     runs: list[PipelineRun] = []
     profile_text = ""
-    backlog: dict[str, dict[str, float]] = {}
-    kinds = [k.strip() for k in args.consumers.split(",") if k.strip()]
-    for kind in kinds:
-        report.rows.append(Row(f"— {kind} consumer —", ""))
-        for i, per_tx in enumerate(int(x) for x in args.per_tx.split(",") if x.strip()):
-            profiler = cProfile.Profile() if args.profile and i == 0 else None
+    for i, per_tx in enumerate(int(x) for x in args.per_tx.split(",") if x.strip()):
+        profiler = cProfile.Profile() if args.profile and i == 0 else None
 
-            async def saturated(
-                p: Pipeline, per_tx: int = per_tx, profiler: cProfile.Profile | None = profiler
-            ) -> PipelineRun:
-                if profiler is not None:
-                    profiler.enable()
-                try:
-                    return await p.saturated(args.events, per_tx)
-                finally:
-                    if profiler is not None:
-                        profiler.disable()
-
-            result, _ = await pipeline_run(servers, args, saturated, kind)
-            runs.append(result)
-            ratio = result.events_per_s / raw.end_to_end_per_s
-            report.rows += [
-                Row(
-                    f"pipeline {result.label}, {result.producers} producers ({result.events:,})",
-                    fmt_rate(result.events_per_s),
-                    f"{ratio:.1%} of raw (target ≥ {TARGET_RATIO:.0%})",
-                    "PASS" if ratio >= TARGET_RATIO else "FAIL",
-                ),
-                Row("  p50 / p99 commit → consumer commit", f"{fmt_ms(result.p50)} / {fmt_ms(result.p99)}"),
-                Row("  producers' own commit rate meanwhile", fmt_rate(result.producer_commit_per_s)),
-            ]
+        async def saturated(
+            p: Pipeline, per_tx: int = per_tx, profiler: cProfile.Profile | None = profiler
+        ) -> PipelineRun:
             if profiler is not None:
-                RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-                profiler.dump_stats(RESULTS_DIR / f"{NAME}_{kind}_profile.pstats")
-                profile_text += f"{kind}:\n" + _profile_summary(profiler)
+                profiler.enable()
+            try:
+                return await p.saturated(args.events, per_tx)
+            finally:
+                if profiler is not None:
+                    profiler.disable()
 
-        if args.backlog > 0:
-            async with open_platform(servers) as platform:
-                pipeline = Pipeline(platform, producers=args.producers, relay_batch=args.relay_batch, consumer=kind)
-                async with pipeline.running():
-                    relay_rate, consumer_rate = await pipeline.backlog(args.backlog, 10)
-            backlog[kind] = {"events": args.backlog, "relay_per_s": relay_rate, "consumer_per_s": consumer_rate}
-            report.rows += [
-                Row(
-                    f"relay alone draining a {args.backlog:,}-event outbox backlog",
-                    fmt_rate(relay_rate),
-                    f"{relay_rate / raw.end_to_end_per_s:.1%} of raw",
-                ),
-                Row(
-                    f"{kind} consumer alone draining a {args.backlog:,}-event stream backlog",
-                    fmt_rate(consumer_rate),
-                    f"{consumer_rate / raw.end_to_end_per_s:.1%} of raw",
-                ),
-            ]
+        result, _ = await pipeline_run(servers, args, saturated)
+        runs.append(result)
+        ratio = result.events_per_s / raw.end_to_end_per_s
+        report.rows += [
+            Row(
+                f"pipeline {result.label}, {result.producers} producers ({result.events:,})",
+                fmt_rate(result.events_per_s),
+                f"{ratio:.1%} of raw (target ≥ {TARGET_RATIO:.0%})",
+                "PASS" if ratio >= TARGET_RATIO else "FAIL",
+            ),
+            Row("  p50 / p99 commit → consumer commit", f"{fmt_ms(result.p50)} / {fmt_ms(result.p99)}"),
+            Row("  producers' own commit rate meanwhile", fmt_rate(result.producer_commit_per_s)),
+        ]
+        if profiler is not None:
+            RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+            profiler.dump_stats(RESULTS_DIR / f"{NAME}_profile.pstats")
+            profile_text = _profile_summary(profiler)
 
-        async def paced(p: Pipeline) -> PipelineRun:
-            return await p.paced(args.rate, args.paced_seconds, args.paced_per_tx)
+    backlog: dict[str, float] = {}
+    if args.backlog > 0:
+        async with open_platform(servers) as platform:
+            pipeline = Pipeline(platform, producers=args.producers, relay_batch=args.relay_batch)
+            async with pipeline.running():
+                relay_rate, consumer_rate = await pipeline.backlog(args.backlog, 10)
+        backlog = {"events": args.backlog, "relay_per_s": relay_rate, "consumer_per_s": consumer_rate}
+        report.rows += [
+            Row(
+                f"relay alone draining a {args.backlog:,}-event outbox backlog",
+                fmt_rate(relay_rate),
+                f"{relay_rate / raw.end_to_end_per_s:.1%} of raw",
+            ),
+            Row(
+                f"consumer alone draining a {args.backlog:,}-event stream backlog",
+                fmt_rate(consumer_rate),
+                f"{consumer_rate / raw.end_to_end_per_s:.1%} of raw",
+            ),
+        ]
 
-        if args.paced_seconds > 0:
-            result, _ = await pipeline_run(servers, args, paced, kind)
-            runs.append(result)
-            report.rows += [
-                Row(
-                    f"pipeline {result.label}, {result.seconds:.0f} s: achieved rate",
-                    fmt_rate(result.events_per_s),
-                    f"{result.events_per_s / raw.end_to_end_per_s:.1%} of raw",
-                ),
-                Row(
-                    "  p50 / p99 commit → consumer commit",
-                    f"{fmt_ms(result.p50)} / {fmt_ms(result.p99)}",
-                    f"p99 target < {fmt_ms(TARGET_P99_SECONDS)}",
-                    "PASS" if result.p99 < TARGET_P99_SECONDS else "FAIL",
-                ),
-                Row(
-                    "  p99 of each second: best / median / worst",
-                    " / ".join(fmt_ms(percentile(result.p99_per_second, q)) for q in (0, 50, 100)),
-                ),
-            ]
+    async def paced(p: Pipeline) -> PipelineRun:
+        return await p.paced(args.rate, args.paced_seconds, args.paced_per_tx)
 
-    if set(CONSUMERS) <= set(kinds):
-        report.rows.append(Row("— FastStream against nats-py —", ""))
-        nats_py, fast = (
-            [r for r in runs if r.label.startswith(f"{kind}: saturated")] for kind in ("nats-py", "faststream")
-        )
-        for a, b in zip(nats_py, fast, strict=True):
-            ratio = b.events_per_s / a.events_per_s
-            report.rows.append(
-                Row(
-                    f"pipeline {b.label.split(': ', 1)[1]}: FastStream / nats-py",
-                    f"{ratio:.1%}",
-                    f"target ≥ {TARGET_FASTSTREAM_RATIO:.0%}",
-                    "PASS" if ratio >= TARGET_FASTSTREAM_RATIO else "FAIL",
-                )
-            )
-        if backlog:
-            ratio = backlog["faststream"]["consumer_per_s"] / backlog["nats-py"]["consumer_per_s"]
-            report.rows.append(
-                Row(
-                    "consumer alone draining the backlog: FastStream / nats-py",
-                    f"{ratio:.1%}",
-                    f"target ≥ {TARGET_FASTSTREAM_RATIO:.0%}",
-                    "PASS" if ratio >= TARGET_FASTSTREAM_RATIO else "FAIL",
-                )
-            )
+    if args.paced_seconds > 0:
+        result, _ = await pipeline_run(servers, args, paced)
+        runs.append(result)
+        report.rows += [
+            Row(
+                f"pipeline {result.label}, {result.seconds:.0f} s: achieved rate",
+                fmt_rate(result.events_per_s),
+                f"{result.events_per_s / raw.end_to_end_per_s:.1%} of raw",
+            ),
+            Row(
+                "  p50 / p99 commit → consumer commit",
+                f"{fmt_ms(result.p50)} / {fmt_ms(result.p99)}",
+                f"p99 target < {fmt_ms(TARGET_P99_SECONDS)}",
+                "PASS" if result.p99 < TARGET_P99_SECONDS else "FAIL",
+            ),
+            Row(
+                "  p99 of each second: best / median / worst",
+                " / ".join(fmt_ms(percentile(result.p99_per_second, q)) for q in (0, 50, 100)),
+            ),
+        ]
 
     report.notes.append(
         f"servers: Postgres {versions['postgres_origin']} ({versions['postgres'].split(' on ')[0]}; "
@@ -689,11 +641,7 @@ async def run(servers: Servers, args: argparse.Namespace) -> Report:
         {
             "servers": versions,
             "options": vars(args),
-            "targets": {
-                "ratio_of_raw": TARGET_RATIO,
-                "p99_seconds_at_1000_per_s": TARGET_P99_SECONDS,
-                "faststream_of_nats_py": TARGET_FASTSTREAM_RATIO,
-            },
+            "targets": {"ratio_of_raw": TARGET_RATIO, "p99_seconds_at_1000_per_s": TARGET_P99_SECONDS},
             "raw": asdict(raw),
             "backlog": backlog,
             "pipeline": [asdict(r) | {"ratio_of_raw": r.events_per_s / raw.end_to_end_per_s} for r in runs],

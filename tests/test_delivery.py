@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
-from typing import Any, Protocol
+from collections.abc import AsyncIterator, Sequence
 
 import asyncpg
 import pytest
+from nats.aio.msg import Msg
 
 from services.notifications.handlers import notify_coaches_of_registrations
 from shared.bus.consumer import H_ATTEMPTS, H_CONSUMER, H_ERROR, BatchHandler, ConsumerConfig, EventConsumer
 from shared.bus.dlq import list_dead_letters, replay
-from shared.bus.faststream_consumer import FastStreamConsumer
 from shared.bus.outbox import OutboxRelay, RelayConfig
 from shared.bus.topology import ConsumerSpec
 from shared.db.migrations import migrate
@@ -148,97 +146,44 @@ async def publish(platform: Platform, envelope: Envelope, msg_id: str | None = N
     )
 
 
-class Consumer(Protocol):
-    """What the tests need of either consumer implementation."""
-
-    async def run(self, stop: asyncio.Event) -> None: ...
-
-
-ConsumerFactory = Callable[..., Consumer]
-
-
-@pytest.fixture(
-    params=[
-        "nats-py",
-        pytest.param(
-            "faststream",
-            marks=pytest.mark.xfail(
-                reason="FastStream 0.7.8's batch pull loop catches nats.errors.TimeoutError only; the plain"
-                " TimeoutError nats-py also raises drops the partial batch until ack_wait redelivers it",
-                strict=False,
-            ),
-        ),
-    ]
-)
-def make_consumer(request: pytest.FixtureRequest, platform: Platform) -> ConsumerFactory:
-    """Either consumer implementation, on this test's servers; the same tests hold for both."""
-
-    def make(**kwargs: Any) -> Consumer:
-        common: dict[str, Any] = {"js": platform.js, "region": platform.region} | kwargs
-        if request.param == "faststream":
-            return FastStreamConsumer(servers=platform.servers.nats_url, **common)
-        return EventConsumer(**common)
-
-    return make
-
-
-@contextlib.asynccontextmanager
-async def running(consumer: Consumer) -> AsyncIterator[None]:
-    """The consumer runs inside the block and has stopped after it."""
-    stop = asyncio.Event()
-    task = asyncio.create_task(consumer.run(stop))
-    try:
-        yield
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, 10.0)
-
-
-async def settled(platform: Platform, durable: str) -> bool:
-    """Every message of the durable was delivered and acknowledged (a plain ack is not awaited)."""
-    info = await platform.js.consumer_info("INTAKE", durable)
-    return bool(info.num_ack_pending == 0 and info.num_pending == 0)
-
-
 async def test_consumer_crash_after_commit_before_ack_does_not_apply_twice(
-    platform: Platform, notifications_pool: asyncpg.Pool, make_consumer: ConsumerFactory
+    platform: Platform, notifications_pool: asyncpg.Pool
 ) -> None:
     spec = ConsumerSpec("notifications", "notifications-crashtest", "INTAKE", ("gld.intake.participant.>",))
     await platform.js.add_consumer("INTAKE", dataclasses.replace(spec.config("gld"), ack_wait=1.0))
     handlers = {ParticipantRegistered.spec.key: BatchHandler(notify_coaches_of_registrations)}
-    committed: list[list[uuid.UUID]] = []
 
-    def die_before_ack(envelopes: Sequence[Envelope]) -> None:
-        committed.append([e.id for e in envelopes])
-        raise ConnectionResetError("the process died between COMMIT and ack")
-
-    def redelivered(envelopes: Sequence[Envelope]) -> None:
-        committed.append([e.id for e in envelopes])
-
-    async def any_commit() -> bool:
-        return bool(committed)
+    class CrashBeforeAck(EventConsumer):
+        async def handle_batch(self, msgs: Sequence[Msg]) -> None:
+            deliveries = [self._decode(m) for m in msgs]
+            await self._commit(deliveries)  # committed... and the process dies before acking
 
     event = Envelope.wrap(registered("coach-c"), region="gld", subject="p")
     await publish(platform, event)
-    crashing = make_consumer(pool=notifications_pool, spec=spec, handlers=handlers, on_committed=die_before_ack)
-    async with running(crashing):
-        await eventually(any_commit)
-    assert committed[0] == [event.id], "the batch was committed before the crash"
+    sub = await platform.js.pull_subscribe_bind(durable=spec.durable, stream=spec.stream)
+    crashing = CrashBeforeAck(pool=notifications_pool, js=platform.js, spec=spec, region="gld", handlers=handlers)
+    await crashing.handle_batch(await sub.fetch(10, timeout=2))
 
-    committed.clear()
-    healthy = make_consumer(pool=notifications_pool, spec=spec, handlers=handlers, on_committed=redelivered)
-    async with running(healthy):
-        await eventually(any_commit)  # after ack_wait, JetStream delivers again
-        await eventually(lambda: settled(platform, spec.durable))
-    assert committed[0] == [], "the redelivered event was recognised in the inbox and not handled again"
+    redelivered = await sub.fetch(10, timeout=5)  # after ack_wait, JetStream delivers again
+    assert [m.metadata.num_delivered for m in redelivered] == [2]
+    healthy = EventConsumer(pool=notifications_pool, js=platform.js, spec=spec, region="gld", handlers=handlers)
+    await healthy.handle_batch(redelivered)
+
     rows = await notifications_pool.fetchval(
         "SELECT count(*) FROM notifications.notifications WHERE recipient = 'coach-c'"
     )
     assert rows == 1
 
+    async def settled() -> bool:
+        # A plain ack does not wait for the server; it may not have been applied yet.
+        info = await platform.js.consumer_info("INTAKE", spec.durable)
+        return bool(info.num_ack_pending == 0 and info.num_pending == 0)
+
+    await eventually(settled)
+
 
 async def test_duplicate_delivery_of_the_same_event_is_acked_without_effect(
-    platform: Platform, notifications_pool: asyncpg.Pool, make_consumer: ConsumerFactory
+    platform: Platform, notifications_pool: asyncpg.Pool
 ) -> None:
     spec = ConsumerSpec("notifications", "notifications-duptest", "INTAKE", ("gld.intake.participant.>",))
     await platform.js.add_consumer("INTAKE", spec.config("gld"))
@@ -251,14 +196,26 @@ async def test_duplicate_delivery_of_the_same_event_is_acked_without_effect(
     event = Envelope.wrap(registered("coach-d"), region="gld", subject="p")
     await publish(platform, event)
     await publish(platform, event, msg_id=f"{event.id}-again")  # outside the dedup window's reach
-    consumer = make_consumer(pool=notifications_pool, spec=spec, handlers={event.key: counting})
-    async with running(consumer):
-        await eventually(lambda: settled(platform, spec.durable))
+    consumer = EventConsumer(
+        pool=notifications_pool, js=platform.js, spec=spec, region="gld", handlers={event.key: counting}
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    try:
+
+        async def drained() -> bool:
+            info = await platform.js.consumer_info("INTAKE", spec.durable)
+            return bool(info.num_pending == 0 and info.num_ack_pending == 0)
+
+        await eventually(drained)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 5.0)
     assert calls == [event.id]
 
 
 async def test_failing_handler_ends_in_dead_letters_and_later_events_still_flow(
-    platform: Platform, notifications_pool: asyncpg.Pool, make_consumer: ConsumerFactory
+    platform: Platform, notifications_pool: asyncpg.Pool
 ) -> None:
     spec = ConsumerSpec("notifications", "notifications-dlqtest", "INTAKE", ("gld.intake.participant.>",))
     await platform.js.add_consumer("INTAKE", spec.config("gld"))
@@ -277,8 +234,17 @@ async def test_failing_handler_ends_in_dead_letters_and_later_events_still_flow(
     await platform.js.publish("gld.intake.participant.garbage.v1", b"{not json")
 
     config = ConsumerConfig(batch_size=10, max_attempts=3, backoff_base_seconds=0.05, fetch_timeout=0.2)
-    consumer = make_consumer(pool=notifications_pool, spec=spec, handlers={poison.key: fragile}, config=config)
-    async with running(consumer):
+    consumer = EventConsumer(
+        pool=notifications_pool,
+        js=platform.js,
+        spec=spec,
+        region="gld",
+        handlers={poison.key: fragile},
+        config=config,
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    try:
 
         async def two_dead_letters() -> bool:
             return len(await list_dead_letters(platform.js, consumer=spec.durable)) == 2
@@ -315,3 +281,6 @@ async def test_failing_handler_ends_in_dead_letters_and_later_events_still_flow(
         await eventually(handled)
         remaining = await list_dead_letters(platform.js, consumer=spec.durable)
         assert [d.event_id for d in remaining] == [""]
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 5.0)

@@ -102,11 +102,8 @@ class _Delivery:
     decode_error: str | None
 
 
-class InboxBatches:
-    """Handles fetched messages of one durable consumer: inbox, transaction, retry, dead letters.
-
-    The part every consumer shares, whichever client fetches the messages.
-    """
+class EventConsumer:
+    """Runs one durable pull consumer of one service against its handlers."""
 
     def __init__(
         self,
@@ -134,18 +131,52 @@ class InboxBatches:
         self._name = spec.durable
         self._on_committed = on_committed
 
-    async def handle_fetched(self, msgs: Sequence[Msg]) -> None:
-        """Handle a fetched batch; if the database or NATS fails meanwhile, wait and leave it unacked."""
+    async def run(self, stop: asyncio.Event) -> None:
+        """Fetch and handle batches until ``stop`` is set; survives outages by retrying.
+
+        The next batch is fetched while the current one is being handled, so the consumer does
+        not sit idle waiting on NATS between database transactions.
+        """
+        sub: JetStreamContext.PullSubscription | None = None
+        next_batch: asyncio.Task[list[Msg]] | None = None
         try:
-            await self.handle_batch(msgs)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, nats.errors.Error) as exc:
-            # Nothing was acked, so JetStream redelivers after ack_wait and the inbox keeps it
-            # exactly-once.
-            log.warning(
-                "batch failed on infrastructure; will be redelivered",
-                extra={"consumer": self._name, "error": repr(exc)},
-            )
-            await asyncio.sleep(1.0)
+            while not stop.is_set():
+                try:
+                    if sub is None:
+                        sub = await self._js.pull_subscribe_bind(durable=self.spec.durable, stream=self.spec.stream)
+                    if next_batch is None:
+                        next_batch = asyncio.create_task(self._fetch(sub))
+                    msgs = await next_batch
+                    next_batch = None
+                except (nats.errors.TimeoutError, TimeoutError):
+                    next_batch = None
+                    continue
+                except (nats.errors.Error, OSError) as exc:
+                    next_batch = None
+                    log.warning("fetch failed; retrying", extra={"consumer": self._name, "error": repr(exc)})
+                    await asyncio.sleep(1.0)
+                    continue
+                if not stop.is_set():
+                    next_batch = asyncio.create_task(self._fetch(sub))
+                try:
+                    await self.handle_batch(msgs)
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, nats.errors.Error) as exc:
+                    # The database or NATS went away mid-batch: nothing was acked, so JetStream
+                    # redelivers after ack_wait and the inbox keeps it exactly-once.
+                    log.warning(
+                        "batch failed on infrastructure; will be redelivered",
+                        extra={"consumer": self._name, "error": repr(exc)},
+                    )
+                    await asyncio.sleep(1.0)
+        finally:
+            if next_batch is not None:
+                # Messages of a fetch cut short are not acked and come back after ack_wait.
+                next_batch.cancel()
+                with contextlib.suppress(BaseException):
+                    await next_batch
+
+    async def _fetch(self, sub: JetStreamContext.PullSubscription) -> list[Msg]:
+        return await sub.fetch(self._config.batch_size, timeout=self._config.fetch_timeout)
 
     async def handle_batch(self, msgs: Sequence[Msg]) -> None:
         """Handle fetched messages: together if all succeed, one by one otherwise."""
@@ -257,48 +288,6 @@ class InboxBatches:
             extra={"consumer": self._name, "event_id": event_id, "attempts": attempts, "error": error[:200]},
         )
         await msg.ack()
-
-
-class EventConsumer(InboxBatches):
-    """Runs one durable pull consumer of one service against its handlers, fetching with nats-py."""
-
-    async def run(self, stop: asyncio.Event) -> None:
-        """Fetch and handle batches until ``stop`` is set; survives outages by retrying.
-
-        The next batch is fetched while the current one is being handled, so the consumer does
-        not sit idle waiting on NATS between database transactions.
-        """
-        sub: JetStreamContext.PullSubscription | None = None
-        next_batch: asyncio.Task[list[Msg]] | None = None
-        try:
-            while not stop.is_set():
-                try:
-                    if sub is None:
-                        sub = await self._js.pull_subscribe_bind(durable=self.spec.durable, stream=self.spec.stream)
-                    if next_batch is None:
-                        next_batch = asyncio.create_task(self._fetch(sub))
-                    msgs = await next_batch
-                    next_batch = None
-                except (nats.errors.TimeoutError, TimeoutError):
-                    next_batch = None
-                    continue
-                except (nats.errors.Error, OSError) as exc:
-                    next_batch = None
-                    log.warning("fetch failed; retrying", extra={"consumer": self._name, "error": repr(exc)})
-                    await asyncio.sleep(1.0)
-                    continue
-                if not stop.is_set():
-                    next_batch = asyncio.create_task(self._fetch(sub))
-                await self.handle_fetched(msgs)
-        finally:
-            if next_batch is not None:
-                # Messages of a fetch cut short are not acked and come back after ack_wait.
-                next_batch.cancel()
-                with contextlib.suppress(BaseException):
-                    await next_batch
-
-    async def _fetch(self, sub: JetStreamContext.PullSubscription) -> list[Msg]:
-        return await sub.fetch(self._config.batch_size, timeout=self._config.fetch_timeout)
 
 
 def _runs(envelopes: Sequence[Envelope], handlers: Mapping[str, Handler]) -> list[tuple[Handler, list[Envelope]]]:
