@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -21,6 +24,7 @@ import pytest
 
 from shared.services import SERVICES
 from shared.settings import DEV_JWT_ISSUER, JWT_AUDIENCE
+from shared.tooling.runtime import supervisor
 from shared.tooling.runtime.credentials import load_or_create_secrets
 from shared.tooling.runtime.embedded_nats import check_nats_config, nats_config, nats_server_binary, render_nats_conf
 from shared.tooling.runtime.errors import StartupError
@@ -244,5 +248,78 @@ def test_up_status_token_down_and_up_again(embedded_root: Path) -> None:
         admin_url = json.loads((root / "endpoints.json").read_text())["postgres_admin_url"]
         assert admin_url == endpoints["postgres_admin_url"]
         assert asyncio.run(_keepsake(admin_url, write=False)) == ["still here"]
+    finally:
+        regionet("down", "--root", str(root), timeout=120)
+
+
+# --- the supervisor keeps services running ---------------------------------------------------
+
+
+def test_a_service_that_keeps_crashing_is_started_again_with_back_off_then_given_up(tmp_path: Path) -> None:
+    # A real service process that exits at once: its settings cannot be read.
+    environment = {**os.environ, "REGIONET_MATCHING_PORT": "not-a-port"}
+    endpoint = supervisor.ServiceEndpoint(url="http://127.0.0.1:1", port=1, pid=0, docs="", log="")
+    endpoints = supervisor.Endpoints(
+        region="gld",
+        mode="external",
+        nats_url="nats://127.0.0.1:1",
+        postgres_admin_url="postgresql://127.0.0.1:1/regionet",
+        services={"matching": endpoint},
+        started_at="now",
+    )
+    process = supervisor._start_service(tmp_path, "matching", environment)
+    deployment = supervisor.Deployment(
+        tmp_path, endpoints, {"matching": process}, {"matching": environment}, restart_delays=(0.05,)
+    )
+    said: list[str] = []
+    deadline = time.monotonic() + 120
+    while not deployment.endpoints.services["matching"].gave_up:
+        assert time.monotonic() < deadline, said
+        deployment.supervise_once(said.append, time.monotonic())
+        time.sleep(0.05)
+    restarts = [line for line in said if line.startswith("the matching service exited with code 1")]
+    assert len(restarts) == supervisor.MAX_CRASHES
+    assert said[-1].startswith("GIVING UP on the matching service")
+    recorded = supervisor.Endpoints.load(tmp_path).services["matching"]
+    assert (recorded.restarts, recorded.gave_up) == (supervisor.MAX_CRASHES, True)
+    assert "not-a-port" in supervisor.service_log_path(tmp_path, "matching").read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_a_killed_service_of_a_detached_deployment_is_started_again(embedded_root: Path) -> None:
+    root = embedded_root / "regionet"
+    up_args = [
+        "up", "--detach", "--root", str(root),
+        "--nats-port", str(free_port()),
+        "--nats-monitor-port", str(free_port()),
+        "--postgres-port", str(free_port()),
+        "--service-port-base", str(free_port_run(len(SERVICES))),
+    ]  # fmt: skip
+    try:
+        started = regionet(*up_args)
+        assert started.returncode == 0, started.stdout + started.stderr
+        before = json.loads((root / "endpoints.json").read_text())
+        assert before["supervisor_pid"] is not None
+        os.kill(before["services"]["vouchers"]["pid"], signal.SIGKILL)
+
+        def restarted() -> dict[str, Any] | None:
+            status = regionet("status", "--root", str(root), "--json", timeout=60)
+            vouchers = json.loads(status.stdout)["services"]["vouchers"]
+            ok = vouchers["pid"] != before["services"]["vouchers"]["pid"] and vouchers["ready"]
+            return vouchers if ok else None
+
+        vouchers = asyncio.run(eventually(lambda: asyncio.to_thread(restarted), timeout=120, interval=1.0))
+        assert vouchers is not None
+        assert vouchers["restarts"] == 1
+        log = supervisor.supervisor_log_path(root).read_text()
+        assert "the vouchers service exited with code -9; starting it again" in log
+        assert "started the vouchers service again" in log
+
+        stopped = regionet("down", "--root", str(root), timeout=120)
+        assert stopped.returncode == 0, stopped.stderr
+        assert "supervisor" in stopped.stdout
+        for service in before["services"].values():
+            assert not listening(service["port"])
     finally:
         regionet("down", "--root", str(root), timeout=120)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -82,6 +83,11 @@ def _show_endpoints(endpoints: supervisor.Endpoints, root: Path) -> None:
     console.print(f"Postgres  {_where(endpoints.postgres_admin_url)}  (admin URL in {supervisor.endpoints_path(root)})")
 
 
+def _report(message: str) -> None:
+    # Timestamped: under --detach these lines are the supervisor's log.
+    console.print(f"[dim]{datetime.now().strftime('%H:%M:%S')}[/dim] {message}")
+
+
 @app.command()
 def up(
     root: RootOption = DEFAULT_ROOT,
@@ -113,14 +119,26 @@ def up(
         service_ports=supervisor.default_service_ports(service_port_base),
         ready_timeout=ready_timeout,
     )
-    deployment = supervisor.start(options, detach=detach, report=lambda message: console.print(f"[dim]{message}[/dim]"))
-    _show_endpoints(deployment.endpoints, deployment.root)
     if detach:
+        up_args = [
+            "--root", str(root), "--region", region,
+            "--nats-port", str(nats_port), "--nats-monitor-port", str(nats_monitor_port),
+            "--postgres-port", str(postgres_port), "--ready-timeout", str(ready_timeout),
+        ]  # fmt: skip
+        if external:
+            up_args.append("--external")
+        if service_port_base is not None:
+            up_args += ["--service-port-base", str(service_port_base)]
+        console.print(f"[dim]starting in the background; it reports to {supervisor.supervisor_log_path(root)}[/dim]")
+        endpoints = supervisor.start_in_background(root, up_args, ready_timeout)
+        _show_endpoints(endpoints, root.resolve())
         console.print(f"Running in the background; stop it with: regionet down --root {root}")
         return
+    deployment = supervisor.start(options, report=_report)
+    _show_endpoints(deployment.endpoints, deployment.root)
     console.print("Running; press Ctrl-C to stop.")
     try:
-        deployment.wait()
+        deployment.wait(report=_report)
     finally:
         console.print("Stopping…")
         stopped = deployment.stop()
@@ -161,6 +179,8 @@ def status(
                             "running": s.running,
                             "healthy": s.healthy,
                             "ready": s.ready,
+                            "restarts": s.restarts,
+                            "gave_up": s.gave_up,
                         }
                         for s in report.services
                     },
@@ -171,10 +191,11 @@ def status(
         )
     else:
         table = Table(title=f"Regionet {endpoints.region} ({endpoints.mode}), started {endpoints.started_at}")
-        for column in ("service", "URL", "pid", "running", "healthy", "ready"):
+        for column in ("service", "URL", "pid", "running", "healthy", "ready", "restarts"):
             table.add_column(column)
         for s in report.services:
-            table.add_row(s.name, s.url, str(s.pid), _mark(s.running), _mark(s.healthy), _mark(s.ready))
+            restarts = f"{s.restarts}, [red]gave up[/red]" if s.gave_up else str(s.restarts)
+            table.add_row(s.name, s.url, str(s.pid), _mark(s.running), _mark(s.healthy), _mark(s.ready), restarts)
         console.print(table)
         console.print(
             f"NATS {endpoints.nats_url}: {_mark(report.nats_reachable)}   "

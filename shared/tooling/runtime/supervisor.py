@@ -18,9 +18,9 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -179,13 +179,15 @@ async def provision(infra: Infrastructure, region: str, replicas: int = 1) -> No
 
 @dataclass(frozen=True)
 class ServiceEndpoint:
-    """One running service."""
+    """One running service; ``restarts`` counts how often the supervisor started it again after a crash."""
 
     url: str
     port: int
     pid: int
     docs: str
     log: str
+    restarts: int = 0
+    gave_up: bool = False
 
 
 @dataclass(frozen=True)
@@ -336,28 +338,90 @@ def _stop_embedded(root: Path) -> list[str]:
     return stopped
 
 
+# A crashed service is started again after 1, 2, 4, ... seconds (at most 30); after more than
+# MAX_CRASHES crashes within CRASH_WINDOW_SECONDS the supervisor gives up on it and says so.
+RESTART_DELAYS_SECONDS = (1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
+MAX_CRASHES = 5
+CRASH_WINDOW_SECONDS = 300.0
+
+
 class Deployment:
     """A started Regionet: its services' processes and the record of what runs where."""
 
-    def __init__(self, root: Path, endpoints: Endpoints, processes: dict[str, subprocess.Popen[bytes]]) -> None:
+    def __init__(
+        self,
+        root: Path,
+        endpoints: Endpoints,
+        processes: dict[str, subprocess.Popen[bytes]],
+        environments: Mapping[str, dict[str, str]],
+        restart_delays: Sequence[float] = RESTART_DELAYS_SECONDS,
+    ) -> None:
         self.root = root
         self.endpoints = endpoints
         self._processes = processes
+        self._environments = dict(environments)
+        self._restart_delays = tuple(restart_delays)
+        self._crashes: dict[str, list[float]] = {name: [] for name in processes}
+        self._restart_at: dict[str, float] = {}
 
-    def wait(self) -> None:
-        """Block until Ctrl-C / SIGTERM (returns) or until a service exits (raises ``StartupError``)."""
+    def wait(self, report: Report) -> None:
+        """Keep the services running until Ctrl-C / SIGTERM; a crashed service is started again.
+
+        Each crash is reported with the service's exit code and log; the restart waits a
+        growing delay. A service that crashes more than ``MAX_CRASHES`` times within
+        ``CRASH_WINDOW_SECONDS`` is given up on (reported, and shown by ``regionet status``);
+        the others keep running.
+        """
         with _signals_interrupt():
             try:
                 while True:
-                    for service, process in self._processes.items():
-                        if process.poll() is not None:
-                            log = service_log_path(self.root, service)
-                            raise StartupError(
-                                f"the {service} service exited with code {process.returncode}; see {log}", tail(log)
-                            )
+                    self.supervise_once(report, time.monotonic())
                     time.sleep(0.5)
             except KeyboardInterrupt:
                 return
+
+    def supervise_once(self, report: Report, now: float) -> None:
+        """Notice services that exited and start those whose back-off has passed."""
+        for service, process in self._processes.items():
+            if self.endpoints.services[service].gave_up or service in self._restart_at:
+                continue
+            if process.poll() is None:
+                continue
+            log = service_log_path(self.root, service)
+            crashes = [t for t in self._crashes[service] if now - t < CRASH_WINDOW_SECONDS] + [now]
+            self._crashes[service] = crashes
+            if len(crashes) > MAX_CRASHES:
+                self._record(service, gave_up=True)
+                report(
+                    f"GIVING UP on the {service} service: it crashed {len(crashes)} times within"
+                    f" {CRASH_WINDOW_SECONDS:.0f} s (last exit code {process.returncode}); see {log}."
+                    f" Fix it, then run 'regionet down' and 'regionet up'."
+                )
+                continue
+            delay = self._restart_delays[min(len(crashes), len(self._restart_delays)) - 1]
+            self._restart_at[service] = now + delay
+            report(
+                f"the {service} service exited with code {process.returncode}; starting it again in"
+                f" {delay:.0f} s (crash {len(crashes)} of at most {MAX_CRASHES} in {CRASH_WINDOW_SECONDS:.0f} s);"
+                f" see {log}"
+            )
+        for service, due in list(self._restart_at.items()):
+            if now >= due:
+                del self._restart_at[service]
+                self._processes[service] = _start_service(self.root, service, self._environments[service])
+                self._record(service, restarted=True)
+                report(f"started the {service} service again (pid {self._processes[service].pid})")
+
+    def _record(self, service: str, *, restarted: bool = False, gave_up: bool = False) -> None:
+        before = self.endpoints.services[service]
+        after = replace(
+            before,
+            pid=self._processes[service].pid,
+            restarts=before.restarts + (1 if restarted else 0),
+            gave_up=before.gave_up or gave_up,
+        )
+        self.endpoints = replace(self.endpoints, services={**self.endpoints.services, service: after})
+        self.endpoints.save(self.root)
 
     def stop(self) -> list[str]:
         """Stop the services, then (embedded mode) NATS and Postgres. Returns what was stopped."""
@@ -401,18 +465,19 @@ def _refuse_if_running(root: Path, ports: Mapping[str, int]) -> None:
             )
 
 
-def start(options: UpOptions, *, detach: bool, report: Report) -> Deployment:
+def start(options: UpOptions, *, report: Report) -> Deployment:
     """Start (or reuse) NATS and Postgres, provision them, start every service and wait until ready.
 
-    ``detach`` only changes what is recorded: without it this process is the supervisor that
-    ``down`` signals. On any failure everything started is stopped again before the
-    ``StartupError`` (or ``KeyboardInterrupt``) propagates.
+    This process is the supervisor that ``down`` signals (recorded as ``supervisor_pid``). On
+    any failure everything started is stopped again before the ``StartupError`` (or
+    ``KeyboardInterrupt``) propagates.
     """
     root = options.root.resolve()
     root.mkdir(parents=True, exist_ok=True)
     ports = dict(options.service_ports)
     _refuse_if_running(root, ports)
     processes: dict[str, subprocess.Popen[bytes]] = {}
+    environments: dict[str, dict[str, str]] = {}
     try:
         with _signals_interrupt():
             nats_monitor_url: str | None = None
@@ -441,8 +506,8 @@ def start(options: UpOptions, *, detach: bool, report: Report) -> Deployment:
             asyncio.run(provision(infra, options.region))
             secret = jwt_secret(root, os.environ)
             for service in SERVICES:
-                env = _child_env(infra, secret, options.region, service, ports[service])
-                processes[service] = _start_service(root, service, env)
+                environments[service] = _child_env(infra, secret, options.region, service, ports[service])
+                processes[service] = _start_service(root, service, environments[service])
             report(f"starting {', '.join(SERVICES)}; waiting until each is ready")
             _wait_ready(root, processes, ports, options.ready_timeout)
             endpoints = Endpoints(
@@ -462,13 +527,59 @@ def start(options: UpOptions, *, detach: bool, report: Report) -> Deployment:
                     for name, process in processes.items()
                 },
                 started_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                supervisor_pid=None if detach else os.getpid(),
+                supervisor_pid=os.getpid(),
             )
             endpoints.save(root)
-            return Deployment(root, endpoints, processes)
+            return Deployment(root, endpoints, processes, environments)
     except BaseException:
         _shutdown(root, {name: p.pid for name, p in processes.items()}, embedded=not options.external)
         raise
+
+
+def supervisor_log_path(root: Path) -> Path:
+    """Where a supervisor started in the background (``up --detach``) writes what it reports."""
+    return root / "logs" / "supervisor.log"
+
+
+def start_in_background(root: Path, up_args: Sequence[str], ready_timeout: float) -> Endpoints:
+    """Run the supervisor (``regionet up`` with ``up_args``) as a background process; return once all is ready.
+
+    ``up --detach`` uses this, so a detached deployment is supervised (crashed services are
+    started again) exactly like one in the foreground; ``down`` stops the supervisor, which
+    stops the rest.
+    """
+    root = root.resolve()
+    log = supervisor_log_path(root)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as handle:
+        handle.write(f"\n=== regionet up --detach {datetime.now(UTC).isoformat()} ===\n".encode())
+        handle.flush()
+        process = subprocess.Popen(  # noqa: S603 -- this Python running our own CLI, no shell
+            [sys.executable, "-m", "shared.tooling.cli", "up", *up_args],
+            cwd=PROJECT_DIR,
+            stdin=subprocess.DEVNULL,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            # Its own session: closing the terminal that ran `up --detach` must not stop it.
+            start_new_session=True,
+        )
+    # Initialising Postgres and NATS comes before the services' own ready_timeout.
+    deadline = time.monotonic() + 2 * ready_timeout + 120.0
+    while True:
+        if process.poll() is not None:
+            raise StartupError(
+                f"regionet up stopped while starting (exit code {process.returncode}); see {log}", tail(log)
+            )
+        try:
+            endpoints = Endpoints.load(root)
+        except StartupError:
+            endpoints = None  # not written yet
+        if endpoints is not None and endpoints.supervisor_pid == process.pid:
+            return endpoints
+        if time.monotonic() > deadline:
+            terminate(process.pid, timeout=90.0)
+            raise StartupError(f"regionet up did not become ready in time; see {log}", tail(log))
+        time.sleep(0.2)
 
 
 def down(root: Path) -> list[str]:
@@ -500,6 +611,8 @@ class ServiceStatus:
     running: bool
     healthy: bool
     ready: bool
+    restarts: int = 0
+    gave_up: bool = False
 
 
 def _answers(client: httpx.Client, url: str) -> bool:
@@ -548,6 +661,8 @@ def status(root: Path) -> StatusReport:
                 running=name in SERVICES and pid_runs(svc.pid, SERVICES[name].module),
                 healthy=_answers(client, f"{svc.url}/health"),
                 ready=_answers(client, f"{svc.url}/ready"),
+                restarts=svc.restarts,
+                gave_up=svc.gave_up,
             )
             for name, svc in endpoints.services.items()
         ]
