@@ -15,10 +15,7 @@ and the route in ``/openapi.json`` with its body, headers and answers (see :func
 
 from __future__ import annotations
 
-import json
-import logging
 import re
-import traceback
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -26,12 +23,25 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 from starlette.datastructures import Headers, State
-from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from shared.errors import ClientError
+from shared.errors import ClientError, InvalidRequest, PayloadTooLarge
+from shared.http_errors import error_response
 
-log = logging.getLogger(__name__)
+__all__ = [
+    "MAX_BODY_BYTES",
+    "HotRequest",
+    "HotResponse",
+    "HotRoute",
+    "HotRoutes",
+    "InvalidRequest",
+    "add_to_openapi",
+    "parse_body",
+    "starlette_route",
+]
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -82,43 +92,6 @@ def _compile(template: str) -> re.Pattern[str]:
     return re.compile(f"^{regex}$")
 
 
-def json_body(content: Any) -> bytes:
-    """``content`` as compact JSON."""
-    return json.dumps(content, separators=(",", ":"), default=str).encode()
-
-
-def validation_content(errors: Sequence[Mapping[str, Any]], *, skip: tuple[str, ...] = ("body",)) -> dict[str, Any]:
-    """The 422 answer for pydantic errors: a readable summary and each field's message."""
-    listed = [
-        {"field": ".".join(str(p) for p in e.get("loc", ()) if p not in skip) or "body", "message": e.get("msg", "")}
-        for e in errors
-    ]
-    summary = "; ".join(f"{e['field']}: {e['message']}" for e in listed[:5])
-    return {"detail": f"The request is not valid. {summary}", "errors": listed}
-
-
-def unexpected_content(exc: BaseException, request_id: str) -> dict[str, str]:
-    """Log an unexpected error by its stack only (its message may quote what a client sent); the 500 answer."""
-    frames = traceback.extract_tb(exc.__traceback__)[-10:]
-    log.error(
-        "unexpected error",
-        extra={"error_type": type(exc).__name__, "stack": [f"{f.filename}:{f.lineno} in {f.name}" for f in frames]},
-    )
-    return {"detail": f"Something went wrong on our side. Quote request id {request_id} when reporting it."}
-
-
-class InvalidRequest(Exception):
-    """What a client sent is not valid: answered 422 with each field's message, as FastAPI does.
-
-    ``errors`` are pydantic-style: each with ``loc`` (e.g. ``("path", "programme_id")``, or the
-    body field's path) and ``msg``.
-    """
-
-    def __init__(self, errors: Sequence[Mapping[str, Any]]) -> None:
-        super().__init__("invalid request")
-        self.errors = errors
-
-
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -134,28 +107,35 @@ def parse_body(model: type[M], body: bytes) -> M:
         raise InvalidRequest(exc.errors(include_url=False, include_input=False)) from None
 
 
-class _BodyTooLarge(Exception):
-    pass
-
-
-class _Disconnected(Exception):
-    pass
-
-
-async def _read_body(receive: Receive, limit: int) -> bytes:
+async def _read_body(request: Request, limit: int) -> bytes:
     chunks: list[bytes] = []
     size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise _Disconnected
-        chunk: bytes = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise _BodyTooLarge
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # As FastAPI answers a body it could not read; nobody is left to read the answer.
+        raise ClientError("There was an error reading the body.") from None
+    return b"".join(chunks)
+
+
+async def _answer(route: HotRoute, request: Request, params: Mapping[str, str], max_body_bytes: int) -> Response:
+    body = await _read_body(request, max_body_bytes)
+    answer = await route.endpoint(HotRequest(request.app.state, params, request.headers, body))
+    return Response(answer.body, status_code=answer.status, media_type="application/json")
+
+
+def starlette_route(route: HotRoute, max_body_bytes: int = MAX_BODY_BYTES) -> Route:
+    """``route`` as a plain Starlette route: the app's exception handlers answer its errors."""
+
+    async def endpoint(request: Request) -> Response:
+        return await _answer(route, request, request.path_params, max_body_bytes)
+
+    endpoint.__name__ = route.endpoint.__name__
+    return Route(route.path, endpoint, methods=[route.method])
 
 
 class HotRoutes:
@@ -179,33 +159,11 @@ class HotRoutes:
         await self.app(scope, receive, send)
 
     async def _serve(self, route: HotRoute, params: dict[str, str], scope: Scope, receive: Receive, send: Send) -> None:
-        extra_headers: Mapping[str, str] | None = None
         try:
-            body = await _read_body(receive, self.max_body_bytes)
-            request = HotRequest(scope["app"].state, params, Headers(scope=scope), body)
-            response = await route.endpoint(request)
-            status, content = response.status, response.body
-        except _Disconnected:
-            return
-        except _BodyTooLarge:
-            status, content = (
-                413,
-                json_body({"detail": f"The request body is larger than {self.max_body_bytes} bytes."}),
-            )
-        except InvalidRequest as exc:
-            status, content = 422, json_body(validation_content(exc.errors))
+            response = await _answer(route, Request(scope, receive), params, self.max_body_bytes)
         except ClientError as exc:
-            status, content = exc.status, json_body({"detail": exc.message})
-        except HTTPException as exc:
-            status, content, extra_headers = exc.status_code, json_body({"detail": exc.detail}), exc.headers
-        except Exception as exc:  # noqa: BLE001 - every unexpected error becomes a logged 500, as in FastAPI
-            request_id = scope.get("state", {}).get("request_id", "unknown")
-            status, content = 500, json_body(unexpected_content(exc, request_id))
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(content)).encode())]
-        if extra_headers:
-            headers += [(k.lower().encode(), v.encode()) for k, v in extra_headers.items()]
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": content})
+            response = error_response(exc, scope.get("state", {}).get("request_id", "unknown"))
+        await response(scope, receive, send)
 
 
 def add_to_openapi(document: dict[str, Any], routes: Sequence[HotRoute]) -> dict[str, Any]:

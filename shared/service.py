@@ -24,13 +24,11 @@ import asyncpg
 import nats
 import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.datastructures import Headers
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import shared.events.contracts  # noqa: F401 - fills the event catalogue
@@ -42,8 +40,8 @@ from shared.bus.topology import inbox_prefix
 from shared.db.migrations import is_migrated, migrate
 from shared.db.pool import create_pool
 from shared.db.uow import UnitOfWork, UnitOfWorkFactory, current_traceparent
-from shared.errors import ClientError
-from shared.hot import HotRoute, HotRoutes, add_to_openapi, unexpected_content, validation_content
+from shared.hot import HotRoute, HotRoutes, add_to_openapi, starlette_route
+from shared.http_errors import error_response, install_error_handlers
 from shared.logging import configure_logging, request_id_var
 from shared.services import SERVICES, service_subscribers
 from shared.settings import ServiceSettings
@@ -199,7 +197,10 @@ async def stop_runtime(runtime: Runtime) -> None:
 
 
 class ObserveRequests:
-    """Request id, trace context, metrics and one log line per request.
+    """Request id, trace context, metrics, one log line per request, and the 500 answer.
+
+    Unexpected errors are answered here rather than by Starlette's outermost error middleware, so
+    that a 500 carries the request id header like every other answer.
 
     A plain ASGI middleware: Starlette's ``BaseHTTPMiddleware`` costs a task and a stream per
     request, which shows under load.
@@ -219,20 +220,26 @@ class ObserveRequests:
         traceparent = headers.get("traceparent") or f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01"
         rid_token = request_id_var.set(request_id)
         tp_token = current_traceparent.set(traceparent)
-        scope.setdefault("state", {})["request_id"] = request_id  # for the 500 handler, which runs outside
+        scope.setdefault("state", {})["request_id"] = request_id  # for the error handlers
         started = time.perf_counter()
         status = 500
+        started_answer = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started_answer
             if message["type"] == "http.response.start":
                 status = message["status"]
+                started_answer = True
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            if started_answer:
+                raise
+            await error_response(exc, request_id)(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", "unmatched")
@@ -266,31 +273,18 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
     for router in definition.routers:
         app.include_router(router)
     if definition.hot_routes:
-        # Inside ObserveRequests (added last, so outermost): hot routes get request ids and metrics too.
-        app.add_middleware(HotRoutes, routes=definition.hot_routes)
+        if settings.hot_routes == "middleware":
+            # Inside ObserveRequests (added last, so outermost): hot routes get request ids and metrics too.
+            app.add_middleware(HotRoutes, routes=definition.hot_routes)
+        else:
+            # First in the router: matched before any FastAPI route, without FastAPI's dependency resolution.
+            app.router.routes[:0] = [starlette_route(route) for route in definition.hot_routes]
         documented = app.openapi
         app.openapi = lambda: add_to_openapi(documented(), definition.hot_routes)  # type: ignore[method-assign]
     # Outside the hot routes, so that they are guarded too; inside ObserveRequests, so refusals are counted.
     app.add_middleware(RefuseControlCharacters)
     app.add_middleware(ObserveRequests, service=settings.service)
-
-    @app.exception_handler(RequestValidationError)
-    async def on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse(status_code=422, content=validation_content(exc.errors()))
-
-    @app.exception_handler(ClientError)
-    async def on_client_error(request: Request, exc: ClientError) -> JSONResponse:
-        return JSONResponse(status_code=exc.status, content={"detail": exc.message})
-
-    @app.exception_handler(StarletteHTTPException)
-    async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail}, headers=exc.headers)
-
-    @app.exception_handler(Exception)
-    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse(
-            status_code=500, content=unexpected_content(exc, getattr(request.state, "request_id", "unknown"))
-        )
+    install_error_handlers(app)
 
     @app.get("/health", tags=["operations"], summary="Liveness: the process answers")
     async def health() -> dict[str, str]:
