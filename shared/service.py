@@ -4,7 +4,8 @@ A service describes itself with a :class:`ServiceDefinition` (its routers and st
 and declares its durable consumers in its ``subscribers`` module; :func:`create_app` wires
 that into a FastAPI application whose lifespan connects to Postgres (applying the service's
 migrations) and NATS, runs the outbox relay and the consumers, and adds ``/health``,
-``/ready``, ``/metrics`` and ``/asyncapi.json``.
+``/ready``, ``/metrics`` and ``/asyncapi.json``; ``/docs`` and ``/redoc`` serve their viewers'
+scripts and styles from the service itself (the ``fastapi-offline`` package), never from a CDN.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import nats
 import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
@@ -267,7 +269,8 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
         finally:
             await stop_runtime(runtime)
 
-    app = FastAPI(title=definition.title, description=definition.description, version="1.0.0", lifespan=lifespan)
+    # /docs and /redoc load their viewers from the service itself: no CDN on a province's network.
+    app = FastAPIOffline(title=definition.title, description=definition.description, version="1.0.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier(settings)
     for router in definition.routers:
