@@ -72,12 +72,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--rush-budgets", type=str, default="850,34000", help="vouchers the budget pays for, one run each (850,34000)"
     )
-    group.add_argument(
-        "--rush-hot-routes",
-        type=str,
-        default="middleware,route",
-        help="how the service serves its hot route, one run each per budget (middleware,route)",
-    )
 
 
 @dataclass
@@ -85,7 +79,6 @@ class RushResult:
     """What one run measured."""
 
     vouchers: int
-    hot_routes: str
     applications: int
     seconds: float
     latencies: list[float] = field(default_factory=list)
@@ -143,9 +136,7 @@ class ServiceProcess:
 
 
 @contextlib.asynccontextmanager
-async def vouchers_process(
-    platform: Platform, log_dir: Path, workers: int, hot_routes: str
-) -> AsyncIterator[ServiceProcess]:
+async def vouchers_process(platform: Platform, log_dir: Path, workers: int) -> AsyncIterator[ServiceProcess]:
     """``python -m services.vouchers`` in a subprocess against this run's database; yields its URL."""
     port = _free_port()
     env = {
@@ -158,7 +149,6 @@ async def vouchers_process(
         "REGIONET_DB_POOL_MIN": "4",
         "REGIONET_DB_POOL_MAX": str(max(4, SERVICE_POOL // workers)),
         "REGIONET_WORKERS": str(workers),
-        "REGIONET_HOT_ROUTES": hot_routes,
         "REGIONET_LOG_LEVEL": os.environ.get("REGIONET_LOG_LEVEL", "WARNING"),
     }
     log = (log_dir / f"vouchers-{port}.log").open("wb")
@@ -343,12 +333,12 @@ async def _raw_baseline(
 
 
 async def one_run(
-    servers: Servers, vouchers: int, hot_routes: str, applications: int, clients: int, workers: int, log_dir: Path
+    servers: Servers, vouchers: int, applications: int, clients: int, workers: int, log_dir: Path
 ) -> RushResult:
     """A fresh database and streams, the service in its own process, the rush, the audit, the raw baseline."""
     async with open_platform(servers) as platform:
         course, people = await _seed(platform, applications)
-        async with vouchers_process(platform, log_dir, workers, hot_routes) as service:
+        async with vouchers_process(platform, log_dir, workers) as service:
             async with httpx.AsyncClient() as client:
                 programme_id = await _create_programme(client, service.url, vouchers)
             meter = CpuMeter()
@@ -361,7 +351,6 @@ async def one_run(
             meter.stop()
         result = RushResult(
             vouchers=vouchers,
-            hot_routes=hot_routes,
             applications=applications,
             seconds=seconds,
             latencies=latencies,
@@ -393,7 +382,7 @@ def report_of(results: Sequence[RushResult], clients: int, workers: int) -> Repo
     for r in results:
         rate = r.applications / r.seconds
         raw_rate = r.applications / r.raw_seconds if r.raw_seconds else float("nan")
-        label = f"{r.vouchers:,} vouchers, hot route as {r.hot_routes}"
+        label = f"{r.vouchers:,} vouchers"
         ok_time = r.seconds < TARGET_SECONDS
         p50, p99 = fmt_ms(percentile(r.latencies, 50)), fmt_ms(percentile(r.latencies, 99))
         raw_p50, raw_p99 = fmt_ms(percentile(r.raw_latencies, 50)), fmt_ms(percentile(r.raw_latencies, 99))
@@ -424,13 +413,12 @@ def report_of(results: Sequence[RushResult], clients: int, workers: int) -> Repo
                 f"client {r.client_cpu * 1e3:.2f} ms; Postgres, NATS and the rest {r.rest_cpu * 1e3:.2f} ms",
             ),
         ]
-    report.rows += _hot_route_comparison(results)
     report.notes += [
         f"{clients} concurrent HTTP clients (aiohttp, keep-alive connections) in the benchmark process; the service"
         f" runs {workers} uvicorn worker process(es) sharing {max(4, SERVICE_POOL // workers) * workers} Postgres"
         " connections; client, service, Postgres and NATS share this machine (2 cores)",
-        "each application: a hot route (no FastAPI dependency resolution; served as ASGI middleware before FastAPI,"
-        " or as a plain Starlette route first in FastAPI's router), JWT check, then group commit with the"
+        "each application: a hot route (a plain Starlette route first in FastAPI's router: no FastAPI dependency"
+        " resolution), JWT check, then group commit with the"
         " applications arriving meanwhile: one read-model look-up per group and one apply_batch call per group"
         " (idempotency key + per-person and yearly limits + conditional reservation + application + ledger +"
         " outbox events,"
@@ -442,7 +430,6 @@ def report_of(results: Sequence[RushResult], clients: int, workers: int) -> Repo
     report.data["runs"] = [
         {
             "vouchers": r.vouchers,
-            "hot_routes": r.hot_routes,
             "applications": r.applications,
             "seconds": r.seconds,
             "answered_per_second": r.applications / r.seconds,
@@ -463,38 +450,17 @@ def report_of(results: Sequence[RushResult], clients: int, workers: int) -> Repo
     return report
 
 
-def _hot_route_comparison(results: Sequence[RushResult]) -> list[Row]:
-    """Per budget: how much faster the middleware answered than the Starlette route, in the same run."""
-    rows = []
-    for vouchers in dict.fromkeys(r.vouchers for r in results):
-        by_way = {r.hot_routes: r for r in results if r.vouchers == vouchers}
-        if {"middleware", "route"} <= set(by_way):
-            middleware, route = by_way["middleware"], by_way["route"]
-            gain = middleware.seconds and route.seconds / middleware.seconds - 1
-            rows.append(
-                Row(
-                    f"{vouchers:,} vouchers: middleware vs Starlette route",
-                    f"{gain:+.0%} answered/s",
-                    f"service CPU per application {middleware.server_cpu * 1e3:.2f} vs {route.server_cpu * 1e3:.2f} ms;"
-                    " keep the middleware only if >= +20 %",
-                )
-            )
-    return rows
-
-
 async def run(servers: Servers, args: argparse.Namespace) -> Report:
     """Entry point used by ``python -m bench``."""
     budgets = [int(b) for b in str(args.rush_budgets).split(",") if b.strip()]
-    ways = [w.strip() for w in str(args.rush_hot_routes).split(",") if w.strip()]
     results = []
     with tempfile.TemporaryDirectory(prefix="regionet-rush-") as logs:
         for vouchers in budgets:
-            for way in ways:
-                results.append(
-                    await one_run(
-                        servers, vouchers, way, args.rush_applications, args.rush_clients, args.rush_workers, Path(logs)
-                    )
+            results.append(
+                await one_run(
+                    servers, vouchers, args.rush_applications, args.rush_clients, args.rush_workers, Path(logs)
                 )
+            )
     return report_of(results, args.rush_clients, args.rush_workers)
 
 

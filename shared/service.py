@@ -42,7 +42,7 @@ from shared.bus.topology import inbox_prefix
 from shared.db.migrations import is_migrated, migrate
 from shared.db.pool import create_pool
 from shared.db.uow import UnitOfWork, UnitOfWorkFactory, current_traceparent
-from shared.hot import HotRoute, HotRoutes, add_to_openapi, starlette_route
+from shared.hot import HotRoute, add_to_openapi, starlette_route
 from shared.http_errors import error_response, install_error_handlers
 from shared.logging import configure_logging, request_id_var
 from shared.services import SERVICES, service_subscribers
@@ -276,12 +276,8 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
     for router in definition.routers:
         app.include_router(router)
     if definition.hot_routes:
-        if settings.hot_routes == "middleware":
-            # Inside ObserveRequests (added last, so outermost): hot routes get request ids and metrics too.
-            app.add_middleware(HotRoutes, routes=definition.hot_routes)
-        else:
-            # First in the router: matched before any FastAPI route, without FastAPI's dependency resolution.
-            app.router.routes[:0] = [starlette_route(route) for route in definition.hot_routes]
+        # First in the router: matched before any FastAPI route, without FastAPI's dependency resolution.
+        app.router.routes[:0] = [starlette_route(route) for route in definition.hot_routes]
         documented = app.openapi
         app.openapi = lambda: add_to_openapi(documented(), definition.hot_routes)  # type: ignore[method-assign]
     # Outside the hot routes, so that they are guarded too; inside ObserveRequests, so refusals are counted.

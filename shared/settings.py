@@ -80,10 +80,6 @@ class ServiceSettings(BaseSettings):
     relay_batch_size: int = 500
     consumer_batch_size: int = 100
     consumer_max_attempts: int = 5
-    hot_routes: Literal["middleware", "route"] = Field(
-        default="middleware",
-        description="How hot routes are served: ASGI middleware before FastAPI, or a Starlette route first in it",
-    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> ServiceSettings:

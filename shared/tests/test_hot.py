@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from shared.auth import bearer_token
 from shared.errors import Conflict
-from shared.hot import HotRequest, HotResponse, HotRoute, HotRoutes, add_to_openapi, parse_body, starlette_route
+from shared.hot import HotRequest, HotResponse, HotRoute, add_to_openapi, parse_body, starlette_route
 from shared.http_errors import install_error_handlers
 from shared.service import ObserveRequests
 
@@ -50,19 +50,15 @@ ROUTE = HotRoute(
 )
 
 
-@pytest.fixture(params=["middleware", "route"])
-def app(request: pytest.FixtureRequest) -> FastAPI:
-    """The same hot route served both ways a service can serve it."""
+@pytest.fixture
+def app() -> FastAPI:
     app = FastAPI()
 
     @app.get("/shops/{shop}/orders")
     async def list_orders(shop: str) -> dict[str, Any]:
         return {"shop": shop, "orders": []}
 
-    if request.param == "middleware":
-        app.add_middleware(HotRoutes, routes=[ROUTE], max_body_bytes=100)
-    else:
-        app.router.routes.insert(0, starlette_route(ROUTE, max_body_bytes=100))
+    app.router.routes.insert(0, starlette_route(ROUTE, max_body_bytes=100))
     app.add_middleware(ObserveRequests, service="shop")
     install_error_handlers(app)
     documented = app.openapi
