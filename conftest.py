@@ -10,6 +10,8 @@ from tests.support.folders import server_folder
 from tests.support.platform import Platform, open_platform
 from tests.support.servers import Servers, test_servers
 
+pytest_plugins = ["tests.support.browser"]
+
 
 @pytest.fixture(scope="session")
 def servers() -> Iterator[Servers]:

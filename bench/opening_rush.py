@@ -417,7 +417,8 @@ def report_of(results: Sequence[RushResult], clients: int, workers: int) -> Repo
         f"{clients} concurrent HTTP clients (aiohttp, keep-alive connections) in the benchmark process; the service"
         f" runs {workers} uvicorn worker process(es) sharing {max(4, SERVICE_POOL // workers) * workers} Postgres"
         " connections; client, service, Postgres and NATS share this machine (2 cores)",
-        "each application: a hot route (no FastAPI dependency resolution), JWT check, then group commit with the"
+        "each application: a hot route (a plain Starlette route first in FastAPI's router: no FastAPI dependency"
+        " resolution), JWT check, then group commit with the"
         " applications arriving meanwhile: one read-model look-up per group and one apply_batch call per group"
         " (idempotency key + per-person and yearly limits + conditional reservation + application + ledger +"
         " outbox events,"

@@ -13,9 +13,10 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 import jwt
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from shared.errors import Forbidden, Unauthorized
 from shared.settings import ServiceSettings
 
 TOKEN_CACHE_SIZE = 10_000
@@ -101,7 +102,7 @@ class TokenVerifier:
         return self._jwks is not None
 
     def verify(self, token: str) -> Principal:
-        """The principal a valid token names; raises ``HTTPException(401/403)`` otherwise."""
+        """The principal a valid token names; :class:`Unauthorized` (401) or :class:`Forbidden` (403) otherwise."""
         return self._check(token)[0]
 
     def _check(self, token: str) -> tuple[Principal, float]:
@@ -128,36 +129,30 @@ class TokenVerifier:
                     options=REQUIRED_CLAIMS,
                 )
             else:
-                raise _unauthorized(
+                raise Unauthorized(
                     "this service has no way to verify tokens: set REGIONET_JWT_SECRET or REGIONET_JWKS_URL"
                 )
         except jwt.ExpiredSignatureError as exc:
-            raise _unauthorized("the token has expired; get a new one") from exc
+            raise Unauthorized("the token has expired; get a new one") from exc
         except jwt.PyJWKClientError as exc:
-            raise _unauthorized(f"the token's signing key could not be found: {exc}") from exc
+            raise Unauthorized(f"the token's signing key could not be found: {exc}") from exc
         except jwt.InvalidTokenError as exc:
-            raise _unauthorized(f"the token is not valid: {exc}") from exc
+            raise Unauthorized(f"the token is not valid: {exc}") from exc
         try:
             role = Role(claims.get("role", ""))
         except ValueError as exc:
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN,
+            raise Forbidden(
                 f"the token's role {claims.get('role')!r} is not one of: {', '.join(r.value for r in Role)}",
             ) from exc
         region = claims.get("region")
         if region != s.region:
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN,
+            raise Forbidden(
                 f"the token is for region {region!r}, this deployment serves {s.region!r}",
             )
         sub = claims.get("sub")
         if not isinstance(sub, str) or not sub:
-            raise _unauthorized("the token names no subject (sub)")
+            raise Unauthorized("the token names no subject (sub)")
         return Principal(sub=sub, role=role, region=region), float(claims["exp"])
-
-
-def _unauthorized(detail: str) -> HTTPException:
-    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
 _bearer = HTTPBearer(auto_error=False)
@@ -167,7 +162,7 @@ def bearer_token(authorization: str | None) -> str:
     """The token of an ``Authorization: Bearer <token>`` header; 401 without one."""
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise _unauthorized("this endpoint needs a token: send 'Authorization: Bearer <token>'")
+        raise Unauthorized("this endpoint needs a token: send 'Authorization: Bearer <token>'")
     return token.strip()
 
 
@@ -185,8 +180,7 @@ async def authenticate(verifier: TokenVerifier, token: str) -> Principal:
 def ensure_role(principal: Principal, roles: tuple[Role, ...]) -> Principal:
     """``principal`` when it holds one of ``roles``; 403 otherwise."""
     if not principal.has(*roles):
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN,
+        raise Forbidden(
             f"this needs the role {' or '.join(r.value for r in roles)}; your token has {principal.role.value}",
         )
     return principal
@@ -201,7 +195,7 @@ async def current_principal(
     Async so that FastAPI does not hand every request to a worker thread.
     """
     if credentials is None:
-        raise _unauthorized("this endpoint needs a token: send 'Authorization: Bearer <token>'")
+        raise Unauthorized("this endpoint needs a token: send 'Authorization: Bearer <token>'")
     return await authenticate(request.app.state.token_verifier, credentials.credentials)
 
 

@@ -4,7 +4,8 @@ A service describes itself with a :class:`ServiceDefinition` (its routers and st
 and declares its durable consumers in its ``subscribers`` module; :func:`create_app` wires
 that into a FastAPI application whose lifespan connects to Postgres (applying the service's
 migrations) and NATS, runs the outbox relay and the consumers, and adds ``/health``,
-``/ready``, ``/metrics`` and ``/asyncapi.json``.
+``/ready``, ``/metrics`` and ``/asyncapi.json``; ``/docs`` and ``/redoc`` serve their viewers'
+scripts and styles from the service itself (the ``fastapi-offline`` package), never from a CDN.
 """
 
 from __future__ import annotations
@@ -24,14 +25,13 @@ import asyncpg
 import nats
 import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.datastructures import Headers
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import shared.events.contracts  # noqa: F401 - fills the event catalogue
@@ -43,8 +43,8 @@ from shared.bus.rpc import NOT_ALLOWED, Responder, caller_of, inbox_prefix
 from shared.db.migrations import is_migrated, migrate
 from shared.db.pool import create_pool
 from shared.db.uow import UnitOfWork, UnitOfWorkFactory, current_traceparent
-from shared.errors import ClientError
-from shared.hot import HotRoute, HotRoutes, add_to_openapi, json_body, unexpected_content, validation_content
+from shared.hot import HotRoute, add_to_openapi, starlette_route
+from shared.http_errors import error_response, install_error_handlers
 from shared.logging import configure_logging, request_id_var
 from shared.services import SERVICES, service_responders, service_subscribers
 from shared.settings import ServiceSettings
@@ -218,7 +218,10 @@ async def stop_runtime(runtime: Runtime) -> None:
 
 
 class ObserveRequests:
-    """Request id, trace context, metrics and one log line per request.
+    """Request id, trace context, metrics, one log line per request, and the 500 answer.
+
+    Unexpected errors are answered here rather than by Starlette's outermost error middleware, so
+    that a 500 carries the request id header like every other answer.
 
     A plain ASGI middleware: Starlette's ``BaseHTTPMiddleware`` costs a task and a stream per
     request, which shows under load.
@@ -238,16 +241,16 @@ class ObserveRequests:
         traceparent = headers.get("traceparent") or f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01"
         rid_token = request_id_var.set(request_id)
         tp_token = current_traceparent.set(traceparent)
-        scope.setdefault("state", {})["request_id"] = request_id  # for error answers rendered further in
+        scope.setdefault("state", {})["request_id"] = request_id  # for the error handlers
         started = time.perf_counter()
         status = 500
-        answering = False
+        started_answer = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status, answering
+            nonlocal status, started_answer
             if message["type"] == "http.response.start":
                 status = message["status"]
-                answering = True
+                started_answer = True
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
             await send(message)
@@ -257,12 +260,9 @@ class ObserveRequests:
         except Exception as exc:
             # Answered here rather than by Starlette's outermost error middleware, which re-raises
             # to the server: uvicorn would then drop the kept-alive connection without a word.
-            if answering:
+            if started_answer:
                 raise
-            body = json_body(unexpected_content(exc, request_id))
-            answer = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-            await send_with_id({"type": "http.response.start", "status": 500, "headers": answer})
-            await send_with_id({"type": "http.response.body", "body": body})
+            await error_response(exc, request_id)(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", "unmatched")
@@ -290,31 +290,21 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
         finally:
             await stop_runtime(runtime)
 
-    app = FastAPI(title=definition.title, description=definition.description, version="1.0.0", lifespan=lifespan)
+    # /docs and /redoc load their viewers from the service itself: no CDN on a province's network.
+    app = FastAPIOffline(title=definition.title, description=definition.description, version="1.0.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier(settings)
     for router in definition.routers:
         app.include_router(router)
     if definition.hot_routes:
-        # Inside ObserveRequests (added last, so outermost): hot routes get request ids and metrics too.
-        app.add_middleware(HotRoutes, routes=definition.hot_routes)
+        # First in the router: matched before any FastAPI route, without FastAPI's dependency resolution.
+        app.router.routes[:0] = [starlette_route(route) for route in definition.hot_routes]
         documented = app.openapi
         app.openapi = lambda: add_to_openapi(documented(), definition.hot_routes)  # type: ignore[method-assign]
     # Outside the hot routes, so that they are guarded too; inside ObserveRequests, so refusals are counted.
     app.add_middleware(RefuseControlCharacters)
     app.add_middleware(ObserveRequests, service=settings.service)
-
-    @app.exception_handler(RequestValidationError)
-    async def on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse(status_code=422, content=validation_content(exc.errors()))
-
-    @app.exception_handler(ClientError)
-    async def on_client_error(request: Request, exc: ClientError) -> JSONResponse:
-        return JSONResponse(status_code=exc.status, content={"detail": exc.message})
-
-    @app.exception_handler(StarletteHTTPException)
-    async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail}, headers=exc.headers)
+    install_error_handlers(app)
 
     @app.get("/health", tags=["operations"], summary="Liveness: the process answers")
     async def health() -> dict[str, str]:

@@ -22,7 +22,8 @@ from urllib.parse import parse_qsl, unquote
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.hot import json_body, validation_content
+from shared.errors import ClientError, InvalidRequest, PayloadTooLarge
+from shared.http_errors import error_response
 
 # C0 controls but tab, line feed and carriage return; DEL; the C1 controls.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -69,7 +70,7 @@ def _is_json(headers: Headers) -> bool:
 class RefuseControlCharacters:
     """ASGI middleware that answers 422 for control characters in the path, query or JSON body.
 
-    The answer has the shape of every other validation error (:func:`shared.hot.validation_content`).
+    The answer is rendered like every other error answer (:func:`shared.http_errors.error_response`).
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -86,8 +87,8 @@ class RefuseControlCharacters:
             if messages is None:
                 return
             if not messages:
-                detail = {"detail": f"The request body is larger than {MAX_JSON_BYTES} bytes."}
-                await _answer(413, detail, send)
+                too_large = PayloadTooLarge(f"The request body is larger than {MAX_JSON_BYTES} bytes.")
+                await _refuse(too_large, scope, receive, send)
                 return
             body = b"".join(m.get("body", b"") for m in messages)
             try:
@@ -97,16 +98,13 @@ class RefuseControlCharacters:
             errors = control_character_errors("", b"", parsed)
             receive = _replay(messages, receive)
         if errors:
-            await _answer(422, validation_content(errors), send)
+            await _refuse(InvalidRequest(errors), scope, receive, send)
             return
         await self.app(scope, receive, send)
 
 
-async def _answer(status: int, content: dict[str, Any], send: Send) -> None:
-    body = json_body(content)
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+async def _refuse(error: ClientError, scope: Scope, receive: Receive, send: Send) -> None:
+    await error_response(error, scope.get("state", {}).get("request_id", "unknown"))(scope, receive, send)
 
 
 async def _drain(receive: Receive, limit: int) -> list[Message] | None:

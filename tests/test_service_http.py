@@ -129,3 +129,29 @@ async def test_unexpected_errors_answer_500_with_the_request_id_and_no_details(
     assert "Jan Jansen" not in caplog.text
     assert all("Jan Jansen" not in str(vars(r)) for r in caplog.records)
     assert response.json() == {"detail": "Something went wrong on our side. Quote request id req-9 when reporting it."}
+
+
+async def test_hot_routes_and_fastapi_routes_answer_errors_alike(platform: Platform) -> None:
+    async with run_service(platform, vouchers) as s:
+        hot, ordinary = "/programmes/00000000-0000-0000-0000-000000000000/applications", "/applications"
+        officer = platform.auth("programme_officer", "officer-1")
+        unauthenticated = [await s.client.post(hot, json={}), await s.client.get(ordinary)]
+        forbidden = await s.client.post(hot, json={}, headers=officer)
+        participant = platform.auth("participant", "00000000-0000-0000-0000-000000000001")
+        invalid = [
+            await s.client.post("/programmes/nonsense/applications", json={}, headers=participant),
+            await s.client.get("/applications/nonsense", headers=participant),
+        ]
+    for answer in unauthenticated:
+        assert answer.status_code == 401, answer.text
+        assert answer.headers["www-authenticate"] == "Bearer"
+        assert answer.json() == {"detail": "this endpoint needs a token: send 'Authorization: Bearer <token>'"}
+    assert forbidden.status_code == 403, forbidden.text
+    assert "needs the role" in forbidden.json()["detail"]
+    for answer in invalid:
+        assert answer.status_code == 422, answer.text
+        assert set(answer.json()) == {"detail", "errors"}
+        assert answer.json()["detail"].startswith("The request is not valid.")
+    for answer in [*unauthenticated, forbidden, *invalid]:
+        assert answer.headers["content-type"] == "application/json"
+        assert answer.headers["x-request-id"]

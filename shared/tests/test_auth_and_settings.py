@@ -11,10 +11,10 @@ from collections.abc import Iterator
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from fastapi import HTTPException
 from pydantic import ValidationError
 
 from shared.auth import Role, TokenVerifier, issue_token
+from shared.errors import ClientError
 from shared.settings import DEV_JWT_ISSUER, JWT_AUDIENCE, ServiceSettings
 
 SECRET = "a-development-secret-of-at-least-32-chars"
@@ -31,9 +31,11 @@ def dev_token(**overrides: object) -> str:
 
 
 def rejection(verifier: TokenVerifier, token: str) -> tuple[int, str]:
-    with pytest.raises(HTTPException) as caught:
+    with pytest.raises(ClientError) as caught:
         verifier.verify(token)
-    return caught.value.status_code, str(caught.value.detail)
+    if caught.value.status == 401:
+        assert caught.value.headers == {"WWW-Authenticate": "Bearer"}
+    return caught.value.status, caught.value.message
 
 
 def test_development_token_names_the_caller() -> None:
@@ -143,5 +145,5 @@ def test_tokens_without_expiry_are_refused_and_valid_ones_are_remembered() -> No
     token = dev_token()
     assert verifier.verify_cached(token) == verifier.verify_cached(token) == verifier.verify(token)
     expired = dev_token(ttl_seconds=-1)
-    with pytest.raises(HTTPException):
+    with pytest.raises(ClientError):
         verifier.verify_cached(expired)

@@ -11,8 +11,10 @@ from fastapi import FastAPI
 from prometheus_client import REGISTRY
 from pydantic import BaseModel
 
+from shared.auth import bearer_token
 from shared.errors import Conflict
-from shared.hot import HotRequest, HotResponse, HotRoute, HotRoutes, add_to_openapi, parse_body
+from shared.hot import HotRequest, HotResponse, HotRoute, add_to_openapi, parse_body, starlette_route
+from shared.http_errors import install_error_handlers
 from shared.service import ObserveRequests
 
 
@@ -24,6 +26,8 @@ class Order(BaseModel):
 
 
 async def order(request: HotRequest) -> HotResponse:
+    if request.headers.get("authorization") is not None:
+        bearer_token(request.headers["authorization"])
     body = parse_body(Order, request.body)
     if body.item == "conflict":
         raise Conflict("already ordered")
@@ -54,8 +58,9 @@ def app() -> FastAPI:
     async def list_orders(shop: str) -> dict[str, Any]:
         return {"shop": shop, "orders": []}
 
-    app.add_middleware(HotRoutes, routes=[ROUTE], max_body_bytes=100)
+    app.router.routes.insert(0, starlette_route(ROUTE, max_body_bytes=100))
     app.add_middleware(ObserveRequests, service="shop")
+    install_error_handlers(app)
     documented = app.openapi
     app.openapi = lambda: add_to_openapi(documented(), [ROUTE])  # type: ignore[method-assign]
     return app
@@ -89,6 +94,7 @@ async def test_errors_have_the_same_shapes_as_fastapis(app: FastAPI) -> None:
         not_json = await c.post("/shops/north/orders", content=b"{")
         conflict = await c.post("/shops/north/orders", json={"item": "conflict", "count": 1})
         too_large = await c.post("/shops/north/orders", json={"item": "x" * 200, "count": 1})
+        no_token = await c.post("/shops/north/orders", json={"item": "pump"}, headers={"authorization": "x"})
     assert invalid.status_code == 422
     assert invalid.json()["errors"] == [{"field": "count", "message": "Field required"}]
     assert invalid.json()["detail"] == "The request is not valid. count: Field required"
@@ -97,6 +103,11 @@ async def test_errors_have_the_same_shapes_as_fastapis(app: FastAPI) -> None:
     assert (conflict.status_code, conflict.json()) == (409, {"detail": "already ordered"})
     assert too_large.status_code == 413
     assert "100 bytes" in too_large.json()["detail"]
+    assert no_token.status_code == 401
+    assert no_token.headers["www-authenticate"] == "Bearer"
+    assert "needs a token" in no_token.json()["detail"]
+    answers = [invalid, not_json, conflict, too_large, no_token]
+    assert all(a.headers["x-request-id"] and a.headers["content-type"] == "application/json" for a in answers)
 
 
 async def test_an_unexpected_error_is_a_500_that_quotes_the_request_id_and_never_logs_the_message(

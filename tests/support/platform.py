@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
@@ -12,6 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import httpx
 import nats
+import uvicorn
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
@@ -22,7 +24,9 @@ from shared.db.provision import provision_database, service_dsn
 from shared.service import ServiceDefinition, create_app
 from shared.services import SERVICES
 from shared.settings import DEV_JWT_ISSUER, JWT_AUDIENCE, ServiceSettings
+from tests.support.ports import free_port
 from tests.support.servers import Servers
+from tests.support.waiting import eventually
 
 JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-signing"
 REGION = "gld"
@@ -140,3 +144,25 @@ async def run_service(
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url=f"http://{definition.name}") as client:
             yield RunningService(definition=definition, settings=settings, client=client, app=app)
+
+
+@contextlib.asynccontextmanager
+async def serve_over_http(platform: Platform, definition: ServiceDefinition, **overrides: Any) -> AsyncIterator[str]:
+    """A service served by uvicorn on a free local port in this event loop; yields its URL."""
+    port = free_port()
+    app = create_app(definition, platform.settings(definition.name, port=port, **overrides))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
+    task = asyncio.create_task(server.serve())
+    try:
+        await eventually(lambda: _started(server, task), timeout=60)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def _started(server: uvicorn.Server, task: asyncio.Task[None]) -> bool:
+    if task.done():
+        task.result()  # a server that failed to start raises its error here
+        raise RuntimeError("the server stopped while starting")
+    return server.started
