@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from services.notifications import db
+from shared.auth import Role
 from shared.bus.consumer import BatchHandler, Subscriber
 from shared.bus.topology import ConsumerSpec
 from shared.db.uow import UnitOfWork
@@ -22,6 +23,7 @@ async def notify_coaches_of_registrations(uow: UnitOfWork, events: Sequence[Enve
         notifications.append(
             db.feed.NewNotification(
                 recipient=data.coach_id,
+                recipient_role=Role.COACH,
                 kind="participant.registered",
                 subject_id=str(data.participant_id),
                 event_id=event.id,

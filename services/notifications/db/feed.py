@@ -1,4 +1,8 @@
-"""The in-app feed: one row per notification for one recipient (an account id, never a name)."""
+"""The in-app feed: one row per notification for one recipient, an account acting in one role.
+
+The same account id may hold several roles' tokens; each role has its own feed, so a token of
+one role never reads what was meant for another.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import Any
 
 import asyncpg
 
+from shared.auth import Role
 from shared.db import Connection
 
 
@@ -17,6 +22,7 @@ class NewNotification:
     """One entry for one recipient's feed, caused by one event."""
 
     recipient: str
+    recipient_role: Role
     kind: str
     subject_id: str
     event_id: uuid.UUID
@@ -26,9 +32,12 @@ class NewNotification:
 async def add_notifications(conn: Connection, notifications: Sequence[NewNotification]) -> None:
     """Put notifications in their recipients' feeds (once per recipient and event)."""
     await conn.executemany(
-        "INSERT INTO notifications (id, recipient, kind, subject_id, event_id, payload)"
-        " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (recipient, event_id) DO NOTHING",
-        [(uuid.uuid4(), n.recipient, n.kind, n.subject_id, n.event_id, n.payload) for n in notifications],
+        "INSERT INTO notifications (id, recipient, recipient_role, kind, subject_id, event_id, payload)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (recipient, event_id) DO NOTHING",
+        [
+            (uuid.uuid4(), n.recipient, n.recipient_role.value, n.kind, n.subject_id, n.event_id, n.payload)
+            for n in notifications
+        ],
     )
 
 
@@ -37,23 +46,28 @@ async def forget_subjects(conn: Connection, subject_ids: Sequence[str]) -> None:
     await conn.execute("DELETE FROM notifications WHERE subject_id = ANY($1::text[])", list(subject_ids))
 
 
-async def newest(conn: Connection, recipient: str, *, limit: int, unread_only: bool) -> list[asyncpg.Record]:
-    """A recipient's newest notifications."""
+async def newest(
+    conn: Connection, recipient: str, role: Role, *, limit: int, unread_only: bool
+) -> list[asyncpg.Record]:
+    """A recipient's newest notifications in one role."""
     rows: list[asyncpg.Record] = await conn.fetch(
-        "SELECT * FROM notifications WHERE recipient = $1 AND ($2::bool IS FALSE OR read_at IS NULL)"
-        " ORDER BY created_at DESC LIMIT $3",
+        "SELECT * FROM notifications WHERE recipient = $1 AND recipient_role = $2"
+        " AND ($3::bool IS FALSE OR read_at IS NULL) ORDER BY created_at DESC LIMIT $4",
         recipient,
+        role.value,
         unread_only,
         limit,
     )
     return rows
 
 
-async def mark_read(conn: Connection, recipient: str, notification_id: uuid.UUID) -> bool:
-    """Mark one of the recipient's notifications read; False if it is not theirs."""
+async def mark_read(conn: Connection, recipient: str, role: Role, notification_id: uuid.UUID) -> bool:
+    """Mark one of the recipient's notifications read; False if it is not theirs in this role."""
     status: str = await conn.execute(
-        "UPDATE notifications SET read_at = coalesce(read_at, now()) WHERE id = $1 AND recipient = $2",
+        "UPDATE notifications SET read_at = coalesce(read_at, now())"
+        " WHERE id = $1 AND recipient = $2 AND recipient_role = $3",
         notification_id,
         recipient,
+        role.value,
     )
     return status.endswith(" 1")
