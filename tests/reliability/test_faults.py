@@ -13,8 +13,10 @@ import signal
 
 import pytest
 
+from shared.runtime.processes import pid_alive
 from tests.reliability.harness import ACK_WAIT_SECONDS, OwnServers, System, under_load
 from tests.support.tcp_proxy import TcpProxy
+from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180), pytest.mark.asyncio(loop_scope="module")]
 
@@ -36,6 +38,11 @@ async def test_a_killed_nats_server_loses_nothing(system: System, own: OwnServer
         running = own.nats.running()
         assert running is not None
         os.kill(running.pid, signal.SIGKILL)
+
+        async def gone() -> bool:
+            return not pid_alive(running.pid)
+
+        await eventually(gone, timeout=10.0)  # its port is free only once it has exited
         # Same data folder, same port: JetStream recovers its streams from disk.
         await asyncio.to_thread(own.nats.start)
 
