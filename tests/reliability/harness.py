@@ -240,6 +240,7 @@ class Attempt:
     retry_after: str | None = None
     result_id: str | None = None
     replica: str | None = None  # the vouchers replica an application was sent to
+    finished: bool = False
 
 
 class Workload:
@@ -289,6 +290,14 @@ class Workload:
 
         await eventually(enough, timeout=timeout, interval=0.1)
 
+    async def until_answered_during_fault(self, count: int, *, timeout: float = 30.0) -> None:
+        """Wait until ``count`` requests sent during the fault have their outcome (an answer, or none in time)."""
+
+        async def enough() -> bool:
+            return sum(a.during_fault and a.finished for a in self.history) >= count
+
+        await eventually(enough, timeout=timeout, interval=0.05)
+
     async def _client(self, n: int) -> None:
         while not self._stop.is_set():
             if n % 2 and self._applicants:
@@ -337,19 +346,23 @@ class Workload:
                 attempt.outcome = "refused"
             # A 5xx may come after the commit: its effect is unknown, like a lost answer's.
         attempt.seconds = time.monotonic() - attempt.started
+        attempt.finished = True
 
 
 # Requests of each kind that must succeed before a fault, and again after it.
 BEFORE_FAULT = AFTER_FAULT = 10
 
 
-async def under_load(system: System, fault: Callable[[], Awaitable[None]]) -> Figures:
-    """Run the load, strike with ``fault`` (which also heals), wait for recovery, then check everything."""
+async def under_load(system: System, fault: Callable[[Workload], Awaitable[None]]) -> Figures:
+    """Run the load, strike with ``fault`` (which also heals), wait for recovery, then check everything.
+
+    ``fault`` gets the load, so that it can keep an outage up until requests have met it.
+    """
     async with Workload(system) as load:
         await load.until_ok(BEFORE_FAULT)
         load.fault_active = True
         try:
-            await fault()
+            await fault(load)
         finally:
             load.fault_active = False
         healed = time.monotonic()

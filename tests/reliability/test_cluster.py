@@ -11,7 +11,14 @@ import pytest
 import pytest_asyncio
 
 from shared.bus.topology import STREAMS, declare_topology
-from tests.reliability.harness import DELIVERY_DEADLINE_SECONDS, OwnServers, System, running_system, under_load
+from tests.reliability.harness import (
+    DELIVERY_DEADLINE_SECONDS,
+    OwnServers,
+    System,
+    Workload,
+    running_system,
+    under_load,
+)
 from tests.support.folders import server_folder
 from tests.support.nats_cluster import NatsCluster, nats_cluster
 from tests.support.platform import Platform, open_platform
@@ -63,7 +70,7 @@ async def test_the_stream_leader_killed_under_load_loses_nothing_acknowledged(
             return ""
         return (info.cluster.leader or "") if info.cluster else ""
 
-    async def kill_the_leader() -> None:
+    async def kill_the_leader(load: Workload) -> None:
         leader = cluster.node(await eventually(stream_leader, timeout=DELIVERY_DEADLINE_SECONDS, interval=0.2))
         killed.append(leader.name)
         await asyncio.to_thread(cluster.kill, leader)
@@ -72,6 +79,7 @@ async def test_the_stream_leader_killed_under_load_loses_nothing_acknowledged(
             return (await stream_leader()) not in ("", leader.name)
 
         await eventually(new_leader, timeout=DELIVERY_DEADLINE_SECONDS, interval=0.2)
+        await load.until_answered_during_fault(30)  # the stream works on two nodes for a while
         # It comes back on its own store and catches up from the new leader.
         cluster.start(leader)
         await asyncio.to_thread(cluster.wait_healthy, leader)
