@@ -241,6 +241,7 @@ class Attempt:
     result_id: str | None = None
     replica: str | None = None  # the vouchers replica an application was sent to
     finished: bool = False
+    error: str | None = None  # why no answer came
 
 
 class Workload:
@@ -335,8 +336,8 @@ class Workload:
             answer = await self._http.request(method, url, **kwargs)
         except httpx.ConnectError:
             attempt.outcome = "refused"  # never sent: no effect
-        except httpx.HTTPError:
-            attempt.outcome = "unknown"
+        except httpx.HTTPError as exc:
+            attempt.outcome, attempt.error = "unknown", type(exc).__name__
         else:
             attempt.status = answer.status_code
             attempt.retry_after = answer.headers.get("retry-after")
@@ -388,6 +389,7 @@ class Figures:
     during_fault_answers: dict[str, int] = field(default_factory=dict)
     slowest_answer_seconds: float = 0.0
     unknown_resolved: int = 0
+    unknown_were_filed: int = 0
     participants: int = 0
     applications: int = 0
     lost: int = 0
@@ -400,19 +402,22 @@ class Figures:
         return f"{name}: " + ", ".join(f"{k}={v}" for k, v in dataclasses.asdict(self).items())
 
 
-async def resolve_unknown_applications(system: System, history: Sequence[Attempt]) -> int:
+async def resolve_unknown_applications(system: System, history: Sequence[Attempt]) -> tuple[int, int]:
     """Resend every application whose answer was lost, with its key: the answer must be the first one's.
 
-    Returns how many there were. Afterwards each of them is known: filed once, or never.
+    Returns how many there were, and how many of them had been filed before (200: a resend).
+    Afterwards each of them is known: filed once, or never.
     """
     unknown = [a for a in history if a.kind == "apply" and a.outcome == "unknown"]
+    filed_before = 0
     async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT_SECONDS) as client:
         for attempt in unknown:
             url, options = application_request(system, attempt.key, system.vouchers[0])
             answer = await client.post(url, **options)
             assert answer.status_code in (200, 201), f"resend of {attempt.key}: {answer.status_code} {answer.text}"
             attempt.outcome, attempt.result_id = "ok", answer.json()["id"]
-    return len(unknown)
+            filed_before += answer.status_code == 200
+    return len(unknown), filed_before
 
 
 async def check(system: System, workload: Workload) -> Figures:
@@ -425,9 +430,9 @@ async def check(system: System, workload: Workload) -> Figures:
         during_fault_failed=sum(a.during_fault and a.outcome != "ok" for a in history),
     )
     during = [a for a in history if a.during_fault]
-    figures.during_fault_answers = dict(Counter(str(a.status or a.outcome) for a in during))
+    figures.during_fault_answers = dict(Counter(str(a.status or a.error or a.outcome) for a in during))
     figures.slowest_answer_seconds = round(max((a.seconds for a in during), default=0.0), 2)
-    figures.unknown_resolved = await resolve_unknown_applications(system, history)
+    figures.unknown_resolved, figures.unknown_were_filed = await resolve_unknown_applications(system, history)
 
     # Every 2xx has its effect.
     registered = {a.result_id for a in history if a.kind == "register" and a.outcome == "ok"}

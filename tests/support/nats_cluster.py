@@ -81,9 +81,9 @@ class NatsCluster:
             )
 
     def wait_healthy(self, node: Node) -> None:
-        """Wait until the node reports JetStream healthy (it has found the cluster's meta leader)."""
+        """Wait until the node reports JetStream healthy: a meta leader found, its streams current."""
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        url = f"http://127.0.0.1:{node.monitor_port}/healthz?js-enabled-only=true"
+        url = f"http://127.0.0.1:{node.monitor_port}/healthz"
         while time.monotonic() < deadline:
             assert node.process is not None
             assert node.process.poll() is None, self.log_tail(node)
