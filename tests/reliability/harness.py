@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 import asyncpg
 import httpx
+import nats.errors
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
@@ -539,7 +540,20 @@ async def _deliveries(system: System, people: set[str], applications: set[str]) 
 
 
 async def stream_bodies(js: JetStreamContext, stream: str) -> list[bytes]:
-    """Every message body in a stream, read in batches by a throw-away consumer (one request each is slow)."""
+    """Every message body in a stream; read again while JetStream is briefly unavailable (a node rejoining)."""
+
+    async def attempt() -> list[list[bytes]]:
+        try:
+            return [await _read_stream(js, stream)]
+        except (nats.errors.Error, TimeoutError):
+            return []
+
+    [bodies] = await eventually(attempt, timeout=DELIVERY_DEADLINE_SECONDS, interval=0.5)
+    return bodies
+
+
+async def _read_stream(js: JetStreamContext, stream: str) -> list[bytes]:
+    """Read in batches by a throw-away consumer (one request per message is slow)."""
     info = await js.stream_info(stream)
     total = info.state.messages
     if total == 0:
