@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import dataclasses
 import itertools
+import os
 import signal
 import time
 import uuid
@@ -61,6 +62,26 @@ class OwnServers:
         """Start whichever is down (a failed test may have left one stopped); same data, same ports."""
         self.postgres.start()
         self.nats.start()
+
+    def freeze_postgres(self) -> list[int]:
+        """SIGSTOP the postmaster, then every backend: connections stay open, nothing answers.
+
+        Returns the stopped processes, for :meth:`thaw_postgres`.
+        """
+        running = self.postgres.running()
+        assert running is not None
+        os.kill(running.pid, signal.SIGSTOP)  # first: a stopped postmaster forks no new backend
+        children = [int(c) for c in Path(f"/proc/{running.pid}/task/{running.pid}/children").read_text().split()]
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):  # a backend may exit meanwhile
+                os.kill(pid, signal.SIGSTOP)
+        return [running.pid, *children]
+
+    def thaw_postgres(self, frozen: Sequence[int]) -> None:
+        """SIGCONT what :meth:`freeze_postgres` stopped."""
+        for pid in frozen:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
 
 
 @contextlib.contextmanager

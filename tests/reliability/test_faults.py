@@ -64,6 +64,18 @@ async def test_a_restarted_postgres_loses_nothing(system: System, own: OwnServer
     print(figures.line("Postgres restart"))
 
 
+async def test_an_unresponsive_postgres_loses_nothing(system: System, own: OwnServers) -> None:
+    async def freeze(load: Workload) -> None:
+        frozen = own.freeze_postgres()
+        try:
+            await asyncio.sleep(5.0)  # the fault is a duration: Postgres stays unresponsive this long
+        finally:
+            own.thaw_postgres(frozen)
+
+    figures = await under_load(system, freeze)
+    print(figures.line("Postgres frozen"))
+
+
 async def test_a_consumer_paused_past_its_ack_wait_applies_nothing_twice(system: System) -> None:
     paused = system.notifications[0]
 
