@@ -31,8 +31,8 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from services.vouchers.domain import GELDERLAND_CATEGORIES
 from shared.bus.topology import declared_consumers
 from shared.events.envelope import Envelope
-from shared.runtime.embedded_nats import EmbeddedNats
-from shared.runtime.embedded_postgres import EmbeddedPostgres
+from shared.tooling.runtime.embedded_nats import EmbeddedNats
+from shared.tooling.runtime.embedded_postgres import EmbeddedPostgres
 from tests.support.platform import Platform
 from tests.support.ports import free_port
 from tests.support.servers import Servers

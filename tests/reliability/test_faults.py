@@ -13,7 +13,7 @@ import signal
 
 import pytest
 
-from shared.runtime.processes import pid_alive
+from shared.tooling.runtime.processes import pid_alive
 from tests.reliability.harness import ACK_WAIT_SECONDS, OwnServers, System, Workload, under_load
 from tests.support.tcp_proxy import TcpProxy
 from tests.support.waiting import eventually

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import httpx
 
-from shared.runtime.embedded_nats import nats_server_binary, render_nats_conf
-from shared.runtime.processes import terminate
+from shared.tooling.runtime.embedded_nats import nats_server_binary, render_nats_conf
+from shared.tooling.runtime.processes import terminate
 from tests.support.ports import free_port
 
 START_TIMEOUT_SECONDS = 60.0
