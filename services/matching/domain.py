@@ -256,14 +256,26 @@ DistanceOf = Callable[[str, str], Distance]
 
 
 def for_candidate(
-    c: Candidate, opportunities: Iterable[Opportunity], vocab: Vocabulary, distance: DistanceOf, today: dt.date
+    c: Candidate,
+    opportunities: Iterable[Opportunity],
+    vocab: Vocabulary,
+    distance: DistanceOf,
+    today: dt.date,
+    limit: int = 10,
+    misses: int = 3,
 ) -> Ranking:
     """The best opportunities for one candidate."""
-    return rank(evaluate(c, o, vocab, distance(c.area, o.area), today) for o in opportunities)
+    return rank((evaluate(c, o, vocab, distance(c.area, o.area), today) for o in opportunities), limit, misses)
 
 
 def for_opportunity(
-    o: Opportunity, candidates: Iterable[Candidate], vocab: Vocabulary, distance: DistanceOf, today: dt.date
+    o: Opportunity,
+    candidates: Iterable[Candidate],
+    vocab: Vocabulary,
+    distance: DistanceOf,
+    today: dt.date,
+    limit: int = 10,
+    misses: int = 3,
 ) -> Ranking:
     """The best candidates for one opportunity."""
-    return rank(evaluate(c, o, vocab, distance(c.area, o.area), today) for c in candidates)
+    return rank((evaluate(c, o, vocab, distance(c.area, o.area), today) for c in candidates), limit, misses)

@@ -16,7 +16,10 @@ import numpy as np
 import numpy.typing as npt
 from ortools.graph.python import min_cost_flow
 
-from services.matching.domain import Evaluation
+from services.matching import geo
+from services.matching.batch import Candidates, Opportunities, eligible_pairs
+from services.matching.domain import Evaluation, evaluate
+from services.matching.vocabulary import Vocabulary
 
 UNASSIGNED = -1
 IntArray = npt.NDArray[np.int64]
@@ -81,4 +84,21 @@ def region_plan(candidates: Sequence[str], places_left: Mapping[str, int], evalu
     by_pair = {(cand_index[e.candidate], place_index[e.opportunity]): e for e in usable}
     assigned = tuple(by_pair[(i, int(p))] for i, p in enumerate(chosen) if p != UNASSIGNED)
     unassigned = tuple(c for i, c in enumerate(candidates) if chosen[i] == UNASSIGNED)
+    return Plan(assigned, unassigned)
+
+
+def plan_region(cs: Candidates, os: Opportunities, vocab: Vocabulary) -> Plan:
+    """The optimal plan for all of a region's candidates and opportunities, each assignment evaluated to explain it."""
+    parts = [(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64)), *eligible_pairs(cs, os)]
+    cand = np.concatenate([p[0] for p in parts])
+    place = np.concatenate([p[1] for p in parts])
+    units = np.round(np.concatenate([p[2] for p in parts]) * 1000).astype(np.int64)
+    capacities = np.array([max(0, o.places_left) for o in os.items], dtype=np.int64)
+    chosen = solve(len(cs.items), capacities, cand, place, units)
+    assigned = tuple(
+        evaluate(cs.items[i], os.items[p], vocab, geo.distance(cs.items[i].area, os.items[p].area), os.today)
+        for i, p in enumerate(chosen.tolist())
+        if p != UNASSIGNED
+    )
+    unassigned = tuple(cs.items[i].id for i, p in enumerate(chosen.tolist()) if p == UNASSIGNED)
     return Plan(assigned, unassigned)
