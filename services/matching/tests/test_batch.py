@@ -41,7 +41,7 @@ def test_every_pair_scores_and_fails_as_domain_says(cands: list[Candidate], opps
         assert scores[k] == e.score
         assert failed[k] == len(e.failed)
     eligible = {
-        (cands[i].id, opps[j].id) for part in eligible_pairs(cs, os, chunk=7) for i, j in zip(*part[:2], strict=True)
+        (cands[i].id, opps[j].id) for part in eligible_pairs(cs, os, rows=3) for i, j in zip(*part[:2], strict=True)
     }
     expected = {
         (c.id, o.id) for c in cands for o in opps if evaluate(c, o, VOCAB, geo.distance(c.area, o.area), TODAY).eligible
