@@ -230,24 +230,29 @@ def _evaluate(c: Candidate, o: Opportunity, vocab: Vocabulary, today: dt.date) -
     return evaluate(c, o, vocab, geo.distance(c.area, o.area), today)
 
 
-def eligible_pairs(cs: Candidates, os: Opportunities, rows: int = 256) -> Iterator[tuple[I64, I64, F64]]:
+def eligible_pairs(cs: Candidates, os: Opportunities, rows: int = 128) -> Iterator[tuple[I64, I64, F64]]:
     """Every pair that passes all filters, with its score, a block of candidates at a time.
 
-    Candidates go in order of latitude, so a block only meets the opportunities in its band of
-    latitude (widened by the block's largest radius). Within the band the filters are checked on the
+    Candidates go in stripes of 0.1° latitude, west to east within a stripe, so a block of them lies in
+    a small box and only meets the opportunities in that box widened by the block's largest radius.
+    Within the box the filters are checked on the
     block × band grid by broadcasting, the distance there by the flat-earth approximation with a 1 %
     margin (off by far less at a region's scale); only the pairs that pass are scored, with the exact
     haversine, and kept when ``score`` finds them eligible. That is what makes a whole region affordable."""
     located = np.flatnonzero(~np.isnan(cs.lat))  # a candidate in an unknown area is within no radius
-    by_lat = located[np.argsort(cs.lat[located], kind="stable")]
+    stripe = np.floor(np.degrees(cs.lat[located]) * 10)
+    by_place = located[np.lexsort((cs.lon[located], stripe))]
     o_order = np.argsort(os.lat, kind="stable")  # NaN (unknown areas) sort last and fall outside every band
     o_lat_sorted = os.lat[o_order]
-    for first in range(0, len(by_lat), rows):
-        ci_block = by_lat[first : first + rows]
-        c_lat = cs.lat[ci_block]
+    for first in range(0, len(by_place), rows):
+        ci_block = by_place[first : first + rows]
+        c_lat, c_lon = cs.lat[ci_block], cs.lon[ci_block]
         margin = cs.radius[ci_block].max() * 1.01 / EARTH_RADIUS_KM
-        lo, hi = np.searchsorted(o_lat_sorted, [c_lat[0] - margin, c_lat[-1] + margin], side="left")
+        lo, hi = np.searchsorted(o_lat_sorted, [c_lat.min() - margin, c_lat.max() + margin], side="left")
         band = o_order[lo:hi]
+        # a degree of longitude is shortest at the box's edge furthest from the equator
+        lon_margin = margin / max(1e-6, np.cos(min(np.pi / 2, np.abs(c_lat).max() + margin)))
+        band = band[(os.lon[band] >= c_lon.min() - lon_margin) & (os.lon[band] <= c_lon.max() + lon_margin)]
         if len(band) == 0:
             continue
         o_lat, c_col = os.lat[band][None, :], c_lat[:, None]

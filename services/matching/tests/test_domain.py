@@ -230,3 +230,12 @@ def test_facts_alone_determine_the_parts() -> None:
             "language": WEIGHTS.language,
         }
     )
+
+
+def test_a_distance_from_an_approximate_area_reads_about() -> None:
+    approximate = next(k for k, p in geo.points().items() if p.approximate and k.startswith("NL-"))
+    e = run(candidate(travel_radius_km=400.0), area=approximate)
+    assert e.facts.distance.approximate
+    assert re.search(r"; about \d+ km;", explain(e, VOCAB, "en"))
+    assert re.search(r"; ongeveer \d+ km;", explain(e, VOCAB, "nl"))
+    assert re.search(r"; etwa \d+ km;", explain(e, VOCAB, "de"))
