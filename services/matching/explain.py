@@ -117,8 +117,8 @@ def explain(e: Evaluation, vocab: Vocabulary, lang: Language) -> str:
     parts.append(_km(e, lang))
     occ = vocab.label(e.occupation, lang)
     wanted = vocab.label(f.wanted, lang) if f.wanted else ""
-    key = {Fit.EXACT: "exact", Fit.BROADER: "broader", Fit.RELATED: "related", Fit.NONE: "no_fit"}[f.fit]
-    parts.append(_T[key][lang].format(occ=occ, wanted=wanted))
+    fit_key = {Fit.EXACT: "exact", Fit.BROADER: "broader", Fit.RELATED: "related", Fit.NONE: "no_fit"}[f.fit]
+    parts.append(_T[fit_key][lang].format(occ=occ, wanted=wanted))
     if f.language_required is not None:
         if f.language_level is None:
             parts.append(_T["language_none"][lang].format(required=f.language_required.name))

@@ -68,8 +68,11 @@ class Plan:
         return sum(score_units(e.score) for e in self.assigned)
 
 
-def region_plan(candidates: Sequence[str], places_left: Mapping[str, int], evaluations: Sequence[Evaluation]) -> Plan:
-    """The optimal plan over the eligible evaluations (the filters already applied); ineligible ones are ignored."""
+def plan_evaluations(
+    candidates: Sequence[str], places_left: Mapping[str, int], evaluations: Sequence[Evaluation]
+) -> Plan:
+    """The optimal plan over evaluations already made (a coach's selection, say); ineligible ones are ignored.
+    For a whole region use ``plan_region``, which finds and scores the eligible pairs itself."""
     cand_index = {c: i for i, c in enumerate(candidates)}
     place_ids = list(places_left)
     place_index = {p: i for i, p in enumerate(place_ids)}

@@ -18,7 +18,7 @@ from services.matching.batch import (
     score,
 )
 from services.matching.domain import Candidate, Opportunity, evaluate, for_candidate, for_opportunity
-from services.matching.plan import plan_region, region_plan
+from services.matching.plan import plan_evaluations, plan_region
 from services.matching.tests.factories import TODAY, VOCAB, candidates, opportunities
 
 many_candidates = st.lists(candidates(), min_size=1, max_size=8).map(
@@ -70,6 +70,6 @@ def test_the_region_plan_from_arrays_is_as_good_as_from_evaluations(
 ) -> None:
     fast = plan_region(Candidates.build(cands, VOCAB), Opportunities.build(opps, VOCAB, TODAY), VOCAB)
     evaluations = [evaluate(c, o, VOCAB, geo.distance(c.area, o.area), TODAY) for c in cands for o in opps]
-    slow = region_plan([c.id for c in cands], {o.id: o.places_left for o in opps}, evaluations)
+    slow = plan_evaluations([c.id for c in cands], {o.id: o.places_left for o in opps}, evaluations)
     assert fast.total_units == slow.total_units
     assert len(fast.assigned) + len(fast.unassigned) == len(cands)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from services.matching import geo
 from services.matching.domain import Candidate, Opportunity, evaluate
 from services.matching.explain import explain
-from services.matching.plan import UNASSIGNED, region_plan, score_units, solve
+from services.matching.plan import UNASSIGNED, plan_evaluations, score_units, solve
 from services.matching.tests.factories import TODAY, VOCAB, candidate, candidates, opportunities, opportunity
 
 Edge = tuple[int, int, int]
@@ -101,7 +101,7 @@ def test_the_region_plan_keeps_capacity_and_explains_each_assignment(
     cands = [dataclasses.replace(c, id=f"c{i}") for i, c in enumerate(drawn_candidates)]
     opps = [dataclasses.replace(o, id=f"o{i}") for i, o in enumerate(drawn_opportunities)]
     evaluations = [evaluate(c, o, VOCAB, geo.distance(c.area, o.area), TODAY) for c in cands for o in opps]
-    plan = region_plan([c.id for c in cands], {o.id: o.places_left for o in opps}, evaluations)
+    plan = plan_evaluations([c.id for c in cands], {o.id: o.places_left for o in opps}, evaluations)
     assert len(plan.assigned) + len(plan.unassigned) == len(cands)
     for o in opps:
         assert sum(1 for e in plan.assigned if e.opportunity == o.id) <= max(0, o.places_left)
@@ -116,6 +116,6 @@ def test_one_place_two_candidates_the_better_one_gets_it() -> None:
     good, weak = candidate(id="good"), candidate(id="weak", skills=frozenset())
     o = opportunity(places_total=1)
     evaluations = [evaluate(c, o, VOCAB, geo.distance(c.area, o.area), TODAY) for c in (good, weak)]
-    plan = region_plan(["good", "weak"], {o.id: o.places_left}, evaluations)
+    plan = plan_evaluations(["good", "weak"], {o.id: o.places_left}, evaluations)
     assert [e.candidate for e in plan.assigned] == ["good"]
     assert plan.unassigned == ("weak",)
