@@ -22,6 +22,7 @@ BENCHMARKS: dict[str, str] = {
     "intake": "bench.intake_registrations",
     "rush": "bench.opening_rush",
     "nats-sync": "bench.nats_sync",
+    "matching": "bench.matching_plan",
 }
 
 
