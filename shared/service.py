@@ -25,7 +25,7 @@ import asyncpg
 import nats
 import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi_offline import FastAPIOffline
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
@@ -326,7 +326,8 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
         ok = all(checks.values())
         return JSONResponse(status_code=200 if ok else 503, content={"ready": ok, "checks": checks})
 
-    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
+    # Documented as the text it is (FastAPI would say JSON).
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=PlainTextResponse)
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

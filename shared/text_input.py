@@ -8,7 +8,8 @@ carriage return stay allowed, since notes and reasons have lines.
 The guard is ASGI middleware: it looks at the path, the query string and a JSON body before
 any route (hot routes included) sees them, and answers 422 naming each field that holds such a
 character, with the same shape as every other validation error. Bodies that are not JSON (the
-CSV import's uploads) are checked where they are parsed.
+CSV import's uploads) are checked where they are parsed. A JSON body nested deeper than Python's
+parser goes is refused here too (422), as every route's own parsing would fail on it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from shared.http_errors import error_response
 # C0 controls but tab, line feed and carriage return; DEL; the C1 controls.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 MESSAGE = "contains a control character (such as NUL); remove it and send the text again"
+TOO_DEEP = "is JSON nested too deeply for any Regionet request; send the fields the route documents"
 # No JSON body of any Regionet route comes near this; a larger one is refused before it is read.
 MAX_JSON_BYTES = 1024 * 1024
 
@@ -93,6 +95,10 @@ class RefuseControlCharacters:
             body = b"".join(m.get("body", b"") for m in messages)
             try:
                 parsed = json.loads(body) if body else None
+            except RecursionError:
+                # Deeper than Python's parser goes: every route's own parsing would fail the same way (a 500).
+                await _refuse(InvalidRequest([{"loc": ("body",), "msg": TOO_DEEP}]), scope, receive, send)
+                return
             except ValueError:
                 parsed = None  # not JSON at all: the route's own parsing answers that
             errors = control_character_errors("", b"", parsed)

@@ -79,3 +79,26 @@ async def test_an_oversized_json_body_is_refused_before_it_is_read(platform: Pla
         )
         assert answer.status_code == 413
         assert await _count(platform, "intake.participants") == 0
+
+
+async def test_a_json_body_nested_too_deeply_is_refused_not_a_server_error(platform: Platform) -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    async with run_service(platform, intake) as i, run_service(platform, vouchers) as v:
+        answers = [
+            await i.client.post(
+                "/participants",
+                content=deep,
+                headers={**platform.auth("coach", "coach-1"), "content-type": "application/json"},
+            ),
+            await v.client.post(  # a hot route, served without FastAPI
+                "/programmes/00000000-0000-0000-0000-000000000000/applications",
+                content=deep,
+                headers={**platform.auth("participant", "p-1"), "content-type": "application/json"},
+            ),
+        ]
+    for answer in answers:
+        assert answer.status_code == 422, answer.text
+        [error] = answer.json()["errors"]
+        assert error["field"] == "body"
+        assert "nested too deeply" in error["message"]
+    assert await _count(platform, "intake.participants") == 0

@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from datetime import UTC, datetime
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, model_validator
 
 from services.vouchers.domain import MAX_CATEGORY_BUDGET_CENTS, MAX_PROGRAMME_BUDGET_CENTS
 from shared.events.contracts.intake import Situation, TargetGroup
 from shared.events.contracts.vouchers import AllocationMode
+
+
+def _exists_in_utc(moment: datetime) -> datetime:
+    """``moment`` when it has a UTC time: year 1 at +14:00 or 9999 at -14:00 has none, and cannot be stored."""
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("this moment falls outside the years 1 to 9999 in UTC; send a real date") from None
+    return moment
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_exists_in_utc)]
 
 
 class CategoryIn(BaseModel):
@@ -27,9 +40,9 @@ class CreateProgramme(BaseModel):
 
     name: str = Field(min_length=1, max_length=200)
     mode: AllocationMode = AllocationMode.FIRST_COME_FIRST_SERVED
-    opens_at: AwareDatetime
-    closes_at: AwareDatetime
-    redeem_by: AwareDatetime = Field(description="Providers must claim vouchers before this moment")
+    opens_at: Moment
+    closes_at: Moment
+    redeem_by: Moment = Field(description="Providers must claim vouchers before this moment")
     budget_cents: int = Field(
         ge=0, le=MAX_PROGRAMME_BUDGET_CENTS, description="Total budget; must equal the sum of the categories"
     )

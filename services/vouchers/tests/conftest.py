@@ -5,14 +5,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from services.vouchers import subscribers
 from services.vouchers.app import definition
-from services.vouchers.domain import GELDERLAND_CATEGORIES
 from shared.db.uow import UnitOfWorkFactory
 from shared.events.contracts.intake import (
     CoursePublished,
@@ -26,9 +25,10 @@ from shared.events.contracts.intake import (
 from shared.events.envelope import Envelope, EventData
 from shared.service import Runtime
 from tests.support.platform import Platform, RunningService, run_service
+from tests.support.seeded import VOUCHER_CENTS, programme_body
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-VOUCHER = 100_000  # €1,000 per voucher
+VOUCHER = VOUCHER_CENTS  # €1,000 per voucher, what programme_body gives each category
 
 
 async def feed(uows: UnitOfWorkFactory, *events: EventData) -> None:
@@ -99,23 +99,7 @@ class World:
         return ids
 
     async def create_programme(self, **overrides: Any) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "name": "Leve(n)lang Gelders Vakmanschap",
-            "opens_at": (NOW - timedelta(days=1)).isoformat(),
-            "closes_at": (NOW + timedelta(days=30)).isoformat(),
-            "redeem_by": (NOW + timedelta(days=365)).isoformat(),
-            "budget_cents": 4 * 10 * VOUCHER,
-            "categories": [
-                {
-                    "code": t.code,
-                    "name": t.name,
-                    "voucher_amount_cents": VOUCHER,
-                    "budget_cents": 10 * VOUCHER,
-                    "eligible_situations": [s.value for s in t.eligible_situations],
-                }
-                for t in GELDERLAND_CATEGORIES
-            ],
-        }
+        body = programme_body(NOW)
         body.update(overrides)
         response = await self.client.post("/programmes", json=body, headers=self.officer())
         assert response.status_code == 201, response.text

@@ -215,6 +215,9 @@ async def test_bad_programmes_get_clear_4xx_answers(world: World) -> None:
         ({**base, "quotas": {"woman": 10}}, "lottery"),
         ({**base, "categories": [category, category], "budget_cents": 200}, "unique"),
         ({**base, "opens_at": "2026-01-01T00:00:00"}, "timezone"),
+        # Moments that exist in no UTC calendar Postgres or Python keeps: they used to answer 500.
+        ({**base, "opens_at": "0001-01-01T00:00:00+14:00"}, "opens_at"),
+        ({**base, "redeem_by": "9999-12-31T23:59:59-14:00"}, "redeem_by"),
     ]
     for body, words in cases:
         response = await world.client.post("/programmes", json=body, headers=world.officer())
