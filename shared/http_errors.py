@@ -3,7 +3,9 @@
 A :class:`~shared.errors.ClientError` answers its status, ``{"detail": ...}`` (and ``errors``
 for invalid requests) and its headers; FastAPI's validation errors answer as
 :class:`~shared.errors.InvalidRequest`; Starlette's own errors (an unknown path, a wrong
-method) keep their status; anything else is a logged 500 that quotes the request id.
+method) keep their status; a database that cannot be reached just now answers 503 with
+``Retry-After`` (nothing was committed, so sending again is safe); anything else is a logged
+500 that quotes the request id.
 :class:`shared.service.ObserveRequests` answers the 500s, and adds the ``X-Request-Id`` header
 to every answer.
 """
@@ -18,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from shared.db.availability import RETRY_AFTER_SECONDS, database_unavailable
 from shared.errors import ClientError, InvalidRequest
 
 log = logging.getLogger(__name__)
@@ -31,6 +34,15 @@ def error_response(exc: Exception, request_id: str) -> JSONResponse:
         return JSONResponse(status_code=exc.status, content=exc.content(), headers=dict(exc.headers))
     if isinstance(exc, HTTPException):
         return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail}, headers=exc.headers)
+    if database_unavailable(exc):
+        log.warning("database unavailable", extra={"error_type": type(exc).__name__})
+        detail = (
+            f"The service cannot reach its database just now; nothing was changed."
+            f" Send the request again in {RETRY_AFTER_SECONDS} seconds."
+        )
+        return JSONResponse(
+            status_code=503, content={"detail": detail}, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
+        )
     # Logged by its stack only: its message may quote what a client sent.
     frames = traceback.extract_tb(exc.__traceback__)[-10:]
     log.error(

@@ -40,6 +40,7 @@ from shared.auth import TokenVerifier
 from shared.bus.consumer import ConsumerConfig, EventConsumer
 from shared.bus.outbox import OutboxRelay, RelayConfig
 from shared.bus.rpc import NOT_ALLOWED, Responder, caller_of, inbox_prefix
+from shared.db.availability import RETRY_AFTER_SECONDS
 from shared.db.migrations import is_migrated, migrate
 from shared.db.pool import create_pool
 from shared.db.uow import UnitOfWork, UnitOfWorkFactory, current_traceparent
@@ -139,12 +140,22 @@ async def connect_nats(settings: ServiceSettings) -> NatsClient:
 
 async def start_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> Runtime:
     """Connect, migrate and start the relay and consumers of a service."""
+    # Migrations on a connection of their own: a long one must not meet the pool's statement limit.
+    migrating: asyncpg.Connection = await _retry("Postgres", lambda: asyncpg.connect(settings.database_url))
+    try:
+        applied = await migrate(migrating, settings.service)
+    finally:
+        await migrating.close()
     pool = await _retry(
         "Postgres",
-        lambda: create_pool(settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max),
+        lambda: create_pool(
+            settings.database_url,
+            min_size=settings.db_pool_min,
+            max_size=settings.db_pool_max,
+            connect_timeout=settings.db_connect_timeout,
+            command_timeout=settings.db_command_timeout,
+        ),
     )
-    async with pool.acquire() as conn:
-        applied = await migrate(conn, settings.service)
     if applied:
         log.info("migrations applied", extra={"migrations": applied})
     nc: NatsClient = await _retry("NATS", lambda: connect_nats(settings))
@@ -317,14 +328,15 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
         if runtime is not None:
             with contextlib.suppress(Exception):
                 async with runtime.pool.acquire(timeout=2.0) as conn:
-                    checks["postgres"] = await conn.fetchval("SELECT true")
+                    checks["postgres"] = await conn.fetchval("SELECT true", timeout=2.0)
                     checks["migrations"] = await is_migrated(conn, settings.service)
             checks["nats"] = runtime.nc.is_connected
             with contextlib.suppress(Exception):
                 await runtime.js.account_info()
                 checks["jetstream"] = True
         ok = all(checks.values())
-        return JSONResponse(status_code=200 if ok else 503, content={"ready": ok, "checks": checks})
+        retry = {} if ok else {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        return JSONResponse(status_code=200 if ok else 503, content={"ready": ok, "checks": checks}, headers=retry)
 
     # Documented as the text it is (FastAPI would say JSON).
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=PlainTextResponse)

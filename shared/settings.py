@@ -68,6 +68,10 @@ class ServiceSettings(BaseSettings):
     database_url: str = "postgresql://localhost:5432/regionet"
     db_pool_min: int = 2
     db_pool_max: int = 10
+    # Seconds before a connect or a statement is given up (answered 503): longer than any
+    # statement takes, short enough that a frozen database never leaves a client hanging.
+    db_connect_timeout: float = Field(default=5.0, gt=0)
+    db_command_timeout: float = Field(default=10.0, gt=0)
     nats_url: str = "nats://127.0.0.1:4222"
     nats_user: str | None = None
     nats_password: SecretStr | None = None

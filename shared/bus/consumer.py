@@ -31,6 +31,7 @@ from prometheus_client import Counter, Histogram
 from pydantic import ValidationError
 
 from shared.bus.topology import ConsumerSpec, dlq_subject
+from shared.db.availability import DATABASE_UNAVAILABLE
 from shared.db.uow import UnitOfWork, current_traceparent
 from shared.events.envelope import Envelope
 
@@ -47,6 +48,9 @@ class BatchHandler:
 
 
 Handler = EventHandler | BatchHandler
+
+# Failures that are no event's fault: the batch is left to be redelivered, never dead-lettered.
+_INFRASTRUCTURE: tuple[type[BaseException], ...] = (*DATABASE_UNAVAILABLE, nats.errors.Error)
 
 
 @dataclass(frozen=True)
@@ -160,7 +164,7 @@ class EventConsumer:
                     next_batch = asyncio.create_task(self._fetch(sub))
                 try:
                     await self.handle_batch(msgs)
-                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, nats.errors.Error) as exc:
+                except _INFRASTRUCTURE as exc:
                     # The database or NATS went away mid-batch: nothing was acked, so JetStream
                     # redelivers after ack_wait and the inbox keeps it exactly-once.
                     log.warning(
@@ -189,7 +193,7 @@ class EventConsumer:
             return
         try:
             await self._commit(good)
-        except (OSError, asyncpg.InterfaceError, asyncpg.exceptions.ConnectionDoesNotExistError):
+        except DATABASE_UNAVAILABLE:
             raise
         except Exception:  # noqa: BLE001 - a handler failed: find which, one at a time
             for d in good:
@@ -201,7 +205,7 @@ class EventConsumer:
     async def _handle_alone(self, d: _Delivery) -> None:
         try:
             await self._commit([d])
-        except (OSError, asyncpg.InterfaceError, asyncpg.exceptions.ConnectionDoesNotExistError):
+        except DATABASE_UNAVAILABLE:
             raise
         except Exception as exc:  # noqa: BLE001 - any handler error counts as a failed attempt
             attempts = d.msg.metadata.num_delivered

@@ -24,9 +24,26 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     """
 
 
-async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
-    """A pool on ``dsn`` whose connections decode JSON."""
+async def create_pool(
+    dsn: str,
+    *,
+    min_size: int = 2,
+    max_size: int = 10,
+    connect_timeout: float = 5.0,
+    command_timeout: float | None = None,
+) -> asyncpg.Pool:
+    """A pool on ``dsn`` whose connections decode JSON.
+
+    ``connect_timeout`` bounds opening a connection and ``command_timeout`` every statement, so
+    that a frozen database turns requests into prompt errors (answered 503) instead of hangs.
+    """
     pool: asyncpg.Pool = await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=_init_connection, reset=_keep_session
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        init=_init_connection,
+        reset=_keep_session,
+        timeout=connect_timeout,
+        command_timeout=command_timeout,
     )
     return pool
