@@ -103,9 +103,8 @@ async def register_provider(uow: UnitOfWork, cmd: RegisterProvider) -> db.Row:
     provider_id = uuid.uuid4()
     row = await db.providers.insert_provider(uow.conn, cmd.model_dump() | {"id": provider_id})
     if row is None:
-        raise Conflict(
-            f"a provider with KvK number {cmd.kvk_number} or account {cmd.account_id!r} is already registered"
-        )
+        also = f" or account {cmd.account_id!r}" if cmd.account_id is not None else ""
+        raise Conflict(f"a provider with KvK number {cmd.kvk_number}{also} is already registered")
     uow.emit(
         ProviderRegistered(
             provider_id=provider_id, kvk_number=row["kvk_number"], name=row["name"], accredited=row["accredited"]

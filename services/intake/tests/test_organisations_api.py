@@ -158,6 +158,8 @@ async def test_bad_organisation_and_account_requests_answer_clearly_and_change_n
             ("patch", f"/employers/{employer['id']}", {"name": None}, coach, 422, "cannot be emptied"),
             ("patch", "/employers/00000000-0000-0000-0000-000000000000", {"name": "X"}, coach, 404, "no employer"),
             ("post", "/providers", {"kvk_number": "87654321", "name": "Again"}, admin, 409, "already registered"),
+            ("post", "/coaches", {"id": "coach-utr", "region": "utr"}, admin, 422, "serves region 'gld'"),
+            ("patch", "/coaches/coach-bob", {"region": "utr"}, admin, 422, "serves region 'gld'"),
             ("post", "/providers", {"kvk_number": "999", "name": "Bad"}, admin, 422, "exactly 8 digits"),
             ("post", "/providers", {"kvk_number": "99999999", "name": "Nope"}, coach, 403, "admin"),
             (
@@ -186,5 +188,6 @@ async def test_bad_organisation_and_account_requests_answer_clearly_and_change_n
             response = await s.client.request(method, url, json=payload, headers=headers)
             assert response.status_code == status, (method, url, response.text)
             assert words in response.json()["detail"], (method, url, response.text)
+            assert "None" not in response.json()["detail"], (method, url, response.text)
         assert await table_counts(platform) == before_tables
         assert await event_types(platform) == before_events
