@@ -42,6 +42,10 @@ class Principal:
     sub: str
     role: Role
     region: str
+    # The party the account acts for: a participant's, employer's or provider's id; for coaches,
+    # programme officers and administrators their own account id. Set once the account is
+    # resolved against the accounts registry (``shared.accounts``); None before that.
+    party: str | None = None
 
     def has(self, *roles: Role) -> bool:
         """True when the caller holds one of ``roles``."""
