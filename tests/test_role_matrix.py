@@ -120,6 +120,30 @@ ALLOWED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("notifications", "GET /notifications"): ANYONE,
     ("notifications", "POST /notifications/{notification_id}/read"): ANYONE,
     **{("matching", op): roles for op, roles in OPERATIONS_OF_EVERY_SERVICE.items()},
+    # Employers manage their own opportunities and answer proposals too, once their token's account names the
+    # employer (the accounts registry); until then an employer token is refused, as here.
+    ("matching", "GET /vocabulary"): ANYONE,
+    ("matching", "POST /opportunities"): STAFF,
+    ("matching", "GET /opportunities"): STAFF,
+    ("matching", "GET /opportunities/{opportunity_id}"): STAFF,
+    ("matching", "PATCH /opportunities/{opportunity_id}"): STAFF,
+    ("matching", "POST /opportunities/{opportunity_id}/confirm"): STAFF,
+    ("matching", "POST /opportunities/{opportunity_id}/close"): STAFF,
+    ("matching", "GET /opportunities/{opportunity_id}/suggestions"): STAFF,
+    ("matching", "GET /candidates"): COACH_OR_ADMIN,
+    ("matching", "GET /candidates/{participant_id}"): COACH_OR_ADMIN,
+    ("matching", "PATCH /candidates/{participant_id}"): COACH_OR_ADMIN,
+    ("matching", "GET /candidates/{participant_id}/suggestions"): COACH_OR_ADMIN,
+    ("matching", "POST /proposals"): COACH_OR_ADMIN,
+    ("matching", "GET /proposals"): STAFF,
+    ("matching", "GET /proposals/{proposal_id}"): STAFF,
+    ("matching", "POST /proposals/{proposal_id}/interested"): COACH_OR_ADMIN,
+    ("matching", "POST /proposals/{proposal_id}/decline"): COACH_OR_ADMIN,
+    ("matching", "POST /proposals/{proposal_id}/interview"): COACH_OR_ADMIN,
+    ("matching", "POST /proposals/{proposal_id}/placed"): COACH_OR_ADMIN,
+    ("matching", "POST /proposals/{proposal_id}/retained"): COACH_OR_ADMIN,
+    ("matching", "POST /proposals/{proposal_id}/end"): COACH_OR_ADMIN,
+    ("matching", "POST /proposals/{proposal_id}/withdraw"): COACH_OR_ADMIN,
 }
 
 Values = Mapping[str, str]
@@ -177,6 +201,27 @@ BODIES: dict[tuple[str, str], Callable[[Values], dict[str, Any]]] = {
         "json": {"attendance_pct": 100, "completed": True}
     },
     ("vouchers", "POST /vouchers/{voucher_id}/clawback"): lambda v: {"json": {"reason": "lijst ingetrokken"}},
+    ("matching", "POST /opportunities"): lambda v: {
+        "json": {
+            "employer_id": v["employer_id"],
+            "kind": "vacancy",
+            "title": "Monteur",
+            "occupation": "electrician",
+            "hours": 36,
+            "start_date": "2027-02-01",
+            "postcode": "6811",
+            "open_until": "2027-03-01",
+        }
+    },
+    ("matching", "PATCH /opportunities/{opportunity_id}"): lambda v: {"json": {"hours": 32}},
+    ("matching", "PATCH /candidates/{participant_id}"): lambda v: {"json": {"hours_max": 32}},
+    ("matching", "POST /proposals"): lambda v: {
+        "json": {"participant_id": v["participant_id"], "opportunity_id": v["opportunity_id"]}
+    },
+    ("matching", "POST /proposals/{proposal_id}/decline"): lambda v: {"json": {"reason": "skills"}},
+    ("matching", "POST /proposals/{proposal_id}/retained"): lambda v: {"json": {"months": 3}},
+    ("matching", "POST /proposals/{proposal_id}/end"): lambda v: {"json": {"reason": "other"}},
+    ("matching", "POST /proposals/{proposal_id}/withdraw"): lambda v: {"json": {"reason": "coach_withdrew"}},
 }
 
 
@@ -285,7 +330,9 @@ def callers(platform: Platform, seeded: Seeded) -> list[Caller]:
 def random_values() -> dict[str, str]:
     """Ids nobody has: what an ordinary caller's requests name."""
     names = ("participant_id", "employer_id", "provider_id", "course_id", "programme_id", "application_id")
-    values = {name: str(uuid.uuid4()) for name in (*names, "voucher_id", "notification_id")}
+    values = {
+        name: str(uuid.uuid4()) for name in (*names, "voucher_id", "notification_id", "opportunity_id", "proposal_id")
+    }
     return values | {"coach_id": "coach-nobody"}
 
 

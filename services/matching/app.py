@@ -1,12 +1,13 @@
-"""Wiring of the matching service: a stub so far, with no routes, consumers or tables of its own.
+"""Wiring of the matching service."""
 
-What comes, and which folder of the common skeleton each part goes into, is in services/README.md.
-"""
-
+from services.matching import housekeeping
+from services.matching.api import routers
 from shared.service import ServiceDefinition
 
 definition = ServiceDefinition(
     name="matching",
     title="Regionet matching",
     description="Explainable, capacity-aware matching of candidates with employers and learning places.",
+    routers=routers,
+    on_start=housekeeping.start,
 )

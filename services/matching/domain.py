@@ -279,3 +279,29 @@ def for_opportunity(
 ) -> Ranking:
     """The best candidates for one opportunity."""
     return rank((evaluate(c, o, vocab, distance(c.area, o.area), today) for c in candidates), limit, misses)
+
+
+# The match flow. A proposal holds a place while it waits for the employer, an interview or a
+# start; placed turns the hold into a filled place; retained is checked at 3, 6 and 12 months.
+HOLDING = frozenset({"proposed", "interested", "interview"})
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "proposed": frozenset({"interested", "declined", "withdrawn", "expired"}),
+    "interested": frozenset({"interview", "placed", "declined", "withdrawn", "expired"}),
+    "interview": frozenset({"placed", "declined", "withdrawn", "expired"}),
+    "placed": frozenset({"retained", "ended"}),
+    "retained": frozenset({"retained", "ended"}),
+}
+RETENTION_MONTHS = (3, 6, 12)
+
+
+def may_move(status: str, to: str) -> bool:
+    """True when a proposal in ``status`` may take the step to ``to``."""
+    return to in TRANSITIONS.get(status, frozenset())
+
+
+def next_retention(done: int | None) -> int | None:
+    """The retention milestone after ``done`` months (None: none yet), or None after the last."""
+    if done is None:
+        return RETENTION_MONTHS[0]
+    later = [m for m in RETENTION_MONTHS if m > done]
+    return later[0] if later else None

@@ -1,5 +1,5 @@
 """Every event contract of every service; importing this package fills the catalogue."""
 
-from shared.events.contracts import intake, vouchers
+from shared.events.contracts import intake, matching, vouchers
 
-__all__ = ["intake", "vouchers"]
+__all__ = ["intake", "matching", "vouchers"]

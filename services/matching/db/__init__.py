@@ -1,0 +1,1 @@
+"""SQL of the matching service, one module per topic."""
