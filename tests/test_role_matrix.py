@@ -144,6 +144,8 @@ ALLOWED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("matching", "POST /proposals/{proposal_id}/retained"): COACH_OR_ADMIN,
     ("matching", "POST /proposals/{proposal_id}/end"): COACH_OR_ADMIN,
     ("matching", "POST /proposals/{proposal_id}/withdraw"): COACH_OR_ADMIN,
+    ("matching", "POST /plans"): OFFICER,
+    ("matching", "GET /fairness"): OFFICER,
 }
 
 Values = Mapping[str, str]

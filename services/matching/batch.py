@@ -273,3 +273,18 @@ def eligible_pairs(cs: Candidates, os: Opportunities, rows: int = 128) -> Iterat
         scores, failed = score(cs, ci, os, oi)
         keep = failed == 0  # the grid's margin lets through a few pairs just beyond the radius
         yield ci[keep], oi[keep], scores[keep]
+
+
+def in_top(cs: Candidates, os: Opportunities, k: int = 10) -> Bools:
+    """For each candidate: is it among the ``k`` best eligible candidates of at least one opportunity?"""
+    parts = [(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64)), *eligible_pairs(cs, os)]
+    ci = np.concatenate([p[0] for p in parts])
+    oi = np.concatenate([p[1] for p in parts])
+    scores = np.concatenate([p[2] for p in parts])
+    order = np.lexsort((ci, -scores, oi))  # by opportunity, best first, ties by candidate
+    ci, oi = ci[order], oi[order]
+    first = np.flatnonzero(np.r_[True, oi[1:] != oi[:-1]]) if len(oi) else np.zeros(0, np.int64)
+    position = np.arange(len(oi)) - np.repeat(first, np.diff(np.r_[first, len(oi)]))
+    top = np.zeros(len(cs.items), dtype=np.bool_)
+    top[ci[position < k]] = True
+    return top

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from services.matching.api import candidates, opportunities, proposals, suggestions, vocabulary
+from services.matching.api import candidates, opportunities, proposals, reports, suggestions, vocabulary
 
 routers: list[APIRouter] = [
     vocabulary.router,
@@ -10,6 +10,7 @@ routers: list[APIRouter] = [
     candidates.router,
     suggestions.router,
     proposals.router,
+    reports.router,
 ]
 
 __all__ = ["routers"]

@@ -1,0 +1,24 @@
+"""What the fairness report counts: each candidate with matching consent and their proposals' outcomes."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from shared.db import Connection
+
+
+async def outcomes(conn: Connection) -> list[asyncpg.Record]:
+    """Per candidate with matching consent: target groups, proposals, employer answers, first placement."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        "WITH answers AS ("
+        "  SELECT proposal_id, bool_or(status = 'interested') AS accepted,"
+        "         bool_or(status IN ('interested', 'declined')) AS answered"
+        "  FROM proposal_steps GROUP BY proposal_id)"
+        " SELECT c.participant_id, c.target_groups, c.registered_at, count(p.id) AS proposals,"
+        "  count(p.id) FILTER (WHERE a.answered) AS answered, count(p.id) FILTER (WHERE a.accepted) AS accepted,"
+        "  min(p.placed_at) AS placed_at"
+        " FROM candidates c LEFT JOIN proposals p ON p.participant_id = c.participant_id"
+        " LEFT JOIN answers a ON a.proposal_id = p.id"
+        " WHERE c.matching_consent GROUP BY c.participant_id"
+    )
+    return rows
