@@ -8,6 +8,7 @@ import pytest
 
 from services.intake import domain
 from services.intake.app import definition as intake
+from services.matching.app import definition as matching
 from services.notifications.app import definition as notifications
 from services.vouchers.app import definition as vouchers
 from shared.tooling.demo.dataset import VOUCHER_CENTS, demo_region
@@ -54,11 +55,14 @@ async def test_demo_loads_through_the_apis_once(platform: Platform) -> None:
         run_service(platform, intake) as i,
         run_service(platform, notifications) as n,
         run_service(platform, vouchers) as v,
+        run_service(platform, matching) as m,
     ):
-        clients = {"intake": i.client, "notifications": n.client, "vouchers": v.client}
+        clients = {"intake": i.client, "notifications": n.client, "vouchers": v.client, "matching": m.client}
         loader = DemoLoader(clients, platform.token, lambda step, k: done.extend([step] * k))
         summary = await loader.load(demo)
-        assert summary.counts == {
+        counts = dict(summary.counts)
+        proposals = counts.pop("proposals", 0)
+        assert counts == {
             "coaches": 6,
             "employers": 5,
             "providers": 5,
@@ -66,8 +70,21 @@ async def test_demo_loads_through_the_apis_once(platform: Platform) -> None:
             "participants": 30,
             "programmes": 1,
             "applications": 8,
+            "opportunities": 10,
         }
         assert len(done) == request_count(demo)
+        shown = await m.client.get("/proposals", params={"limit": 200}, headers=platform.auth("admin", "a"))
+        assert len(shown.json()) == proposals
+        assert {p["status"] for p in shown.json()} == {
+            "proposed",
+            "interested",
+            "interview",
+            "placed",
+            "retained",
+            "ended",
+            "declined",
+            "withdrawn",
+        }, "proposals in every state the flow reaches without waiting"
         programme_id = summary.ids["programmes"][0]
         officer = platform.auth("programme_officer", "po")
         budget = await v.client.get(f"/programmes/{programme_id}", headers=officer)

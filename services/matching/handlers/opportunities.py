@@ -57,7 +57,7 @@ async def create(uow: UnitOfWork, body: CreateOpportunity, principal: Principal,
     else:
         employer_id = body.employer_id
     if not await employer_store.employer_exists(uow.conn, employer_id):
-        raise Unprocessable(f"Matching knows no employer {employer_id}; register it at intake first.")
+        raise Unprocessable(f"Employer {employer_id} is not known to matching (yet); register it at intake first.")
     occupation = load().occupations[body.occupation]
     essential = body.essential_skills if body.essential_skills is not None else list(occupation.essential)
     optional = body.optional_skills if body.optional_skills is not None else list(occupation.optional)

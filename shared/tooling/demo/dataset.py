@@ -78,30 +78,26 @@ POSTCODE_AREAS = [6811, 6822, 6833, 6845, 6512, 6524, 6537, 6543, 7311, 7322, 73
 POSTCODE_LETTERS = [
     a + b for a in "ABCDEGHJKLMNPRSTVWXZ" for b in "ABCDEGHJKLMNPRSTVWXZ" if a + b not in {"SA", "SD", "SS"}
 ]
-SKILLS = [
-    "lassen",
-    "plc-programmeren",
-    "elektrotechniek",
-    "installatietechniek",
-    "cnc-draaien",
-    "mechatronica",
-    "zonnepanelen",
-    "warmtepompen",
-    "hydrauliek",
-    "tekeninglezen",
-    "vca",
-    "nen3140",
-]
-OCCUPATIONS = [
-    "monteur-installatietechniek",
-    "elektromonteur",
-    "lasser",
-    "cnc-operator",
-    "servicemonteur",
-    "onderhoudsmonteur",
-    "werkvoorbereider",
-    "praktijkopleider",
-]
+# Occupations and skills by their ids in matching's vocabulary (services/matching/data/vocabulary.json),
+# each occupation with the skills people who want it tend to have: intake keeps them as tags, matching
+# ranks on them.
+SKILLS_OF_OCCUPATION = {
+    "hvac-installer": ["install-plumbing-pipes", "install-heating-boiler", "install-ventilation", "install-heat-pump"],
+    "electrician": [
+        "install-electrical-wiring",
+        "test-electrical-equipment",
+        "electrical-safety",
+        "install-switchboards",
+    ],
+    "welder": ["tig-welding", "mag-welding", "read-technical-drawings", "measure-precision", "mig-welding"],
+    "cnc-operator": ["program-cnc", "read-technical-drawings", "measure-precision", "operate-lathe"],
+    "heating-technician": ["install-heating-boiler", "install-gas-piping", "customer-contact", "install-heat-pump"],
+    "machinery-mechanic": ["maintain-machinery", "read-technical-drawings", "hydraulics", "pneumatics"],
+    "mechatronics-technician": ["mechatronics", "plc-programming", "pneumatics", "read-electrical-diagrams"],
+    "vocational-teacher": ["teach-vocational", "plan-lessons", "assess-students", "coach-apprentices"],
+}
+OCCUPATIONS = list(SKILLS_OF_OCCUPATION)
+SKILLS = sorted({skill for skills in SKILLS_OF_OCCUPATION.values() for skill in skills})
 SITUATIONS = [  # (situation, weight) — after the 750th voucher: 235 new, 422 in tech, 77 retraining, 40 zzp
     ("looking_for_work", 32),
     ("working_in_tech", 40),
@@ -234,6 +230,7 @@ def _participant(rng: random.Random) -> dict[str, Any]:
     last = rng.choice(LAST_NAMES)
     handle = f"{first}.{last}".lower().replace(" ", "").replace("ş", "s").replace("ı", "i")
     letters = rng.choice(POSTCODE_LETTERS)
+    wanted = rng.sample(OCCUPATIONS, rng.randint(1, 2))
     return {
         "name": f"{first} {last}",
         "email": f"{handle}{rng.randint(1, 999)}@example.org",
@@ -244,8 +241,8 @@ def _participant(rng: random.Random) -> dict[str, Any]:
         "situation": situation,
         "target_groups": target_groups if declares else [],
         "education_level": rng.choice(["vmbo", "mbo2", "mbo3", "mbo4", "hbo"]),
-        "skills": rng.sample(SKILLS, rng.randint(1, 4)),
-        "desired_occupations": rng.sample(OCCUPATIONS, rng.randint(1, 2)),
+        "skills": sorted(set(rng.sample(SKILLS_OF_OCCUPATION[wanted[0]], rng.randint(2, 4)) + rng.sample(SKILLS, 1))),
+        "desired_occupations": wanted,
         "consents": consents,
     }
 
