@@ -14,7 +14,8 @@ INSERT INTO generations (what) VALUES ('candidates'), ('opportunities');
 
 CREATE FUNCTION bump_generation() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE generations SET n = n + 1 WHERE what = TG_ARGV[0];
+    -- the table's own schema, whatever the writer's search_path
+    EXECUTE format('UPDATE %I.generations SET n = n + 1 WHERE what = $1', TG_TABLE_SCHEMA) USING TG_ARGV[0];
     RETURN NULL;
 END
 $$;
