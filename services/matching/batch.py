@@ -8,9 +8,11 @@ explanation is made from. The test suite checks that both give the same filters 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -288,3 +290,27 @@ def in_top(cs: Candidates, os: Opportunities, k: int = 10) -> Bools:
     top = np.zeros(len(cs.items), dtype=np.bool_)
     top[ci[position < k]] = True
     return top
+
+
+A = TypeVar("A", "Candidates", "Opportunities")
+
+
+def patched(base: A, changed: A, removed: Collection[str]) -> A:
+    """``base`` with the items of ``changed`` put in (each replacing an item with its id) and ``removed`` taken out.
+
+    Items keep no order that matters: rankings break ties by id, the plan by place.
+    """
+    if not changed.items and not removed:
+        return base
+    drop = set(removed) | {item.id for item in changed.items}
+    keep = np.fromiter((item.id not in drop for item in base.items), dtype=np.bool_, count=len(base.items))
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(base):
+        old, new = getattr(base, f.name), getattr(changed, f.name)
+        if f.name == "items":
+            values[f.name] = tuple(item for item, k in zip(old, keep.tolist(), strict=True) if k) + new
+        elif isinstance(old, np.ndarray):
+            values[f.name] = np.concatenate([old[keep], new])
+        else:
+            values[f.name] = old  # the date the filters were computed for; ``changed`` has the same
+    return type(base)(**values)

@@ -66,8 +66,18 @@ async def keep_house(runtime: Runtime) -> None:
             await asyncio.wait_for(runtime.stop.wait(), settings.housekeeping_seconds)
 
 
+async def warm_up(runtime: Runtime, engine: Engine) -> None:
+    """Build the engine's copies once at start, so that the first request does not wait for it."""
+    try:
+        await engine.candidates(runtime.pool)
+        await engine.opportunities(runtime.pool, utcnow().date())
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        log.warning("could not build the suggestion engine's copies at start", extra={"error": repr(exc)})
+
+
 async def start(runtime: Runtime) -> None:
     """Read the settings, set up the engine's copies, start the sweeper."""
     runtime.extensions["settings"] = MatchingSettings.load()
-    runtime.extensions["engine"] = Engine()
+    engine = runtime.extensions["engine"] = Engine()
+    runtime.tasks.append(asyncio.create_task(warm_up(runtime, engine), name="matching-warm-up"))
     runtime.tasks.append(asyncio.create_task(keep_house(runtime), name="matching-housekeeping"))

@@ -1,13 +1,14 @@
 """The engine's view of the database: rows as ``domain`` objects, and an in-process copy of every
-candidate and opportunity as arrays (``batch``), kept current by the tables' generations.
+candidate and open opportunity as arrays (``batch``), kept current by the tables' generations.
 
 Ranking one candidate against 50,000 opportunities takes milliseconds once they are arrays;
-reading and converting them takes about a second. So each process keeps the arrays and checks on
+reading and converting them all takes seconds. So each process keeps the arrays and checks on
 every request, with one indexed read, whether a table changed since (its generation, bumped in
-every writer's transaction: ``migrations/001_matching.sql``); only then it reads the table again,
-in one snapshot together with the generation, so the copy is never behind what was committed
-before the request started. A withdrawn consent or an erasure therefore shows in the next
-suggestion at once.
+every writer's transaction: ``migrations/001_matching.sql``). If it did, it reads only the rows
+written since, in one snapshot together with the generation, and patches its copy (a changed
+row replaces its old self, or leaves the copy when it no longer qualifies); after a deletion
+(an erasure) it reads the table whole. The copy is never behind what was committed before the
+request started: a withdrawn consent or an erasure shows in the next suggestion at once.
 """
 
 from __future__ import annotations
@@ -21,20 +22,25 @@ from typing import Any, Generic, TypeVar
 import asyncpg
 
 from services.matching import geo
-from services.matching.batch import Candidates, Opportunities
+from services.matching.batch import Candidates, Opportunities, patched
 from services.matching.db import candidates as candidate_store
 from services.matching.db import opportunities as opportunity_store
-from services.matching.db.generations import generation
+from services.matching.db.generations import changed_since, generation
 from services.matching.domain import Candidate, Kind, LanguageLevel, Opportunity
 from services.matching.vocabulary import Vocabulary, load
 from shared.db import Connection
 
-T = TypeVar("T")
+A = TypeVar("A", Candidates, Opportunities)
 
 
 def level(value: str | None) -> LanguageLevel | None:
     """A CEFR level from its name."""
     return LanguageLevel[value] if value else None
+
+
+def in_pool(row: Any) -> bool:
+    """A candidate the engine may suggest: matching consent, and a trajectory that is not over."""
+    return bool(row["matching_consent"]) and row["trajectory_status"] in ("intake", "active")
 
 
 def candidate_of(row: Any, vocab: Vocabulary) -> Candidate:
@@ -54,7 +60,7 @@ def candidate_of(row: Any, vocab: Vocabulary) -> Candidate:
         available_from=row["available_from"] or dt.date.min,
         travel_radius_km=float(row["travel_radius_km"]),
         language_level=level(row["language_level"]),
-        matching_consent=bool(row["matching_consent"]) and row["trajectory_status"] in ("intake", "active"),
+        matching_consent=in_pool(row),
     )
 
 
@@ -82,37 +88,64 @@ def opportunity_of(row: Any) -> Opportunity:
 
 
 @dataclass(frozen=True)
-class Copy(Generic[T]):
+class Copy(Generic[A]):
     generation: int
+    removed: int
     key: Any
-    value: T
+    value: A
 
 
-class Cached(Generic[T]):
-    """One table's arrays, rebuilt when its generation (or ``key``, such as today's date) changed."""
+class Cached(Generic[A]):
+    """One table's arrays, patched when its generation moved, read whole after a deletion or when ``key``
+    (such as today's date, which some filters depend on) changed."""
 
-    def __init__(self, what: str, read: Callable[[Connection], Awaitable[Sequence[Any]]]) -> None:
+    def __init__(
+        self,
+        what: str,
+        read_all: Callable[[Connection], Awaitable[Sequence[Any]]],
+        qualifies: Callable[[Any], bool],
+    ) -> None:
         self._what = what
-        self._read = read
-        self._copy: Copy[T] | None = None
+        self._read_all = read_all
+        self._qualifies = qualifies
+        self._copy: Copy[A] | None = None
         self._lock = asyncio.Lock()
 
-    async def get(self, pool: asyncpg.Pool, key: Any, build: Callable[[Sequence[Any]], T]) -> T:
+    def _current(self, key: Any, at: tuple[int, int]) -> A | None:
+        copy = self._copy
+        if copy is not None and copy.key == key and (copy.generation, copy.removed) == at:
+            return copy.value
+        return None
+
+    async def get(self, pool: asyncpg.Pool, key: Any, build: Callable[[Sequence[Any]], A]) -> A:
         async with pool.acquire() as conn:
-            current = await generation(conn, self._what)
-            copy = self._copy
-            if copy is not None and copy.generation == current and copy.key == key:
-                return copy.value
-            async with self._lock:
-                copy = self._copy
-                if copy is not None and copy.generation >= current and copy.key == key:
-                    return copy.value
-                async with conn.transaction(isolation="repeatable_read", readonly=True):
-                    seen = await generation(conn, self._what)
-                    rows = await self._read(conn)
-                value = await asyncio.to_thread(build, rows)
-                self._copy = Copy(seen, key, value)
+            value = self._current(key, await generation(conn, self._what))
+            if value is not None:
                 return value
+            async with self._lock:
+                async with conn.transaction(isolation="repeatable_read", readonly=True):
+                    at = await generation(conn, self._what)
+                    value = self._current(key, at)
+                    if value is not None:
+                        return value
+                    copy = self._copy
+                    if copy is None or copy.key != key or copy.removed != at[1]:
+                        copy = None
+                        rows = await self._read_all(conn)
+                    else:
+                        rows = await changed_since(conn, self._what, copy.generation)
+                if copy is None:
+                    value = await asyncio.to_thread(build, rows)
+                else:
+                    fresh = [r for r in rows if self._qualifies(r)]
+                    gone = [r for r in rows if not self._qualifies(r)]
+                    changed = await asyncio.to_thread(build, fresh)
+                    value = patched(copy.value, changed, {self._id(r) for r in gone})
+                self._copy = Copy(at[0], at[1], key, value)
+                return value
+
+    def _id(self, row: Any) -> str:
+        return str(row["participant_id"] if self._what == "candidates" else row["id"])
 
 
 class Engine:
@@ -120,8 +153,10 @@ class Engine:
 
     def __init__(self) -> None:
         self.vocab = load()
-        self._candidates: Cached[Candidates] = Cached("candidates", candidate_store.pool)
-        self._opportunities: Cached[Opportunities] = Cached("opportunities", opportunity_store.open_for_engine)
+        self._candidates: Cached[Candidates] = Cached("candidates", candidate_store.pool, in_pool)
+        self._opportunities: Cached[Opportunities] = Cached(
+            "opportunities", opportunity_store.open_for_engine, lambda row: row["closed_at"] is None
+        )
 
     async def candidates(self, pool: asyncpg.Pool) -> Candidates:
         """Every candidate the engine may suggest, as arrays."""

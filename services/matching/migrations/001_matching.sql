@@ -2,21 +2,37 @@
 -- with their capacity, and proposals with every step they went through. No names or contact
 -- data ever reach this schema; target groups are kept for the fairness report only.
 
--- Each table the suggestion engine reads has a generation: bumped by every statement that
--- changes the table, in the writer's transaction. A reader that sees generation G in its
--- snapshot sees exactly the rows as of G, so an in-process copy is current when its generation
--- is the database's (services/matching/snapshot.py).
+-- Each table the suggestion engine reads has a generation, and each of its rows the generation
+-- of the statement that last wrote it (gen). A writing statement first bumps the generation
+-- (BEFORE STATEMENT), which locks that row until the writer commits, so writers take
+-- generations in commit order; each row it writes is stamped with it (BEFORE ROW). A reader that
+-- sees generation G in its snapshot has seen every row with gen <= G, and finds what changed
+-- since in the rows with gen > G; a DELETE also bumps `removed`, after which it reads the table
+-- whole (services/matching/snapshot.py).
 CREATE TABLE generations (
-    what  text PRIMARY KEY,
-    n     bigint NOT NULL DEFAULT 0
+    what     text PRIMARY KEY,
+    n        bigint NOT NULL DEFAULT 0,
+    removed  bigint NOT NULL DEFAULT 0
 );
 INSERT INTO generations (what) VALUES ('candidates'), ('opportunities');
 
 CREATE FUNCTION bump_generation() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    current bigint;
 BEGIN
     -- the table's own schema, whatever the writer's search_path
-    EXECUTE format('UPDATE %I.generations SET n = n + 1 WHERE what = $1', TG_TABLE_SCHEMA) USING TG_ARGV[0];
+    EXECUTE format(
+        'UPDATE %I.generations SET n = n + 1, removed = removed + $2 WHERE what = $1 RETURNING n', TG_TABLE_SCHEMA
+    ) INTO current USING TG_ARGV[0], CASE WHEN TG_OP = 'DELETE' THEN 1 ELSE 0 END;
+    PERFORM set_config(format('regionet.gen_%s_%s', TG_TABLE_SCHEMA, TG_ARGV[0]), current::text, true);
     RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION stamp_generation() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.gen := current_setting(format('regionet.gen_%s_%s', TG_TABLE_SCHEMA, TG_ARGV[0]))::bigint;
+    RETURN NEW;
 END
 $$;
 
@@ -51,11 +67,15 @@ CREATE TABLE candidates (
     preferred_kinds     text[] NOT NULL DEFAULT '{}',
     registered_at       timestamptz NOT NULL DEFAULT now(),
     updated_at          timestamptz NOT NULL DEFAULT now(),
+    gen                 bigint NOT NULL DEFAULT 0,
     CHECK (hours_min <= hours_max)
 );
 CREATE INDEX candidates_coach ON candidates (coach_id);
-CREATE TRIGGER candidates_generation AFTER INSERT OR UPDATE OR DELETE ON candidates
+CREATE INDEX candidates_gen ON candidates (gen);
+CREATE TRIGGER candidates_generation BEFORE INSERT OR UPDATE OR DELETE ON candidates
     FOR EACH STATEMENT EXECUTE FUNCTION bump_generation('candidates');
+CREATE TRIGGER candidates_stamp BEFORE INSERT OR UPDATE ON candidates
+    FOR EACH ROW EXECUTE FUNCTION stamp_generation('candidates');
 
 CREATE TABLE opportunities (
     id                         uuid PRIMARY KEY,
@@ -85,13 +105,17 @@ CREATE TABLE opportunities (
     created_by                 text NOT NULL,
     created_at                 timestamptz NOT NULL DEFAULT now(),
     updated_at                 timestamptz NOT NULL DEFAULT now(),
+    gen                        bigint NOT NULL DEFAULT 0,
     -- a place is never promised twice: holds and placements together fit in the capacity
     CHECK (places_held + places_filled <= places_total)
 );
 CREATE INDEX opportunities_employer ON opportunities (employer_id);
 CREATE INDEX opportunities_unconfirmed ON opportunities (last_confirmed_at) WHERE closed_at IS NULL;
-CREATE TRIGGER opportunities_generation AFTER INSERT OR UPDATE OR DELETE ON opportunities
+CREATE INDEX opportunities_gen ON opportunities (gen);
+CREATE TRIGGER opportunities_generation BEFORE INSERT OR UPDATE OR DELETE ON opportunities
     FOR EACH STATEMENT EXECUTE FUNCTION bump_generation('opportunities');
+CREATE TRIGGER opportunities_stamp BEFORE INSERT OR UPDATE ON opportunities
+    FOR EACH ROW EXECUTE FUNCTION stamp_generation('opportunities');
 
 CREATE TABLE proposals (
     id               uuid PRIMARY KEY,
