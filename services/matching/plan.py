@@ -58,10 +58,14 @@ def solve(n_candidates: int, capacities: IntArray, cand: IntArray, place: IntArr
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """Each assigned candidate's evaluation (with its explanation's facts); the rest are unassigned."""
+    """Each assigned candidate's evaluation (with its explanation's facts); the rest are unassigned.
+
+    ``reserved`` names the candidates who got a place reserved for their target group, and which.
+    """
 
     assigned: tuple[Evaluation, ...]
     unassigned: tuple[str, ...]
+    reserved: tuple[tuple[str, str], ...] = ()
 
     @property
     def total_units(self) -> int:
@@ -90,18 +94,72 @@ def plan_evaluations(
     return Plan(assigned, unassigned)
 
 
-def plan_region(cs: Candidates, os: Opportunities, vocab: Vocabulary) -> Plan:
-    """The optimal plan for all of a region's candidates and opportunities, each assignment evaluated to explain it."""
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """Explicit, visible policy: ``places`` of an opportunity's free places are for members of ``group`` only.
+
+    The rest of its places stay open to everyone (members too). Never a weight: the score is the same.
+    """
+
+    opportunity: str
+    group: str
+    places: int
+
+
+def plan_region(
+    cs: Candidates,
+    os: Opportunities,
+    vocab: Vocabulary,
+    reservations: Sequence[Reservation] = (),
+    groups: Mapping[str, frozenset[str]] | None = None,
+) -> Plan:
+    """The optimal plan for all of a region's candidates and opportunities, each assignment evaluated to explain it.
+
+    With ``reservations``, each opportunity's free places are split: the reserved ones are nodes
+    of their own that only members of the group (``groups``: candidate id → target groups) reach.
+    """
     parts = [(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64)), *eligible_pairs(cs, os)]
     cand = np.concatenate([p[0] for p in parts])
     place = np.concatenate([p[1] for p in parts])
     units = np.round(np.concatenate([p[2] for p in parts]) * 1000).astype(np.int64)
     capacities = np.array([max(0, o.places_left) for o in os.items], dtype=np.int64)
-    chosen = solve(len(cs.items), capacities, cand, place, units)
-    assigned = tuple(
-        evaluate(cs.items[i], os.items[p], vocab, geo.distance(cs.items[i].area, os.items[p].area), os.today)
-        for i, p in enumerate(chosen.tolist())
-        if p != UNASSIGNED
+    # Reserved places become extra nodes after the opportunities; node_of maps each back to its opportunity.
+    index = {o.id: i for i, o in enumerate(os.items)}
+    node_of, group_of = list(range(len(os.items))), [""] * len(os.items)
+    extra_cand, extra_node, extra_units = [cand], [place], [units]
+    member_of = groups or {}
+    for r in reservations:
+        i = index.get(r.opportunity)
+        if i is None:
+            continue
+        taken = int(min(max(0, r.places), capacities[i]))
+        if taken == 0:
+            continue
+        capacities[i] -= taken
+        capacities = np.append(capacities, taken)
+        node = len(node_of)
+        node_of.append(i)
+        group_of.append(r.group)
+        on_it = np.flatnonzero(place == i)
+        members = [r.group in member_of.get(cs.items[c].id, frozenset()) for c in cand[on_it].tolist()]
+        on_it = on_it[np.array(members, dtype=np.bool_)]
+        extra_cand.append(cand[on_it])
+        extra_node.append(np.full(len(on_it), node, dtype=np.int64))
+        extra_units.append(units[on_it])
+    chosen = solve(
+        len(cs.items), capacities, np.concatenate(extra_cand), np.concatenate(extra_node), np.concatenate(extra_units)
     )
-    unassigned = tuple(cs.items[i].id for i, p in enumerate(chosen.tolist()) if p == UNASSIGNED)
-    return Plan(assigned, unassigned)
+    picks = [(i, int(n)) for i, n in enumerate(chosen.tolist()) if n != UNASSIGNED]
+    assigned = tuple(
+        evaluate(
+            cs.items[i],
+            os.items[node_of[n]],
+            vocab,
+            geo.distance(cs.items[i].area, os.items[node_of[n]].area),
+            os.today,
+        )
+        for i, n in picks
+    )
+    unassigned = tuple(cs.items[i].id for i, n in enumerate(chosen.tolist()) if n == UNASSIGNED)
+    reserved = tuple((cs.items[i].id, group_of[n]) for i, n in picks if group_of[n])
+    return Plan(assigned, unassigned, reserved)

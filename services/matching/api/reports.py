@@ -18,7 +18,8 @@ from services.matching.db import reports
 from services.matching.domain import WEIGHTS_VERSION
 from services.matching.explain import explain
 from services.matching.fairness import FLAG_BELOW, MIN_CELL, Person, report
-from services.matching.plan import plan_region
+from services.matching.handlers.commands import PlanRequest, Reserve
+from services.matching.plan import Reservation, plan_region
 from shared.service import RuntimeDep
 
 router = APIRouter(tags=["plan and fairness"])
@@ -29,6 +30,7 @@ class Assignment(BaseModel):
     opportunity_id: uuid.UUID
     score: float
     explanation: str
+    reserved_for: str | None = Field(description="The target group whose reserved place this is, if it is one")
 
 
 class PlanOut(BaseModel):
@@ -41,17 +43,26 @@ class PlanOut(BaseModel):
     candidates: int
     places: int = Field(description="Free places (slots) of every open opportunity")
     total_score: float
+    reserved: list[Reserve] = Field(description="The places reserved per target group that this plan applied")
     assigned: list[Assignment]
     unassigned: int
 
 
 @router.post("/plans", response_model=PlanOut)
-async def make_plan(runtime: RuntimeDep, principal: Officer, lang: Reader, now: Now) -> PlanOut:
-    """Plan the whole region now: every candidate in the pool, every open place, each explained."""
+async def make_plan(
+    runtime: RuntimeDep, principal: Officer, lang: Reader, now: Now, body: PlanRequest | None = None
+) -> PlanOut:
+    """Plan the whole region now: every candidate in the pool, every open place, each explained; places
+    reserved for a target group go only to its members, and the answer says which ones those are."""
     engine = engine_of(runtime)
     candidates = await engine.candidates(runtime.pool)
     opportunities = await engine.opportunities(runtime.pool, now.date())
-    plan = await asyncio.to_thread(plan_region, candidates, opportunities, engine.vocab)
+    reserved = body.reserved if body is not None else []
+    policy = [Reservation(str(r.opportunity_id), r.target_group.value, r.places) for r in reserved]
+    async with runtime.pool.acquire() as conn:
+        groups = await reports.target_groups(conn) if policy else {}
+    plan = await asyncio.to_thread(plan_region, candidates, opportunities, engine.vocab, policy, groups)
+    via = dict(plan.reserved)
     return PlanOut(
         weights_version=WEIGHTS_VERSION,
         language=lang,
@@ -59,12 +70,14 @@ async def make_plan(runtime: RuntimeDep, principal: Officer, lang: Reader, now: 
         candidates=len(candidates.items),
         places=sum(max(0, o.places_left) for o in opportunities.items if not o.closed),
         total_score=round(plan.total_units / 1000, 2),
+        reserved=reserved,
         assigned=[
             Assignment(
                 participant_id=uuid.UUID(e.candidate),
                 opportunity_id=uuid.UUID(e.opportunity),
                 score=e.score,
                 explanation=explain(e, engine.vocab, lang),
+                reserved_for=via.get(e.candidate),
             )
             for e in plan.assigned
         ],

@@ -9,10 +9,8 @@ from typing import Any
 
 import asyncpg
 
+from services.matching.domain import HOLDING
 from shared.db import Connection
-
-OPEN = ("proposed", "interested", "interview", "placed", "retained")
-HOLDING = ("proposed", "interested", "interview")
 
 
 async def insert(
@@ -140,7 +138,7 @@ async def open_of_participant(conn: Connection, participant_id: uuid.UUID) -> li
     rows: list[asyncpg.Record] = await conn.fetch(
         "SELECT * FROM proposals WHERE participant_id = $1 AND status = ANY($2::text[]) ORDER BY id FOR UPDATE",
         participant_id,
-        list(HOLDING),
+        sorted(HOLDING),
     )
     return rows
 

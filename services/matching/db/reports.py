@@ -22,3 +22,9 @@ async def outcomes(conn: Connection) -> list[asyncpg.Record]:
         " WHERE c.matching_consent GROUP BY c.participant_id"
     )
     return rows
+
+
+async def target_groups(conn: Connection) -> dict[str, frozenset[str]]:
+    """Each candidate's declared target groups (only those who declared any), for reserved places on a plan."""
+    rows = await conn.fetch("SELECT participant_id, target_groups FROM candidates WHERE target_groups <> '{}'")
+    return {str(r["participant_id"]): frozenset(r["target_groups"]) for r in rows}

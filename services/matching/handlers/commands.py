@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from services.matching import geo
 from services.matching.vocabulary import load
+from shared.events.contracts.intake import TargetGroup
 from shared.events.contracts.matching import DeclineReason, EndReason, OpportunityKind
 
 EARLIEST = dt.date(2000, 1, 1)
@@ -165,3 +166,17 @@ class End(BaseModel):
     """Why the placement ended."""
 
     reason: EndReason
+
+
+class Reserve(BaseModel):
+    """Places of one opportunity reserved for one target group: visible policy, never a weight."""
+
+    opportunity_id: uuid.UUID
+    target_group: TargetGroup
+    places: int = Field(ge=1, le=1000)
+
+
+class PlanRequest(BaseModel):
+    """What a programme officer sets on a plan."""
+
+    reserved: list[Reserve] = Field(default_factory=list, max_length=1000)

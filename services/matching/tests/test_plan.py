@@ -10,9 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.matching import geo
+from services.matching.batch import Candidates, Opportunities
 from services.matching.domain import Candidate, Opportunity, evaluate
 from services.matching.explain import explain
-from services.matching.plan import UNASSIGNED, plan_evaluations, score_units, solve
+from services.matching.plan import UNASSIGNED, Reservation, plan_evaluations, plan_region, score_units, solve
 from services.matching.tests.factories import TODAY, VOCAB, candidate, candidates, opportunities, opportunity
 
 Edge = tuple[int, int, int]
@@ -119,3 +120,23 @@ def test_one_place_two_candidates_the_better_one_gets_it() -> None:
     plan = plan_evaluations(["good", "weak"], {o.id: o.places_left}, evaluations)
     assert [e.candidate for e in plan.assigned] == ["good"]
     assert plan.unassigned == ("weak",)
+
+
+def test_a_reserved_place_goes_to_a_member_of_its_group_and_the_plan_says_so() -> None:
+    best = candidate(id="c-best", skills=frozenset(VOCAB.occupations["welder"].essential))
+    member = candidate(id="c-member")
+    place = opportunity(id="o-1", places_total=1)
+    cs, os = Candidates.build([best, member], VOCAB), Opportunities.build([place], VOCAB, TODAY)
+    open_plan = plan_region(cs, os, VOCAB)
+    assert [e.candidate for e in open_plan.assigned] == ["c-best"]
+    assert open_plan.reserved == ()
+    groups = {"c-member": frozenset({"woman"})}
+    reserved = plan_region(cs, os, VOCAB, [Reservation("o-1", "woman", 1)], groups)
+    assert [e.candidate for e in reserved.assigned] == ["c-member"]
+    assert reserved.reserved == (("c-member", "woman"),)
+    assert (
+        reserved.assigned[0].score == evaluate(member, place, VOCAB, geo.distance(member.area, place.area), TODAY).score
+    )  # the same score: a reservation is policy, not a weight
+    nobody = plan_region(cs, os, VOCAB, [Reservation("o-1", "refugee_with_permit", 1)], groups)
+    assert nobody.assigned == ()
+    assert set(nobody.unassigned) == {"c-best", "c-member"}

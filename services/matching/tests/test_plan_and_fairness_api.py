@@ -23,6 +23,20 @@ async def test_the_plan_respects_every_capacity_and_explains_each_assignment(wor
     assert (await world.client.post("/plans", headers=world.coach())).status_code == 403
 
 
+async def test_a_place_reserved_for_a_target_group_is_shown_as_such(world: World) -> None:
+    opportunity = await world.opportunity(places_total=1)
+    await world.candidate(skills=["tig-welding", "mag-welding", "read-technical-drawings", "measure-precision"])
+    member = await world.candidate(target_groups=[TargetGroup.WOMAN])
+    body = {"reserved": [{"opportunity_id": opportunity["id"], "target_group": "woman", "places": 1}]}
+    plan = (await world.client.post("/plans", json=body, headers=world.officer())).json()
+    [assignment] = plan["assigned"]
+    assert assignment["participant_id"] == str(member)
+    assert assignment["reserved_for"] == "woman"
+    assert plan["reserved"] == body["reserved"]
+    bad = {"reserved": [{"opportunity_id": opportunity["id"], "target_group": "left-handed", "places": 1}]}
+    assert (await world.client.post("/plans", json=bad, headers=world.officer())).status_code == 422
+
+
 async def test_the_fairness_report_counts_per_group_and_hides_small_cells(world: World) -> None:
     opportunity = await world.opportunity(places_total=30)
     women = [await world.candidate(target_groups=[TargetGroup.WOMAN]) for _ in range(10)]
