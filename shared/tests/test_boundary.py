@@ -65,4 +65,8 @@ def test_the_cli_has_the_command_groups_that_services_declare() -> None:
 
 def test_the_demo_is_loaded_by_the_services_that_declare_a_part_of_it() -> None:
     loaders = [getattr(loader, "__name__", None) for loader in service_demos()]
-    assert loaders == ["services.intake.demo", "services.vouchers.demo"], "in the registry's order: intake first"
+    assert loaders == [
+        "services.intake.demo",
+        "services.vouchers.demo",
+        "services.matching.demo",
+    ], "in the registry's order: intake first"
