@@ -13,7 +13,7 @@ from tests.support.waiting import eventually
 
 async def test_a_participant_registered_at_intake_is_suggested_until_consent_is_withdrawn(platform: Platform) -> None:
     async with run_service(platform, intake) as i, run_service(platform, matching) as m:
-        admin, coach = platform.auth("admin", "admin-1"), platform.auth("coach", "coach-anna")
+        admin, coach = await platform.login("admin", "admin-1"), await platform.login("coach", "coach-anna")
         employer = await i.client.post(
             "/employers",
             json={"kvk_number": "12345678", "name": "Smit Metaal", "sector": "metaal", "employee_count": 40},

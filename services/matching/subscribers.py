@@ -1,4 +1,5 @@
-"""Event handlers of the matching service, and the durable consumer that feeds them.
+"""Event handlers of the matching service, and the durable consumers that feed them (with the copy
+of the accounts registry and employer links every service keeps: ``shared.accounts``).
 
 They keep matching's candidates (intake's non-personal profile of each participant: situation,
 age group, postcode area, skills, desired occupations, education, consent) and employers.
@@ -13,6 +14,7 @@ from services.matching.db import candidates as candidate_store
 from services.matching.db import employers as employer_store
 from services.matching.db import proposals as proposal_store
 from services.matching.handlers.proposals import withdraw_all_of
+from shared.accounts import registry_subscriber
 from shared.bus.consumer import Subscriber
 from shared.bus.topology import ConsumerSpec
 from shared.db.uow import UnitOfWork
@@ -129,4 +131,5 @@ SUBSCRIBERS = (
             EmployerUpdated.spec.key: on_employer,
         },
     ),
+    registry_subscriber("matching"),
 )

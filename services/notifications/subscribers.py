@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from services.notifications import db
+from shared.accounts import registry_subscriber
 from shared.auth import Role
 from shared.bus.consumer import BatchHandler, Subscriber
 from shared.bus.topology import ConsumerSpec
@@ -40,6 +41,7 @@ async def forget_erased_participants(uow: UnitOfWork, events: Sequence[Envelope]
 
 
 SUBSCRIBERS = (
+    registry_subscriber("notifications"),
     Subscriber(
         ConsumerSpec(
             service="notifications",

@@ -12,6 +12,7 @@ import pytest
 
 from services.matching import subscribers
 from services.matching.app import definition
+from shared.auth import Role
 from shared.events.contracts.intake import (
     AgeGroup,
     ConsentPurpose,
@@ -62,6 +63,7 @@ class World:
     platform: Platform
     service: RunningService
     employer: uuid.UUID = field(default_factory=uuid.uuid4)
+    other_employer: uuid.UUID = field(default_factory=uuid.uuid4)
 
     @property
     def runtime(self) -> Runtime:
@@ -81,15 +83,20 @@ class World:
     def officer(self) -> dict[str, str]:
         return self.platform.auth("programme_officer", "officer-1")
 
+    def employer_user(self, sub: str = "employer-1") -> dict[str, str]:
+        """A user of the employer (``employer-1``) or of another one (``employer-2``)."""
+        return self.platform.auth("employer", sub)
+
     async def feed(self, *events: EventData) -> None:
-        """Hand intake events to matching's handlers in one transaction, as the consumer would."""
-        [subscriber] = subscribers.SUBSCRIBERS
+        """Hand intake events to matching's handlers in one transaction, as the consumers would."""
         async with self.runtime.uow() as uow:
             for data in events:
                 envelope = Envelope.wrap(data, region="gld", subject="test")
-                handler = subscriber.handlers[envelope.key]
-                assert callable(handler)  # matching has no batch handlers
-                await handler(uow, envelope)
+                for subscriber in subscribers.SUBSCRIBERS:  # matching's own, and the accounts registry's copy
+                    handler = subscriber.handlers.get(envelope.key)
+                    if handler is not None:
+                        assert callable(handler)  # no batch handlers here
+                        await handler(uow, envelope)
             await uow.commit()
 
     async def candidate(
@@ -177,6 +184,25 @@ async def world(platform: Platform) -> AsyncIterator[World]:
                 size_class=SizeClass.MKB,
                 postcode_area="6511",
                 accredited_learning_company=True,
-            )
+            ),
+            EmployerRegistered(
+                employer_id=w.other_employer,
+                kvk_number="33334444",
+                name="Groot Installatie",
+                sector="installatie",
+                size_class=SizeClass.LARGE,
+                postcode_area="6811",
+                accredited_learning_company=False,
+            ),
+        )
+        await platform.enrol_all(
+            [
+                (Role.COACH, COACH, COACH),
+                (Role.COACH, "coach-2", "coach-2"),
+                (Role.ADMIN, "admin-1", "admin-1"),
+                (Role.PROGRAMME_OFFICER, "officer-1", "officer-1"),
+                (Role.EMPLOYER, "employer-1", str(w.employer)),
+                (Role.EMPLOYER, "employer-2", str(w.other_employer)),
+            ]
         )
         yield w

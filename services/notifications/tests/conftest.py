@@ -17,7 +17,7 @@ from shared.events.envelope import Envelope, EventData
 from tests.support.platform import Platform, RunningService, run_service
 from tests.support.waiting import eventually
 
-CONSUMER = SUBSCRIBERS[0].spec
+CONSUMER = next(s.spec for s in SUBSCRIBERS if s.spec.durable == "notifications-intake")
 
 
 @dataclass
@@ -62,7 +62,7 @@ class Feeds:
     async def of(self, account: str, **params: Any) -> list[dict[str, Any]]:
         """The feed ``GET /notifications`` answers an account with the coach role."""
         answer = await self.service.client.get(
-            "/notifications", params=params, headers=self.platform.auth("coach", account)
+            "/notifications", params=params, headers=await self.platform.login("coach", account)
         )
         assert answer.status_code == 200, answer.text
         items: list[dict[str, Any]] = answer.json()
