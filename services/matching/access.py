@@ -3,8 +3,8 @@
 - Employers manage their own opportunities (owner = the employer their account acts for,
   ``principal.party``); coaches, programme officers and administrators may manage any, on an
   employer's behalf.
-- A coach sees their own caseload's candidates (intake's ``coach_id`` is the coach's account
-  id); administrators see every candidate; programme officers see aggregates (plan, fairness).
+- A coach sees their own caseload's candidates (intake's ``coach_id`` is the coach's party, their
+  own account id); administrators see every candidate; programme officers see aggregates (plan, fairness).
 - An employer sees candidates only as anonymous profiles, and a participant's id only once the
   participant shares their profile with that employer (``employer_links``: an employee, or
   consent to share).
@@ -35,6 +35,13 @@ def employer_of(principal: Principal) -> uuid.UUID:
         return uuid.UUID(principal.party or "")
     except ValueError:
         raise Forbidden("your account is not linked to an employer; ask an administrator") from None
+
+
+def caseload_of(principal: Principal) -> str:
+    """A coach's party, the id intake's events name the coach by (``coach_id``)."""
+    if principal.party is None:
+        raise Forbidden("your account acts for nobody; ask an administrator")
+    return principal.party
 
 
 def _with_employer(*roles: Role) -> Any:
@@ -72,7 +79,7 @@ def may_see_candidate(principal: Principal, row: Any) -> bool:
     """A coach their own caseload; an administrator everyone."""
     if principal.role is Role.ADMIN:
         return True
-    return principal.role is Role.COACH and bool(row["coach_id"] == principal.sub)
+    return principal.role is Role.COACH and bool(row["coach_id"] == principal.party)
 
 
 def reachable_candidate(principal: Principal, row: Any) -> Any:
@@ -88,7 +95,7 @@ def may_see_proposal(principal: Principal, row: Any) -> bool:
         return True
     if principal.role is Role.EMPLOYER:
         return bool(employer_of(principal) == row["employer_id"])
-    return principal.role is Role.COACH and bool(row["coach_id"] == principal.sub)
+    return principal.role is Role.COACH and bool(row["coach_id"] == principal.party)
 
 
 def reachable_proposal(principal: Principal, row: Any) -> Any:

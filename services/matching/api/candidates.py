@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from services.matching.access import CoachOrAdmin, reachable_candidate
+from services.matching.access import CoachOrAdmin, caseload_of, reachable_candidate
 from services.matching.api.schemas import CandidateOut, candidate_out
 from services.matching.db import candidates as store
 from services.matching.handlers import candidates as handle
@@ -27,7 +27,7 @@ async def list_candidates(
     offset: Offset = 0,
 ) -> list[CandidateOut]:
     """A coach's own caseload; an administrator sees every candidate."""
-    coach = principal.sub if principal.role is Role.COACH else None
+    coach = caseload_of(principal) if principal.role is Role.COACH else None
     async with runtime.pool.acquire() as conn:
         rows = await store.list_candidates(conn, coach_id=coach, limit=limit, offset=offset)
     return [candidate_out(r) for r in rows]

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from services.matching.access import CoachOrAdmin, FlowParty, Owner, employer_of, reachable_proposal
+from services.matching.access import CoachOrAdmin, FlowParty, Owner, caseload_of, employer_of, reachable_proposal
 from services.matching.api.language import Reader
 from services.matching.api.schemas import ProposalOut, proposal_out
 from services.matching.clock import Now
@@ -73,7 +73,7 @@ async def list_proposals(
     if principal.role is Role.EMPLOYER:
         employer_id = employer_of(principal)
     elif principal.role is Role.COACH:
-        coach_id = principal.sub
+        coach_id = caseload_of(principal)
     async with runtime.pool.acquire() as conn:
         rows = await store.list_proposals(
             conn,

@@ -11,7 +11,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from services.matching.access import CoachOrAdmin, Owner, employer_of, reachable_candidate, reachable_opportunity
+from services.matching.access import (
+    CoachOrAdmin,
+    Owner,
+    caseload_of,
+    employer_of,
+    reachable_candidate,
+    reachable_opportunity,
+)
 from services.matching.api.language import Reader
 from services.matching.api.schemas import (
     MissedCandidate,
@@ -95,7 +102,7 @@ async def for_opportunity(
     async with runtime.pool.acquire() as conn:
         row = reachable_opportunity(principal, await opportunity_store.get(conn, opportunity_id))
         if principal.role is Role.COACH:
-            own = await candidate_store.pool_of_coach(conn, principal.sub)
+            own = await candidate_store.pool_of_coach(conn, caseload_of(principal))
             candidates = Candidates.build([candidate_of(r, engine.vocab) for r in own], engine.vocab)
         else:
             candidates = await engine.candidates(runtime.pool)
