@@ -81,6 +81,15 @@ class ServiceSettings(BaseSettings):
     jwt_issuer: str = DEV_JWT_ISSUER
     jwt_audience: str = JWT_AUDIENCE
     jwks_url: str | None = None
+    public_url: str | None = Field(
+        default=None,
+        description="The web UI's address as browsers reach it (sign-in redirects); default http://host:port",
+    )
+    oidc_client_id: str | None = Field(default=None, description="The web UI's client id at the OIDC provider")
+    oidc_client_secret: SecretStr | None = None
+    session_secret: SecretStr | None = Field(
+        default=None, description="Signs the web UI's session cookies (at least 32 characters)"
+    )
     accounts_cache_seconds: float = Field(
         default=2.0, ge=0, le=60, description="How long an account lookup is reused (a deactivation's extra delay)"
     )
@@ -119,6 +128,15 @@ class ServiceSettings(BaseSettings):
                 raise ValueError("production needs REGIONET_JWT_ISSUER: the issuer (iss) of the OIDC provider's tokens")
             if self.nats_user is None:
                 raise ValueError("production needs a NATS user per service (REGIONET_<SERVICE>_NATS_USER)")
+            if self.service == "matching" and (
+                self.oidc_client_id is None
+                or self.session_secret is None
+                or len(self.session_secret.get_secret_value()) < 32
+            ):
+                raise ValueError(
+                    "production's web UI (matching) needs REGIONET_MATCHING_OIDC_CLIENT_ID (and _OIDC_CLIENT_SECRET)"
+                    " at the OIDC provider, and a REGIONET_MATCHING_SESSION_SECRET of at least 32 characters"
+                )
         return self
 
     @classmethod

@@ -1,0 +1,1 @@
+"""The coaches', employers' and programme officers' web UI, served by matching (see pages.py)."""
