@@ -10,10 +10,13 @@ from pydantic import BaseModel
 
 
 class NotificationOut(BaseModel):
-    """One entry of the caller's feed."""
+    """One entry of the caller's feed: a sentence in the caller's language and the page it concerns."""
 
     id: uuid.UUID
     kind: str
+    category: str
+    message: str
+    link: str | None
     subject_id: str
     payload: dict[str, Any]
     created_at: datetime

@@ -1,0 +1,161 @@
+"""Sentences and emails in the reader's language: Jinja2 templates, Babel for dates and money.
+
+Each language has one file, ``templates/<language>.yaml``: the subject line and sentence of
+every rule's template, plus the words around them (greeting, why someone receives a message).
+Sentences are plain text; the HTML part of an email escapes them like any other value. A
+template that names a field the event does not have fails loudly (``StrictUndefined``): a
+message with a hole in it is worse than none, and the tests render every template in every
+language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+import yaml
+from babel.dates import format_date
+from babel.numbers import format_currency, format_percent
+from jinja2 import Environment, StrictUndefined, select_autoescape
+
+from services.notifications.domain import Rule
+
+Language = Literal["nl", "de", "en"]
+LANGUAGES: tuple[Language, ...] = ("nl", "de", "en")
+DEFAULT_LANGUAGE: Language = "nl"
+LOCALES: dict[Language, str] = {"nl": "nl_NL", "de": "de_DE", "en": "en_GB"}
+# Dates are read by people in the region; Regionet's regions are on Central European time.
+TIMEZONE = ZoneInfo("Europe/Amsterdam")
+
+_TEMPLATES = resources.files("services.notifications") / "templates"
+
+
+def language_of(value: str | None) -> Language:
+    """A language Regionet writes in: the account's own, else Dutch."""
+    return value if value in LANGUAGES else DEFAULT_LANGUAGE
+
+
+@dataclass(frozen=True)
+class Message:
+    """One notification as its reader sees it."""
+
+    subject: str
+    text: str
+    link: str
+
+
+@dataclass(frozen=True)
+class Email:
+    """An email's subject and its two bodies."""
+
+    subject: str
+    text: str
+    html: str
+
+
+@cache
+def _catalogue(language: Language) -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((_TEMPLATES / f"{language}.yaml").read_text(encoding="utf-8"))
+    return loaded
+
+
+def _money(locale: str) -> Any:
+    def money(cents: int) -> str:
+        return format_currency(Decimal(cents) / 100, "EUR", locale=locale)
+
+    return money
+
+
+def _date(locale: str) -> Any:
+    def day(value: str | datetime | date) -> str:
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        if isinstance(value, datetime):
+            value = value.astimezone(TIMEZONE).date()
+        return format_date(value, format="long", locale=locale)
+
+    return day
+
+
+def _percent(locale: str) -> Any:
+    def percent(value: int) -> str:
+        return format_percent(Decimal(value) / 100, locale=locale)
+
+    return percent
+
+
+@cache
+def _environment(language: Language, *, html: bool) -> Environment:
+    catalogue = _catalogue(language)
+    locale = LOCALES[language]
+    # The text environment renders plain text (sentences, subject lines, the text part), which
+    # nothing reads as HTML; the HTML part is rendered by the escaping one.
+    env = Environment(
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(default=True) if html else False,  # noqa: S701
+    )
+    env.filters["money"] = _money(locale)
+    env.filters["date"] = _date(locale)
+    env.filters["percent"] = _percent(locale)
+    env.filters["situation"] = lambda value: catalogue["situations"][value]
+    env.filters["rejection"] = lambda value: catalogue["rejections"][value]
+    return env
+
+
+def _text(language: Language, source: str, values: Mapping[str, Any]) -> str:
+    return _environment(language, html=False).from_string(source).render(values)
+
+
+def message(rule: Rule, data: Mapping[str, Any], language: Language) -> Message:
+    """The sentence a rule says about an event's data, in one language, and the link."""
+    template = _catalogue(language)["messages"][rule.template]
+    return Message(
+        subject=_text(language, template["subject"], data),
+        text=_text(language, template["text"], data),
+        link=rule.link_for(data),
+    )
+
+
+HTML_LAYOUT = """<!doctype html>
+<html lang="{{ language }}"><head><meta charset="utf-8"><title>{{ subject }}</title></head>
+<body style="font-family: sans-serif; line-height: 1.5; max-width: 40em">
+<p>{{ greeting }}</p>
+<p>{{ text }}</p>
+<p><a href="{{ url }}">{{ open }}</a></p>
+<hr>
+<p style="color: #555; font-size: smaller">{{ why }}{% if must_send %}<br>{{ must_send }}{% endif %}
+<br>{{ preferences }}</p>
+</body></html>
+"""
+
+
+def email(rule: Rule, data: Mapping[str, Any], language: Language, *, web_url: str, region: str) -> Email:
+    """The email for one notification: a plain-text part and an HTML part saying the same."""
+    said = message(rule, data, language)
+    layout = _catalogue(language)["layout"]
+    url = web_url.rstrip("/") + said.link
+    words = {
+        "greeting": layout["greeting"],
+        "open": layout["open"],
+        "why": _text(language, layout["why"], {"region": region.upper()}),
+        "must_send": (
+            _text(language, layout["must_send"], {"reason": _catalogue(language)["reasons"][rule.must_send]})
+            if rule.must_send
+            else ""
+        ),
+        "preferences": "" if rule.must_send else layout["preferences"],
+    }
+    footer = "\n".join(line for line in (words["why"], words["must_send"], words["preferences"]) if line)
+    text = f"{words['greeting']}\n\n{said.text}\n\n{words['open']}: {url}\n\n-- \n{footer}\n"
+    html = (
+        _environment(language, html=True)
+        .from_string(HTML_LAYOUT)
+        .render(language=language, subject=said.subject, text=said.text, url=url, **words)
+    )
+    return Email(subject=said.subject, text=text, html=html)
