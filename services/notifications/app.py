@@ -1,11 +1,36 @@
 """Wiring of the notifications service."""
 
-from services.notifications.api import routers
-from shared.service import ServiceDefinition
+from __future__ import annotations
 
-definition = ServiceDefinition(
-    name="notifications",
-    title="Regionet notifications",
-    description="Tells people what happened: the in-app feed, email and webhooks.",
-    routers=routers,
-)
+import asyncio
+import logging
+
+from services.notifications.api import routers
+from services.notifications.sender import EmailSender
+from services.notifications.settings import NotificationSettings
+from shared.service import Runtime, ServiceDefinition
+
+log = logging.getLogger(__name__)
+
+
+def service_definition(settings: NotificationSettings | None = None) -> ServiceDefinition:
+    """The service; ``settings`` None reads them from the environment when it starts (tests pass their own)."""
+
+    async def start_senders(runtime: Runtime) -> None:
+        mine = settings or NotificationSettings(environment=runtime.settings.environment)
+        if mine.smtp_host is None:
+            log.warning("no SMTP server configured (REGIONET_NOTIFICATIONS_SMTP_HOST): emails wait unsent")
+            return
+        sender = EmailSender(runtime.pool, runtime.settings.database_url, runtime.nc, runtime.settings.region, mine)
+        runtime.tasks.append(asyncio.create_task(sender.run(runtime.stop), name="email-sender"))
+
+    return ServiceDefinition(
+        name="notifications",
+        title="Regionet notifications",
+        description="Tells people what happened: the in-app feed, email and webhooks.",
+        routers=routers,
+        on_start=start_senders,
+    )
+
+
+definition = service_definition()

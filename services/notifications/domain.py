@@ -212,6 +212,9 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+RULES_BY_NAME: dict[str, Rule] = {r.name: r for r in RULES}
+
+
 def rules_for(event_key: str) -> tuple[Rule, ...]:
     """The rules an event of this type triggers."""
     return tuple(r for r in RULES if r.event == event_key)

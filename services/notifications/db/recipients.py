@@ -88,3 +88,11 @@ async def assign_coaches(conn: Connection, assignments: Sequence[tuple[uuid.UUID
 async def forget_participants(conn: Connection, participant_ids: Sequence[uuid.UUID]) -> None:
     """Erasure: no trace of who coached the participant."""
     await conn.execute("DELETE FROM caseload WHERE participant_id = ANY($1::uuid[])", list(participant_ids))
+
+
+async def account_states(conn: Connection, account_ids: Sequence[str]) -> dict[str, tuple[bool, str | None]]:
+    """Whether each known account is active, and its language, at send time."""
+    rows = await conn.fetch(
+        "SELECT id, active, language FROM accounts WHERE id = ANY($1::text[])", list(set(account_ids))
+    )
+    return {r["id"]: (r["active"], r["language"]) for r in rows}
