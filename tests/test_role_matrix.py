@@ -119,6 +119,15 @@ ALLOWED: dict[tuple[str, str], frozenset[Role] | None] = {
     **{("notifications", op): roles for op, roles in OPERATIONS_OF_EVERY_SERVICE.items()},
     ("notifications", "GET /notifications"): ANYONE,
     ("notifications", "POST /notifications/{notification_id}/read"): ANYONE,
+    ("notifications", "POST /webhooks/endpoints"): ADMIN,
+    ("notifications", "GET /webhooks/endpoints"): ADMIN,
+    ("notifications", "GET /webhooks/endpoints/{endpoint_id}"): ADMIN,
+    ("notifications", "DELETE /webhooks/endpoints/{endpoint_id}"): ADMIN,
+    ("notifications", "POST /webhooks/endpoints/{endpoint_id}/pause"): ADMIN,
+    ("notifications", "POST /webhooks/endpoints/{endpoint_id}/resume"): ADMIN,
+    ("notifications", "POST /webhooks/endpoints/{endpoint_id}/secret"): ADMIN,
+    ("notifications", "GET /webhooks/endpoints/{endpoint_id}/attempts"): ADMIN,
+    ("notifications", "POST /webhooks/endpoints/{endpoint_id}/replay"): ADMIN,
     **{("matching", op): roles for op, roles in OPERATIONS_OF_EVERY_SERVICE.items()},
 }
 
@@ -177,6 +186,13 @@ BODIES: dict[tuple[str, str], Callable[[Values], dict[str, Any]]] = {
         "json": {"attendance_pct": 100, "completed": True}
     },
     ("vouchers", "POST /vouchers/{voucher_id}/clawback"): lambda v: {"json": {"reason": "lijst ingetrokken"}},
+    ("notifications", "POST /webhooks/endpoints"): lambda v: {
+        "json": {"url": "http://127.0.0.1:9/hooks", "event_types": ["vouchers.programme.published.v1"]}
+    },
+    ("notifications", "POST /webhooks/endpoints/{endpoint_id}/secret"): lambda v: {"json": {}},
+    ("notifications", "POST /webhooks/endpoints/{endpoint_id}/replay"): lambda v: {
+        "json": {"since": "2026-01-01T00:00:00Z"}
+    },
 }
 
 
@@ -285,7 +301,7 @@ def callers(platform: Platform, seeded: Seeded) -> list[Caller]:
 def random_values() -> dict[str, str]:
     """Ids nobody has: what an ordinary caller's requests name."""
     names = ("participant_id", "employer_id", "provider_id", "course_id", "programme_id", "application_id")
-    values = {name: str(uuid.uuid4()) for name in (*names, "voucher_id", "notification_id")}
+    values = {name: str(uuid.uuid4()) for name in (*names, "voucher_id", "notification_id", "endpoint_id")}
     return values | {"coach_id": "coach-nobody"}
 
 

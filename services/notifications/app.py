@@ -8,6 +8,7 @@ import logging
 from services.notifications.api import routers
 from services.notifications.sender import EmailSender
 from services.notifications.settings import NotificationSettings
+from services.notifications.webhooks import WebhookSender
 from shared.service import Runtime, ServiceDefinition
 
 log = logging.getLogger(__name__)
@@ -18,6 +19,9 @@ def service_definition(settings: NotificationSettings | None = None) -> ServiceD
 
     async def start_senders(runtime: Runtime) -> None:
         mine = settings or NotificationSettings(environment=runtime.settings.environment)
+        runtime.extensions["notification_settings"] = mine
+        webhooks = WebhookSender(runtime.pool, runtime.settings.database_url, mine)
+        runtime.tasks.append(asyncio.create_task(webhooks.run(runtime.stop), name="webhook-sender"))
         if mine.smtp_host is None:
             log.warning("no SMTP server configured (REGIONET_NOTIFICATIONS_SMTP_HOST): emails wait unsent")
             return

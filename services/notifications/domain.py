@@ -53,6 +53,7 @@ class Category(StrEnum):
     CLAIMS = "claims"
     BUDGETS = "budgets"
     PLACEMENTS = "placements"
+    WEBHOOKS = "webhooks"
 
 
 @dataclass(frozen=True)

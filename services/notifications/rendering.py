@@ -122,6 +122,11 @@ def message(rule: Rule, data: Mapping[str, Any], language: Language) -> Message:
     )
 
 
+def notice(template: str, data: Mapping[str, Any], language: Language) -> str:
+    """A sentence about Regionet itself rather than an event (an endpoint disabled), in one language."""
+    return _text(language, _catalogue(language)["notices"][template], data)
+
+
 HTML_LAYOUT = """<!doctype html>
 <html lang="{{ language }}"><head><meta charset="utf-8"><title>{{ subject }}</title></head>
 <body style="font-family: sans-serif; line-height: 1.5; max-width: 40em">

@@ -40,6 +40,16 @@ class NotificationSettings(BaseSettings):
     email_lease_seconds: float = Field(default=120.0, gt=0)
     email_max_attempts: int = Field(default=10, ge=1)
     contact_timeout_seconds: float = Field(default=5.0, gt=0)
+    webhook_batch_size: int = Field(default=100, ge=1, le=1000)
+    # Whether webhooks may go to private and loopback addresses and plain http; None: only in development.
+    webhooks_allow_private: bool | None = None
+
+    @property
+    def private_targets_allowed(self) -> bool:
+        """True when webhooks may target private networks (development, unless told otherwise)."""
+        if self.webhooks_allow_private is not None:
+            return self.webhooks_allow_private
+        return self.environment == "development"
 
     @model_validator(mode="after")
     def _refuse_clear_text_in_production(self) -> NotificationSettings:

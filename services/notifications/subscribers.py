@@ -1,10 +1,9 @@
 """The events the notifications service handles, and the durable consumers that bring them.
 
-Every event type a rule in :mod:`services.notifications.domain` names is handled by
-:func:`~services.notifications.handlers.notify.notify`; intake's caseload events also keep the
-read model of who coaches whom, and ``participant.erased`` removes every trace of the person.
-Vouchers' consumer takes only the event types some rule names (its filter subjects come from
-the rules table).
+Every event of intake and vouchers, and every shared event of the region, is handled: the
+notifications its rules call for (:mod:`services.notifications.domain`) and a webhook delivery
+for each endpoint subscribed to its type. Intake's caseload events also keep the read model of
+who coaches whom, and ``participant.erased`` removes every trace of the person.
 """
 
 from __future__ import annotations
@@ -13,8 +12,8 @@ import uuid
 from collections.abc import Sequence
 
 from services.notifications import db
-from services.notifications.domain import events_with_rules
 from services.notifications.handlers.notify import notify
+from services.notifications.handlers.webhooks import queue_webhooks
 from shared.bus.consumer import BatchHandler, Subscriber
 from shared.bus.topology import ConsumerSpec
 from shared.db.uow import UnitOfWork
@@ -29,14 +28,14 @@ async def participants_registered(uow: UnitOfWork, events: Sequence[Envelope]) -
     await db.recipients.assign_coaches(
         uow.conn, [(d.participant_id, d.coach_id) for d in data if d.coach_id is not None]
     )
-    await notify(uow, events)
+    await notify_and_queue(uow, events)
 
 
 async def coaches_assigned(uow: UnitOfWork, events: Sequence[Envelope]) -> None:
     """A participant moved to another coach: remember the new coach, tell them."""
     data = [e.parse(ParticipantCoachAssigned) for e in events]
     await db.recipients.assign_coaches(uow.conn, [(d.participant_id, d.coach_id) for d in data])
-    await notify(uow, events)
+    await notify_and_queue(uow, events)
 
 
 async def participants_erased(uow: UnitOfWork, events: Sequence[Envelope]) -> None:
@@ -46,18 +45,26 @@ async def participants_erased(uow: UnitOfWork, events: Sequence[Envelope]) -> No
     await db.feed.forget_participants(uow.conn, as_text)
     await db.deliveries.forget_participants(uow.conn, as_text)
     await db.recipients.forget_participants(uow.conn, ids)
+    await db.webhooks.forget_participants(uow.conn, as_text)
+    await queue_webhooks(uow, events)
 
 
-def _handlers(service: str) -> dict[str, BatchHandler]:
-    """The generic handler for every event of ``service`` that a rule names."""
-    return {key: BatchHandler(notify) for key in events_with_rules() if key.startswith(f"{service}.")}
+async def notify_and_queue(uow: UnitOfWork, events: Sequence[Envelope]) -> None:
+    """What every event gets: the notifications its rules call for, and its webhooks."""
+    await notify(uow, events)
+    await queue_webhooks(uow, events)
 
 
-def _subject(key: str) -> str:
-    """The NATS subject of an event type, with ``{region}`` left to fill in."""
-    spec = CATALOGUE.get(key)
-    assert spec is not None, f"the rules name {key}, which is not in the event catalogue"
-    return spec.subject("{region}")
+def _handlers(service: str, *, shared: bool) -> dict[str, BatchHandler]:
+    """The handler of every event of ``service`` on its own stream, or of its shared events."""
+    return {spec.key: BatchHandler(notify_and_queue) for spec in CATALOGUE.of_service(service) if spec.shared is shared}
+
+
+def _shared_handlers() -> dict[str, BatchHandler]:
+    found: dict[str, BatchHandler] = {}
+    for service in ("intake", "vouchers"):
+        found.update(_handlers(service, shared=True))
+    return found
 
 
 SUBSCRIBERS = (
@@ -66,11 +73,11 @@ SUBSCRIBERS = (
             service="notifications",
             durable="notifications-intake",
             stream="INTAKE",
-            filter_subjects=("{region}.intake.participant.>",),
-            description="Notifies coaches and participants about trajectories; forgets erased participants",
+            filter_subjects=("{region}.intake.>",),
+            description="Notifies about participants and trajectories, sends webhooks; forgets erased participants",
         ),
         handlers={
-            **_handlers("intake"),
+            **_handlers("intake", shared=False),
             ParticipantRegistered.spec.key: BatchHandler(participants_registered),
             ParticipantCoachAssigned.spec.key: BatchHandler(coaches_assigned),
             ParticipantErased.spec.key: BatchHandler(participants_erased),
@@ -81,9 +88,19 @@ SUBSCRIBERS = (
             service="notifications",
             durable="notifications-vouchers",
             stream="VOUCHERS",
-            filter_subjects=tuple(_subject(key) for key in events_with_rules() if key.startswith("vouchers.")),
-            description="Notifies participants, coaches, providers and officers about vouchers and budgets",
+            filter_subjects=("{region}.vouchers.>",),
+            description="Notifies participants, coaches, providers and officers about vouchers; sends webhooks",
         ),
-        handlers=_handlers("vouchers"),
+        handlers=_handlers("vouchers", shared=False),
+    ),
+    Subscriber(
+        ConsumerSpec(
+            service="notifications",
+            durable="notifications-shared",
+            stream="SHARED",
+            filter_subjects=("shared.{region}.>",),
+            description="Sends the region's shared, anonymised events to partners' webhooks",
+        ),
+        handlers=_shared_handlers(),
     ),
 )

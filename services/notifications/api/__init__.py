@@ -2,6 +2,6 @@
 
 from fastapi import APIRouter
 
-from services.notifications.api import feed
+from services.notifications.api import feed, webhooks
 
-routers: list[APIRouter] = [feed.router]
+routers: list[APIRouter] = [feed.router, webhooks.router]

@@ -1,0 +1,51 @@
+"""What callers send to the notifications service: webhook subscriptions and their upkeep."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, model_validator
+
+
+def _exists_in_utc(moment: datetime) -> datetime:
+    """``moment`` when it has a UTC time (year 1 at +14:00 has none and cannot be stored)."""
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("this moment falls outside the years 1 to 9999 in UTC; send a real date") from None
+    return moment
+
+
+class Subscribe(BaseModel):
+    """Subscribe a partner's URL to event types."""
+
+    url: str = Field(min_length=1, max_length=2000, description="Where to POST each event (https outside development)")
+    event_types: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        min_length=1, max_length=100, description="Catalogue keys, e.g. vouchers.programme.published.v1"
+    )
+    description: str = Field(default="", max_length=500)
+    internal: bool = Field(
+        default=False,
+        description="The region's own system: may receive the region's own events, not only shared, anonymised ones",
+    )
+
+
+class RotateSecret(BaseModel):
+    """Sign with a new secret; the old ones keep signing for the overlap."""
+
+    overlap_hours: int = Field(default=24, ge=0, le=168)
+
+
+class Replay(BaseModel):
+    """Send one delivery again, or everything queued for the endpoint since a time (exactly one of the two)."""
+
+    delivery_id: uuid.UUID | None = None
+    since: Annotated[AwareDatetime, AfterValidator(_exists_in_utc)] | None = None
+
+    @model_validator(mode="after")
+    def _one_of_them(self) -> Replay:
+        if (self.delivery_id is None) == (self.since is None):
+            raise ValueError("send either delivery_id or since")
+        return self
