@@ -119,6 +119,8 @@ ALLOWED: dict[tuple[str, str], frozenset[Role] | None] = {
     **{("notifications", op): roles for op, roles in OPERATIONS_OF_EVERY_SERVICE.items()},
     ("notifications", "GET /notifications"): ANYONE,
     ("notifications", "POST /notifications/{notification_id}/read"): ANYONE,
+    ("notifications", "GET /preferences"): ANYONE,
+    ("notifications", "PUT /preferences"): ANYONE,
     ("notifications", "POST /webhooks/endpoints"): ADMIN,
     ("notifications", "GET /webhooks/endpoints"): ADMIN,
     ("notifications", "GET /webhooks/endpoints/{endpoint_id}"): ADMIN,
@@ -190,6 +192,7 @@ BODIES: dict[tuple[str, str], Callable[[Values], dict[str, Any]]] = {
         "json": {"url": "http://127.0.0.1:9/hooks", "event_types": ["vouchers.programme.published.v1"]}
     },
     ("notifications", "POST /webhooks/endpoints/{endpoint_id}/secret"): lambda v: {"json": {}},
+    ("notifications", "PUT /preferences"): lambda v: {"json": {"opted_out": {"email": ["vouchers"]}}},
     ("notifications", "POST /webhooks/endpoints/{endpoint_id}/replay"): lambda v: {
         "json": {"since": "2026-01-01T00:00:00Z"}
     },

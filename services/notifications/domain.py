@@ -14,11 +14,19 @@ organisations read the feed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from shared.events.contracts import intake, vouchers
+
+# Regionet's regions are on Central European time: dates in messages, quiet hours and the
+# daily digest are read on this clock.
+TIMEZONE = ZoneInfo("Europe/Amsterdam")
+# When the daily digest goes out, local time (later if it falls in the reader's quiet hours).
+DIGEST_AT = time(8, 0)
 
 
 class Audience(StrEnum):
@@ -224,3 +232,52 @@ def rules_for(event_key: str) -> tuple[Rule, ...]:
 def events_with_rules() -> tuple[str, ...]:
     """Every event type some rule listens to, in the order of the table."""
     return tuple(dict.fromkeys(r.event for r in RULES))
+
+
+@dataclass(frozen=True)
+class Preferences:
+    """What one account wants: categories opted out of per channel, a daily digest, quiet hours."""
+
+    opted_out: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    email_digest: bool = False
+    quiet_from: time | None = None
+    quiet_until: time | None = None
+
+    def wants(self, rule: Rule, channel: Channel) -> bool:
+        """True unless the account opted out of the rule's category on this channel (a must-send rule ignores that)."""
+        return rule.must_send is not None or rule.category.value not in self.opted_out.get(channel.value, frozenset())
+
+    def digests(self, rule: Rule) -> bool:
+        """True when the rule's email waits for the daily digest (never a must-send one)."""
+        return self.email_digest and rule.must_send is None
+
+    def email_due(self, rule: Rule, now: datetime) -> datetime:
+        """When an email of this rule may go out: now, or at the digest, and never in quiet hours."""
+        due = next_local(now, DIGEST_AT) if self.digests(rule) else now
+        return self.after_quiet_hours(due)
+
+    def after_quiet_hours(self, moment: datetime) -> datetime:
+        """``moment``, or the end of the quiet hours it falls in."""
+        if self.quiet_from is None or self.quiet_until is None:
+            return moment
+        local = moment.astimezone(TIMEZONE)
+        clock = local.time()
+        start, end = self.quiet_from, self.quiet_until
+        inside = start <= clock < end if start < end else clock >= start or clock < end
+        if not inside:
+            return moment
+        return next_local(moment, end)
+
+
+def next_local(moment: datetime, at: time) -> datetime:
+    """The first time after ``moment`` that the clock in the region shows ``at``."""
+    local = moment.astimezone(TIMEZONE)
+    candidate = datetime.combine(local.date(), at, tzinfo=TIMEZONE)
+    if candidate <= local:
+        candidate = datetime.combine(local.date() + timedelta(days=1), at, tzinfo=TIMEZONE)
+    return candidate.astimezone(UTC)
+
+
+def always_sent() -> list[tuple[str, str, str]]:
+    """The rules that ignore opt-outs and the digest: (event, audience, the reason's key)."""
+    return [(r.event, r.audience.value, r.must_send) for r in RULES if r.must_send is not None]

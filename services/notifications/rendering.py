@@ -10,28 +10,25 @@ language.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 import yaml
 from babel.dates import format_date
 from babel.numbers import format_currency, format_percent
 from jinja2 import Environment, StrictUndefined, select_autoescape
 
-from services.notifications.domain import Rule
+from services.notifications.domain import TIMEZONE, Rule
 
 Language = Literal["nl", "de", "en"]
 LANGUAGES: tuple[Language, ...] = ("nl", "de", "en")
 DEFAULT_LANGUAGE: Language = "nl"
 LOCALES: dict[Language, str] = {"nl": "nl_NL", "de": "de_DE", "en": "en_GB"}
-# Dates are read by people in the region; Regionet's regions are on Central European time.
-TIMEZONE = ZoneInfo("Europe/Amsterdam")
 
 _TEMPLATES = resources.files("services.notifications") / "templates"
 
@@ -122,6 +119,12 @@ def message(rule: Rule, data: Mapping[str, Any], language: Language) -> Message:
     )
 
 
+def reason(key: str, language: Language) -> str:
+    """Why a message is always sent, in one language."""
+    said: str = _catalogue(language)["reasons"][key]
+    return said
+
+
 def notice(template: str, data: Mapping[str, Any], language: Language) -> str:
     """A sentence about Regionet itself rather than an event (an endpoint disabled), in one language."""
     return _text(language, _catalogue(language)["notices"][template], data)
@@ -164,3 +167,42 @@ def email(rule: Rule, data: Mapping[str, Any], language: Language, *, web_url: s
         .render(language=language, subject=said.subject, text=said.text, url=url, **words)
     )
     return Email(subject=said.subject, text=text, html=html)
+
+
+def digest(items: Sequence[tuple[Rule, Mapping[str, Any]]], language: Language, *, web_url: str, region: str) -> Email:
+    """A daily digest: every sentence with its link, in one email (none of them is a must-send one)."""
+    catalogue = _catalogue(language)
+    layout = catalogue["layout"]
+    base = web_url.rstrip("/")
+    said = [message(rule, data, language) for rule, data in items]
+    subject = _text(language, layout["digest_subject"], {"count": len(said)})
+    why = _text(language, layout["why"], {"region": region.upper()})
+    lines = "\n".join(f"- {m.text}\n  {base}{m.link}" for m in said)
+    text = f"{layout['greeting']}\n\n{layout['digest_intro']}\n\n{lines}\n\n-- \n{why}\n{layout['preferences']}\n"
+    html = (
+        _environment(language, html=True)
+        .from_string(DIGEST_LAYOUT)
+        .render(
+            language=language,
+            subject=subject,
+            greeting=layout["greeting"],
+            intro=layout["digest_intro"],
+            items=[(m.text, base + m.link) for m in said],
+            open=layout["open"],
+            why=why,
+            preferences=layout["preferences"],
+        )
+    )
+    return Email(subject=subject, text=text, html=html)
+
+
+DIGEST_LAYOUT = """<!doctype html>
+<html lang="{{ language }}"><head><meta charset="utf-8"><title>{{ subject }}</title></head>
+<body style="font-family: sans-serif; line-height: 1.5; max-width: 40em">
+<p>{{ greeting }}</p>
+<p>{{ intro }}</p>
+<ul>{% for text, url in items %}<li>{{ text }} <a href="{{ url }}">{{ open }}</a></li>{% endfor %}</ul>
+<hr>
+<p style="color: #555; font-size: smaller">{{ why }}<br>{{ preferences }}</p>
+</body></html>
+"""

@@ -18,6 +18,7 @@ import logging
 import random
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import aiosmtplib
@@ -121,7 +122,7 @@ class EmailSender:
             else:
                 ready.append((row, contact.email, rendering.language_of(language)))
         if ready:
-            await self._send(ready, finished, retries)
+            await self._send(_messages(ready), finished, retries)
         async with self._pool.acquire() as conn, conn.transaction():
             await db.deliveries.finish(conn, finished)
             await db.deliveries.retry_later(conn, retries)
@@ -144,36 +145,73 @@ class EmailSender:
         else:
             retries.append((row["id"], datetime.now(UTC) + backoff(row["attempts"]), why))
 
-    async def _send(
-        self,
-        ready: Sequence[tuple[asyncpg.Record, str, rendering.Language]],
-        finished: list[Finished],
-        retries: list[Retry],
-    ) -> None:
+    async def _send(self, messages: Sequence[Outgoing], finished: list[Finished], retries: list[Retry]) -> None:
         """Send over one connection; what the connection's failure leaves unsent is tried again later."""
         s = self._settings
         done = 0
+
         try:
             async with mail.connection(s) as smtp:
-                for row, to, language in ready:
-                    rule = RULES_BY_NAME[row["rule"]]
-                    content = rendering.email(rule, row["payload"], language, web_url=s.web_url, region=self._region)
+                for message in messages:
+                    content = self._render(message)
                     try:
-                        await smtp.send_message(mail.compose(row["id"], to, content, language, s))
+                        await smtp.send_message(mail.compose(message.id, message.to, content, message.language, s))
                     except aiosmtplib.SMTPServerDisconnected:
                         raise
                     except aiosmtplib.SMTPException as exc:
-                        if mail.is_permanent(exc):
-                            finished.append((row["id"], "failed", f"refused by the mail server: {_code(exc)}"))
-                        else:
-                            self._again(row, f"the mail server said {_code(exc)}", finished, retries)
+                        for row in message.rows:
+                            if mail.is_permanent(exc):
+                                finished.append((row["id"], "failed", f"refused by the mail server: {_code(exc)}"))
+                            else:
+                                self._again(row, f"the mail server said {_code(exc)}", finished, retries)
                     else:
-                        finished.append((row["id"], "sent", None))
+                        finished.extend((row["id"], "sent", None) for row in message.rows)
                     done += 1
         except (aiosmtplib.SMTPException, OSError) as exc:
             log.warning("mail server unavailable; deliveries will be tried again", extra={"error": type(exc).__name__})
-            for row, _, _ in ready[done:]:
-                self._again(row, f"the mail server was unavailable ({type(exc).__name__})", finished, retries)
+            for message in messages[done:]:
+                for row in message.rows:
+                    self._again(row, f"the mail server was unavailable ({type(exc).__name__})", finished, retries)
+
+    def _render(self, message: Outgoing) -> rendering.Email:
+        s = self._settings
+        items = [(RULES_BY_NAME[row["rule"]], row["payload"]) for row in message.rows]
+        if message.digest:
+            return rendering.digest(items, message.language, web_url=s.web_url, region=self._region)
+        ((rule, data),) = items
+        return rendering.email(rule, data, message.language, web_url=s.web_url, region=self._region)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One email: a delivery of its own, or a recipient's digest of several."""
+
+    rows: tuple[asyncpg.Record, ...]
+    to: str
+    language: rendering.Language
+    digest: bool
+
+    @property
+    def id(self) -> uuid.UUID:
+        """The delivery its Message-ID is derived from (a digest's first)."""
+        first: uuid.UUID = min(row["id"] for row in self.rows)
+        return first
+
+
+def _messages(ready: Sequence[tuple[asyncpg.Record, str, rendering.Language]]) -> list[Outgoing]:
+    """The emails to send: one per delivery, except that a recipient's digest deliveries go in one.
+
+    A digest larger than a batch is split over as many emails as batches.
+    """
+    single = [Outgoing((row,), to, language, False) for row, to, language in ready if not row["digest"]]
+    digests: dict[str, list[tuple[asyncpg.Record, str, rendering.Language]]] = {}
+    for item in ready:
+        if item[0]["digest"]:
+            digests.setdefault(item[0]["recipient"], []).append(item)
+    grouped = [
+        Outgoing(tuple(row for row, _, _ in items), items[0][1], items[0][2], True) for items in digests.values()
+    ]
+    return single + grouped
 
 
 def _code(error: aiosmtplib.SMTPException) -> str:

@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from services.notifications.handlers.commands import QuietHours
+
 
 class NotificationOut(BaseModel):
     """One entry of the caller's feed: a sentence in the caller's language and the page it concerns."""
@@ -66,3 +68,21 @@ class Replayed(BaseModel):
     """How many deliveries will be sent again."""
 
     replayed: int
+
+
+class AlwaysSent(BaseModel):
+    """A message sent whatever the preferences say, and why."""
+
+    event: str
+    audience: str
+    why: str
+
+
+class PreferencesOut(BaseModel):
+    """The caller's preferences, and the messages that are sent regardless."""
+
+    opted_out: dict[str, list[str]]
+    email_digest: bool
+    quiet_hours: QuietHours | None
+    digest_at: str
+    always_sent: list[AlwaysSent]

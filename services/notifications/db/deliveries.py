@@ -36,13 +36,15 @@ class NewDelivery:
     party: str
     subject_id: str
     payload: dict[str, Any]
+    due_at: datetime
+    digest: bool = False
 
 
 async def add_deliveries(conn: Connection, deliveries: Sequence[NewDelivery]) -> None:
     """Record intents; one that exists already for the event, recipient and channel is kept as it is."""
     await conn.executemany(
         "INSERT INTO deliveries (id, event_id, event_key, rule, channel, recipient, recipient_role, party,"
-        " subject_id, payload) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        " subject_id, payload, next_attempt_at, digest) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
         " ON CONFLICT (event_id, recipient, channel) DO NOTHING",
         [
             (
@@ -56,6 +58,8 @@ async def add_deliveries(conn: Connection, deliveries: Sequence[NewDelivery]) ->
                 d.party,
                 d.subject_id,
                 d.payload,
+                d.due_at,
+                d.digest,
             )
             for d in deliveries
         ],
@@ -70,7 +74,8 @@ async def claim_due(conn: Connection, channel: str, *, limit: int, lease_seconds
         "       AND (leased_until IS NULL OR leased_until < now())"
         "       ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED) due"
         " WHERE d.id = due.id"
-        " RETURNING d.id, d.event_key, d.rule, d.recipient, d.recipient_role, d.party, d.payload, d.attempts",
+        " RETURNING d.id, d.event_key, d.rule, d.recipient, d.recipient_role, d.party, d.payload, d.attempts,"
+        " d.digest",
         channel,
         limit,
         lease_seconds,

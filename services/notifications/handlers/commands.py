@@ -1,12 +1,14 @@
-"""What callers send to the notifications service: webhook subscriptions and their upkeep."""
+"""What callers send to the notifications service: webhook subscriptions, their upkeep, preferences."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, model_validator
+
+from services.notifications.domain import Category, Channel
 
 
 def _exists_in_utc(moment: datetime) -> datetime:
@@ -49,3 +51,28 @@ class Replay(BaseModel):
         if (self.delivery_id is None) == (self.since is None):
             raise ValueError("send either delivery_id or since")
         return self
+
+
+class QuietHours(BaseModel):
+    """A daily span, in the region's local time, in which no email goes out (it may run past midnight)."""
+
+    start: time = Field(description="e.g. 22:00")
+    end: time = Field(description="e.g. 07:00")
+
+    @model_validator(mode="after")
+    def _a_real_span(self) -> QuietHours:
+        if self.start == self.end:
+            raise ValueError("quiet hours must start and end at different times")
+        if self.start.tzinfo is not None or self.end.tzinfo is not None:
+            raise ValueError("quiet hours are local times in the region, without a time zone")
+        return self
+
+
+class SetPreferences(BaseModel):
+    """What the caller wants to receive: opt-outs per channel and category, the daily digest, quiet hours."""
+
+    opted_out: dict[Channel, list[Category]] = Field(
+        default_factory=dict, description='Categories not wanted per channel, e.g. {"email": ["vouchers"]}'
+    )
+    email_digest: bool = Field(default=False, description="One email a day with everything, instead of one each")
+    quiet_hours: QuietHours | None = None

@@ -11,14 +11,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from services.notifications import db, rendering
 from services.notifications.db.recipients import Recipient
-from services.notifications.domain import Audience, Channel, Rule, rules_for
+from services.notifications.domain import Audience, Channel, Preferences, Rule, rules_for
 from shared.auth import Role
 from shared.db import Connection
 from shared.db.uow import UnitOfWork
 from shared.events.envelope import Envelope
+
+# An account that never set preferences wants everything, at once.
+NO_PREFERENCES = Preferences()
 
 # Audiences found through the party their accounts act for: the role, and the event field naming the party.
 PARTIES: dict[Audience, tuple[Role, str]] = {
@@ -40,12 +44,15 @@ async def notify(uow: UnitOfWork, events: Sequence[Envelope]) -> None:
     if not matches:
         return
     recipients = await _recipients(uow.conn, matches)
+    preferences = await db.preferences.of_accounts(uow.conn, [r.account for found in recipients for r in found])
+    now = datetime.now(UTC)
     entries: list[db.feed.NewNotification] = []
     intents: list[db.deliveries.NewDelivery] = []
     for match, found in zip(matches, recipients, strict=True):
         rule, event = match.rule, match.event
         for recipient in found:
-            if Channel.FEED in rule.channels:
+            wanted = preferences.get(recipient.account, NO_PREFERENCES)
+            if Channel.FEED in rule.channels and wanted.wants(rule, Channel.FEED):
                 said = rendering.message(rule, event.data, rendering.language_of(recipient.language))
                 entries.append(
                     db.feed.NewNotification(
@@ -60,7 +67,11 @@ async def notify(uow: UnitOfWork, events: Sequence[Envelope]) -> None:
                         category=rule.category.value,
                     )
                 )
-            if Channel.EMAIL in rule.channels and recipient.role is Role.PARTICIPANT:
+            if (
+                Channel.EMAIL in rule.channels
+                and recipient.role is Role.PARTICIPANT
+                and wanted.wants(rule, Channel.EMAIL)
+            ):
                 intents.append(
                     db.deliveries.NewDelivery(
                         event_id=event.id,
@@ -72,6 +83,8 @@ async def notify(uow: UnitOfWork, events: Sequence[Envelope]) -> None:
                         party=recipient.party,
                         subject_id=rule.subject_of(event.data),
                         payload=event.data,
+                        due_at=wanted.email_due(rule, now),
+                        digest=wanted.digests(rule),
                     )
                 )
     if entries:
