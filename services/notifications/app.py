@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from services.notifications import live
 from services.notifications.api import routers
+from services.notifications.live import LiveFeeds
 from services.notifications.sender import EmailSender
 from services.notifications.settings import NotificationSettings
 from services.notifications.webhooks import WebhookSender
@@ -20,6 +22,10 @@ def service_definition(settings: NotificationSettings | None = None) -> ServiceD
     async def start_senders(runtime: Runtime) -> None:
         mine = settings or NotificationSettings(environment=runtime.settings.environment)
         runtime.extensions["notification_settings"] = mine
+        feeds = LiveFeeds(runtime.nc, runtime.settings.region)
+        await feeds.start()
+        live.install(feeds)
+        runtime.extensions["live_feeds"] = feeds
         webhooks = WebhookSender(runtime.pool, runtime.settings.database_url, mine)
         runtime.tasks.append(asyncio.create_task(webhooks.run(runtime.stop), name="webhook-sender"))
         if mine.smtp_host is None:

@@ -40,6 +40,9 @@ class NotificationSettings(BaseSettings):
     email_lease_seconds: float = Field(default=120.0, gt=0)
     email_max_attempts: int = Field(default=10, ge=1)
     contact_timeout_seconds: float = Field(default=5.0, gt=0)
+    # A live stream sends a comment this often so that proxies keep it open, and reads the feed
+    # again in case a wake-up over NATS was lost.
+    live_keepalive_seconds: float = Field(default=15.0, gt=0)
     webhook_batch_size: int = Field(default=100, ge=1, le=1000)
     # Whether webhooks may go to private and loopback addresses and plain http; None: only in development.
     webhooks_allow_private: bool | None = None

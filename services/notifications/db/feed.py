@@ -89,3 +89,25 @@ async def mark_read(conn: Connection, recipient: str, role: Role, notification_i
         role.value,
     )
     return status.endswith(" 1")
+
+
+async def after(conn: Connection, recipient: str, role: Role, seq: int, *, limit: int) -> list[asyncpg.Record]:
+    """A recipient's entries written after number ``seq``, oldest first."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        "SELECT * FROM notifications WHERE recipient = $1 AND recipient_role = $2 AND seq > $3 ORDER BY seq LIMIT $4",
+        recipient,
+        role.value,
+        seq,
+        limit,
+    )
+    return rows
+
+
+async def last_seq(conn: Connection, recipient: str, role: Role) -> int:
+    """The number of a recipient's newest entry (0 when there is none)."""
+    seq: int = await conn.fetchval(
+        "SELECT coalesce(max(seq), 0) FROM notifications WHERE recipient = $1 AND recipient_role = $2",
+        recipient,
+        role.value,
+    )
+    return seq

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from services.notifications import db, rendering
+from services.notifications import db, live, rendering
 from services.notifications.db.recipients import Recipient
 from services.notifications.domain import Audience, Channel, Preferences, Rule, rules_for
 from shared.auth import Role
@@ -89,6 +89,7 @@ async def notify(uow: UnitOfWork, events: Sequence[Envelope]) -> None:
                 )
     if entries:
         await db.feed.add_notifications(uow.conn, entries)
+        live.announce_after_commit(uow, [(e.recipient, e.recipient_role.value) for e in entries])
     if intents:
         await db.deliveries.add_deliveries(uow.conn, intents)
 
