@@ -23,6 +23,7 @@ BENCHMARKS: dict[str, str] = {
     "rush": "bench.opening_rush",
     "nats-sync": "bench.nats_sync",
     "matching": "bench.matching_plan",
+    "notifications": "bench.notifications",
 }
 
 

@@ -19,13 +19,14 @@ log = logging.getLogger(__name__)
 def service_definition(settings: NotificationSettings | None = None) -> ServiceDefinition:
     """The service; ``settings`` None reads them from the environment when it starts (tests pass their own)."""
 
-    async def start_senders(runtime: Runtime) -> None:
+    async def start(runtime: Runtime) -> None:
         mine = settings or NotificationSettings(environment=runtime.settings.environment)
         runtime.extensions["notification_settings"] = mine
         feeds = LiveFeeds(runtime.nc, runtime.settings.region)
         await feeds.start()
         live.install(feeds)
         runtime.extensions["live_feeds"] = feeds
+        runtime.tasks.append(asyncio.create_task(_uninstall_on_stop(runtime, feeds), name="live-feeds"))
         webhooks = WebhookSender(runtime.pool, runtime.settings.database_url, mine)
         runtime.tasks.append(asyncio.create_task(webhooks.run(runtime.stop), name="webhook-sender"))
         if mine.smtp_host is None:
@@ -39,8 +40,13 @@ def service_definition(settings: NotificationSettings | None = None) -> ServiceD
         title="Regionet notifications",
         description="Tells people what happened: the in-app feed, email and webhooks.",
         routers=routers,
-        on_start=start_senders,
+        on_start=start,
     )
+
+
+async def _uninstall_on_stop(runtime: Runtime, feeds: LiveFeeds) -> None:
+    await runtime.stop.wait()
+    live.uninstall(feeds)
 
 
 definition = service_definition()

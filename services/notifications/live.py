@@ -8,8 +8,9 @@ So a client connected to any replica hears of entries written by any other, a lo
 costs a delay (the stream checks again every ``recheck`` seconds), never an entry, and a client
 that reconnects with ``Last-Event-ID`` gets what it missed.
 
-The publisher is set once per process when the service starts (:func:`install`): event
-handlers run on the consumer's unit of work, which has no other way to the NATS connection.
+The publisher is registered when the service starts (:func:`install`) and removed when it
+stops: event handlers run on the consumer's unit of work, which has no other way to the NATS
+connection.
 """
 
 from __future__ import annotations
@@ -44,6 +45,11 @@ class LiveFeeds:
         """Subscribe to every replica's wake-ups."""
         await self._nc.subscribe(self._subject, cb=self._woken)
 
+    @property
+    def connected(self) -> bool:
+        """True while its NATS connection is up."""
+        return bool(self._nc.is_connected)
+
     async def publish(self, recipients: Iterable[Recipient]) -> None:
         """Tell every replica that these recipients have new entries (call after the commit)."""
         payload = json.dumps(sorted(set(recipients))).encode()
@@ -72,18 +78,26 @@ class LiveFeeds:
                 self._waiting.pop(recipient, None)
 
 
-_current: LiveFeeds | None = None
+# The publishers of this process, newest first: one per running service instance (a test may run
+# several in one process; any connected one reaches every replica).
+_publishers: list[LiveFeeds] = []
 
 
 def install(feeds: LiveFeeds) -> None:
-    """Make ``feeds`` the process's publisher of wake-ups (at start)."""
-    global _current
-    _current = feeds
+    """Make ``feeds`` a publisher of this process's wake-ups (at start)."""
+    _publishers.insert(0, feeds)
+
+
+def uninstall(feeds: LiveFeeds) -> None:
+    """Stop publishing through ``feeds`` (its service is stopping)."""
+    if feeds in _publishers:
+        _publishers.remove(feeds)
 
 
 def announce_after_commit(uow: UnitOfWork, recipients: Iterable[Recipient]) -> None:
     """Publish a wake-up for ``recipients`` once ``uow`` commits (nothing when live updates are not running)."""
-    feeds, wanted = _current, set(recipients)
+    wanted = set(recipients)
+    feeds = next((f for f in _publishers if f.connected), None)
     if feeds is None or not wanted:
         return
 

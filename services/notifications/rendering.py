@@ -14,14 +14,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, Literal
 
 import yaml
 from babel.dates import format_date
 from babel.numbers import format_currency, format_percent
-from jinja2 import Environment, StrictUndefined, select_autoescape
+from jinja2 import Environment, StrictUndefined, Template, select_autoescape
 
 from services.notifications.domain import TIMEZONE, Rule
 
@@ -62,29 +62,25 @@ def _catalogue(language: Language) -> dict[str, Any]:
     return loaded
 
 
-def _money(locale: str) -> Any:
-    def money(cents: int) -> str:
-        return format_currency(Decimal(cents) / 100, "EUR", locale=locale)
-
-    return money
-
-
-def _date(locale: str) -> Any:
-    def day(value: str | datetime | date) -> str:
-        if isinstance(value, str):
-            value = datetime.fromisoformat(value)
-        if isinstance(value, datetime):
-            value = value.astimezone(TIMEZONE).date()
-        return format_date(value, format="long", locale=locale)
-
-    return day
+# Babel's formatting is most of a sentence's cost, and amounts and dates repeat (a programme has
+# a few voucher amounts and one redemption deadline): each is formatted once per locale.
+@lru_cache(maxsize=8192)
+def _format_money(cents: int, locale: str) -> str:
+    return format_currency(Decimal(cents) / 100, "EUR", locale=locale)
 
 
-def _percent(locale: str) -> Any:
-    def percent(value: int) -> str:
-        return format_percent(Decimal(value) / 100, locale=locale)
+@lru_cache(maxsize=8192)
+def _format_day(value: str | datetime | date, locale: str) -> str:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime):
+        value = value.astimezone(TIMEZONE).date()
+    return format_date(value, format="long", locale=locale)
 
-    return percent
+
+@lru_cache(maxsize=1024)
+def _format_percent(value: int, locale: str) -> str:
+    return format_percent(Decimal(value) / 100, locale=locale)
 
 
 @cache
@@ -97,16 +93,22 @@ def _environment(language: Language, *, html: bool) -> Environment:
         undefined=StrictUndefined,
         autoescape=select_autoescape(default=True) if html else False,  # noqa: S701
     )
-    env.filters["money"] = _money(locale)
-    env.filters["date"] = _date(locale)
-    env.filters["percent"] = _percent(locale)
+    env.filters["money"] = lambda cents: _format_money(cents, locale)
+    env.filters["date"] = lambda value: _format_day(value, locale)
+    env.filters["percent"] = lambda value: _format_percent(value, locale)
     env.filters["situation"] = lambda value: catalogue["situations"][value]
     env.filters["rejection"] = lambda value: catalogue["rejections"][value]
     return env
 
 
+@cache
+def _compiled(language: Language, source: str, *, html: bool) -> Template:
+    # Compiling a template costs far more than rendering it: each is compiled once per process.
+    return _environment(language, html=html).from_string(source)
+
+
 def _text(language: Language, source: str, values: Mapping[str, Any]) -> str:
-    return _environment(language, html=False).from_string(source).render(values)
+    return _compiled(language, source, html=False).render(values)
 
 
 def message(rule: Rule, data: Mapping[str, Any], language: Language) -> Message:
@@ -161,10 +163,8 @@ def email(rule: Rule, data: Mapping[str, Any], language: Language, *, web_url: s
     }
     footer = "\n".join(line for line in (words["why"], words["must_send"], words["preferences"]) if line)
     text = f"{words['greeting']}\n\n{said.text}\n\n{words['open']}: {url}\n\n-- \n{footer}\n"
-    html = (
-        _environment(language, html=True)
-        .from_string(HTML_LAYOUT)
-        .render(language=language, subject=said.subject, text=said.text, url=url, **words)
+    html = _compiled(language, HTML_LAYOUT, html=True).render(
+        language=language, subject=said.subject, text=said.text, url=url, **words
     )
     return Email(subject=said.subject, text=text, html=html)
 
@@ -179,19 +179,15 @@ def digest(items: Sequence[tuple[Rule, Mapping[str, Any]]], language: Language, 
     why = _text(language, layout["why"], {"region": region.upper()})
     lines = "\n".join(f"- {m.text}\n  {base}{m.link}" for m in said)
     text = f"{layout['greeting']}\n\n{layout['digest_intro']}\n\n{lines}\n\n-- \n{why}\n{layout['preferences']}\n"
-    html = (
-        _environment(language, html=True)
-        .from_string(DIGEST_LAYOUT)
-        .render(
-            language=language,
-            subject=subject,
-            greeting=layout["greeting"],
-            intro=layout["digest_intro"],
-            items=[(m.text, base + m.link) for m in said],
-            open=layout["open"],
-            why=why,
-            preferences=layout["preferences"],
-        )
+    html = _compiled(language, DIGEST_LAYOUT, html=True).render(
+        language=language,
+        subject=subject,
+        greeting=layout["greeting"],
+        intro=layout["digest_intro"],
+        items=[(m.text, base + m.link) for m in said],
+        open=layout["open"],
+        why=why,
+        preferences=layout["preferences"],
     )
     return Email(subject=subject, text=text, html=html)
 

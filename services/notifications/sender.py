@@ -146,6 +146,13 @@ class EmailSender:
             retries.append((row["id"], datetime.now(UTC) + backoff(row["attempts"]), why))
 
     async def _send(self, messages: Sequence[Outgoing], finished: list[Finished], retries: list[Retry]) -> None:
+        """Send a batch over up to ``smtp_connections`` connections at once (each waits on the server in turn)."""
+        lanes = max(1, min(self._settings.smtp_connections, len(messages)))
+        await asyncio.gather(*(self._send_over_one(messages[lane::lanes], finished, retries) for lane in range(lanes)))
+
+    async def _send_over_one(
+        self, messages: Sequence[Outgoing], finished: list[Finished], retries: list[Retry]
+    ) -> None:
         """Send over one connection; what the connection's failure leaves unsent is tried again later."""
         s = self._settings
         done = 0

@@ -32,6 +32,8 @@ class NotificationSettings(BaseSettings):
     # A CA bundle to verify the server's certificate with, when it is not signed by a public CA.
     smtp_ca_file: str | None = None
     smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    # Connections a sender opens at once for a batch: SMTP waits on the server after every command.
+    smtp_connections: int = Field(default=4, ge=1, le=32)
     mail_from: str = "Regionet <noreply@regionet.invalid>"
     # The right-hand side of every Message-ID: <delivery id>@<this>.
     message_id_domain: str = "regionet.invalid"
