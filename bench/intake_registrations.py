@@ -235,6 +235,7 @@ async def run(servers: Servers, args: argparse.Namespace) -> Report:
     """The whole benchmark."""
     report = Report(NAME, "intake registrations over HTTP vs raw INSERT; list p95 at 100k participants")
     async with open_platform(servers) as platform, serving(platform) as url:
+        await platform.enrol_all([("admin", "admin-bench", "admin-bench"), *(("coach", c, c) for c in COACHES)])
         http_rate, drain = await http_registrations(platform, url, args.registrations, args.concurrency)
         raw_rate = await raw_inserts(platform, args.registrations, args.concurrency)
         report.rows += [

@@ -170,6 +170,9 @@ async def run(servers: Servers, args: argparse.Namespace) -> Report:
                 run_service(platform, intake) as intake_service,
                 run_service(platform, service_definition(settings)) as service,
             ):
+                await platform.enrol_all(
+                    [("coach", "coach-bench", "coach-bench"), ("admin", "admin-bench", "admin-bench")]
+                )
                 coach = platform.auth("coach", "coach-bench")
                 participants: list[str] = []
                 for i in range(people):
@@ -188,8 +191,7 @@ async def run(servers: Servers, args: argparse.Namespace) -> Report:
                 await _enrol(
                     platform,
                     [(f"p-{p}", "participant", p) for p in participants]
-                    + [(f"prov-{p}", "provider", p) for p in providers]
-                    + [("coach-bench", "coach", "coach-bench"), ("admin-bench", "admin", "admin-bench")],
+                    + [(f"prov-{p}", "provider", p) for p in providers],
                 )
                 made = await service.client.post(
                     "/webhooks/endpoints",

@@ -189,7 +189,7 @@ async def _seed(platform: Platform, applications: int) -> tuple[uuid.UUID, list[
     pool = await create_pool(platform.dsn("vouchers"), min_size=1, max_size=2)
     try:
         async with pool.acquire() as conn:
-            await migrate(conn, "vouchers")
+            await migrate(conn, "vouchers", region="gld")
             course = uuid.uuid4()
             await upsert_course(conn, course, provider_id=uuid.uuid4(), title="PLC", price_cents=VOUCHER_CENTS)
             people = [
@@ -199,6 +199,14 @@ async def _seed(platform: Platform, applications: int) -> tuple[uuid.UUID, list[
                 "participants",
                 records=[(p, t.eligible_situations[0].value, "unknown", [], None) for p, t in people],
                 columns=["id", "situation", "age_group", "target_groups", "coach_id"],
+                schema_name="vouchers",
+            )
+            # Each participant signs in as their own account; the officer publishes the programme.
+            accounts = [(str(p), "participant", str(p), "gld", True) for p, _ in people]
+            await conn.copy_records_to_table(
+                "accounts",
+                records=[*accounts, ("officer-bench", "programme_officer", "officer-bench", "gld", True)],
+                columns=["id", "role", "party", "region", "active"],
                 schema_name="vouchers",
             )
         return course, [(p, t.code) for p, t in people]

@@ -35,6 +35,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import shared.events.contracts  # noqa: F401 - fills the event catalogue
+from shared.accounts import AccountRegistry
 from shared.asyncapi import asyncapi_document
 from shared.auth import TokenVerifier
 from shared.bus.consumer import ConsumerConfig, EventConsumer
@@ -143,7 +144,7 @@ async def start_runtime(definition: ServiceDefinition, settings: ServiceSettings
     # Migrations on a connection of their own: a long one must not meet the pool's statement limit.
     migrating: asyncpg.Connection = await _retry("Postgres", lambda: asyncpg.connect(settings.database_url))
     try:
-        applied = await migrate(migrating, settings.service)
+        applied = await migrate(migrating, settings.service, region=settings.region)
     finally:
         await migrating.close()
     pool = await _retry(
@@ -296,6 +297,7 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = await start_runtime(definition, settings)
         app.state.runtime = runtime
+        app.state.accounts.pool = runtime.pool
         try:
             yield
         finally:
@@ -305,6 +307,7 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
     app = FastAPIOffline(title=definition.title, description=definition.description, version="1.0.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier(settings)
+    app.state.accounts = AccountRegistry(settings.region, settings.accounts_cache_seconds)
     for router in definition.routers:
         app.include_router(router)
     if definition.hot_routes:

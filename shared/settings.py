@@ -21,6 +21,8 @@ from pydantic_settings.sources import InitSettingsSource
 from shared.services import SERVICES
 
 DEV_JWT_ISSUER = "regionet-dev"
+# The administrator account `./dev up` makes (REGIONET_FIRST_ADMIN): `regionet token --role admin --sub dev-admin`.
+DEV_ADMIN = "dev-admin"
 JWT_AUDIENCE = "regionet"
 
 
@@ -79,6 +81,15 @@ class ServiceSettings(BaseSettings):
     jwt_issuer: str = DEV_JWT_ISSUER
     jwt_audience: str = JWT_AUDIENCE
     jwks_url: str | None = None
+    accounts_cache_seconds: float = Field(
+        default=2.0, ge=0, le=60, description="How long an account lookup is reused (a deactivation's extra delay)"
+    )
+    first_admin: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=255,
+        description="Intake: the token subject of the first administrator account, created when there is none",
+    )
     log_level: str = "INFO"
     workers: int = Field(default=1, ge=1, le=32, description="HTTP worker processes (replicas on one host)")
     relay_batch_size: int = 500
@@ -94,11 +105,18 @@ class ServiceSettings(BaseSettings):
         if self.port == 0:
             self.port = SERVICES[self.service].default_port
         if self.environment == "production":
-            if self.jwks_url is None and (self.jwt_secret is None or len(self.jwt_secret.get_secret_value()) < 32):
+            if self.jwks_url is None:
                 raise ValueError(
-                    "production needs REGIONET_JWKS_URL (an OIDC provider's keys) or a "
-                    "REGIONET_JWT_SECRET of at least 32 characters"
+                    "production needs REGIONET_JWKS_URL: tokens come from an OIDC provider"
+                    " (development tokens signed with REGIONET_JWT_SECRET are for ./dev up only)"
                 )
+            if self.jwt_secret is not None:
+                raise ValueError(
+                    "production refuses development tokens: remove REGIONET_JWT_SECRET and sign in through"
+                    " the OIDC provider of REGIONET_JWKS_URL"
+                )
+            if self.jwt_issuer == DEV_JWT_ISSUER:
+                raise ValueError("production needs REGIONET_JWT_ISSUER: the issuer (iss) of the OIDC provider's tokens")
             if self.nats_user is None:
                 raise ValueError("production needs a NATS user per service (REGIONET_<SERVICE>_NATS_USER)")
         return self

@@ -19,7 +19,7 @@ async def _count(platform: Platform, table: str) -> int:
 
 
 async def test_a_nul_in_any_text_field_or_filter_is_refused_naming_the_field(platform: Platform) -> None:
-    coach = platform.auth("coach", "coach-1")
+    coach = await platform.login("coach", "coach-1")
     async with run_service(platform, intake) as s:
         cases = [
             (
@@ -46,7 +46,7 @@ async def test_a_nul_in_any_text_field_or_filter_is_refused_naming_the_field(pla
         assert await platform.stream_messages("INTAKE") == []
 
     async with run_service(platform, vouchers) as s:
-        officer = platform.auth("programme_officer", "officer-1")
+        officer = await platform.login("programme_officer", "officer-1")
         answer = await s.client.get("/applications?status=a%00b", headers=officer)
         assert answer.status_code == 422, answer.text
         assert answer.json()["errors"][0]["field"] == "query.status"
@@ -64,7 +64,7 @@ async def test_lines_and_tabs_stay_allowed_in_text(platform: Platform) -> None:
         answer = await s.client.post(
             "/participants",
             json={"name": "Anna\tde Boer", "situation": "student"},
-            headers=platform.auth("coach", "coach-1"),
+            headers=await platform.login("coach", "coach-1"),
         )
         assert answer.status_code == 201, answer.text
         assert answer.json()["name"] == "Anna\tde Boer"
@@ -75,7 +75,7 @@ async def test_an_oversized_json_body_is_refused_before_it_is_read(platform: Pla
         answer = await s.client.post(
             "/participants",
             content=b'{"name": "' + b"a" * (2 * 1024 * 1024) + b'"}',
-            headers={**platform.auth("coach", "coach-1"), "content-type": "application/json"},
+            headers={**await platform.login("coach", "coach-1"), "content-type": "application/json"},
         )
         assert answer.status_code == 413
         assert await _count(platform, "intake.participants") == 0
@@ -88,12 +88,12 @@ async def test_a_json_body_nested_too_deeply_is_refused_not_a_server_error(platf
             await i.client.post(
                 "/participants",
                 content=deep,
-                headers={**platform.auth("coach", "coach-1"), "content-type": "application/json"},
+                headers={**await platform.login("coach", "coach-1"), "content-type": "application/json"},
             ),
             await v.client.post(  # a hot route, served without FastAPI
                 "/programmes/00000000-0000-0000-0000-000000000000/applications",
                 content=deep,
-                headers={**platform.auth("participant", "p-1"), "content-type": "application/json"},
+                headers={**await platform.login("participant", "p-1"), "content-type": "application/json"},
             ),
         ]
     for answer in answers:

@@ -10,6 +10,7 @@ from services.intake import domain
 from services.intake.app import definition as intake
 from services.notifications.app import definition as notifications
 from services.vouchers.app import definition as vouchers
+from shared.settings import DEV_ADMIN
 from shared.tooling.demo.dataset import VOUCHER_CENTS, demo_region
 from shared.tooling.demo.loader import DemoError, DemoLoader, request_count
 from tests.support.platform import Platform, run_service
@@ -51,7 +52,7 @@ async def test_demo_loads_through_the_apis_once(platform: Platform) -> None:
     demo = demo_region("gld", participants=30, employers=5, applicants=8)
     done: list[str] = []
     async with (
-        run_service(platform, intake) as i,
+        run_service(platform, intake, first_admin=DEV_ADMIN) as i,
         run_service(platform, notifications) as n,
         run_service(platform, vouchers) as v,
     ):
@@ -69,7 +70,7 @@ async def test_demo_loads_through_the_apis_once(platform: Platform) -> None:
         }
         assert len(done) == request_count(demo)
         programme_id = summary.ids["programmes"][0]
-        officer = platform.auth("programme_officer", "po")
+        officer = platform.auth("programme_officer", "demo-officer")  # made by the demo, known everywhere
         budget = await v.client.get(f"/programmes/{programme_id}", headers=officer)
         applications = (await v.client.get("/applications", headers=officer)).json()
         assert [a["status"] for a in applications] == ["voucher_issued"] * 8, "every demo applicant got a voucher"

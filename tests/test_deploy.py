@@ -152,7 +152,7 @@ def test_compose_refuses_to_start_without_secrets() -> None:
     for match in variables:
         assert match["op"] == "?", f"${{{match['name']}}} must be required (${{NAME:?message}})"
     for name in SERVICES:
-        assert _compose()["services"][name]["environment"]["REGIONET_JWT_SECRET"].startswith("${REGIONET_JWT_SECRET:?")
+        assert _compose()["services"][name]["environment"]["REGIONET_JWKS_URL"].startswith("${REGIONET_JWKS_URL:?")
 
 
 def test_env_example_defines_every_variable_compose_requires() -> None:

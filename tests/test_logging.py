@@ -36,7 +36,7 @@ async def test_request_logs_are_json_with_ids_and_without_personal_data(
     platform: Platform, json_log: io.StringIO
 ) -> None:
     async with run_service(platform, intake) as i, run_service(platform, notifications) as n:
-        coach = platform.auth("coach", "coach-log")
+        coach = await platform.login("coach", "coach-log")
         response = await i.client.post(
             "/participants?name=Fatima",
             json={"name": "Fatima El Amrani", "email": "fatima@example.org", "situation": "looking_for_work"},

@@ -31,13 +31,15 @@ async def test_a_paging_number_out_of_range_is_refused_naming_it(
     platform: Platform, definition: ServiceDefinition, role: str, path: str, field: str
 ) -> None:
     async with run_service(platform, definition) as s:
-        answer = await s.client.get(path, headers=platform.auth(role, f"{role}-1"))
+        answer = await s.client.get(path, headers=await platform.login(role, f"{role}-1"))
     assert answer.status_code == 422, answer.text
     assert answer.json()["errors"][0]["field"] == f"query.{field}"
 
 
 async def test_the_largest_cursor_is_still_answered(platform: Platform) -> None:
     async with run_service(platform, intake) as s:
-        answer = await s.client.get("/participants?after=9223372036854775807", headers=platform.auth("coach", "c-1"))
+        answer = await s.client.get(
+            "/participants?after=9223372036854775807", headers=await platform.login("coach", "c-1")
+        )
     assert answer.status_code == 200, answer.text
     assert answer.json()["items"] == []

@@ -10,7 +10,7 @@ from tests.support.waiting import eventually
 
 async def test_registered_participant_reaches_the_coachs_feed(platform: Platform) -> None:
     async with run_service(platform, intake) as i, run_service(platform, notifications) as n:
-        coach = platform.auth("coach", "coach-anna")
+        coach = await platform.login("coach", "coach-anna")
         created = await i.client.post(
             "/participants",
             json={"name": "Sanne de Vries", "email": "sanne@example.org", "situation": "looking_for_work"},
@@ -27,7 +27,7 @@ async def test_registered_participant_reaches_the_coachs_feed(platform: Platform
 
         items = await eventually(feed)
         assert [(x["kind"], x["subject_id"]) for x in items] == [("participant.registered", participant_id)]
-        other_coach = await n.client.get("/notifications", headers=platform.auth("coach", "coach-bob"))
+        other_coach = await n.client.get("/notifications", headers=await platform.login("coach", "coach-bob"))
         assert other_coach.json() == []
 
 
@@ -36,7 +36,7 @@ async def test_event_on_the_stream_carries_no_personal_data(platform: Platform) 
         created = await i.client.post(
             "/participants",
             json={"name": "Jan Jansen", "email": "jan@example.org", "situation": "working_outside_tech"},
-            headers=platform.auth("coach", "coach-anna"),
+            headers=await platform.login("coach", "coach-anna"),
         )
         assert created.status_code == 201
 
@@ -52,7 +52,7 @@ async def test_event_on_the_stream_carries_no_personal_data(platform: Platform) 
 
 async def test_erasure_removes_the_participant_from_the_coachs_feed(platform: Platform) -> None:
     async with run_service(platform, intake) as i, run_service(platform, notifications) as n:
-        coach = platform.auth("coach", "coach-anna")
+        coach = await platform.login("coach", "coach-anna")
         created = await i.client.post(
             "/participants", json={"name": "Kees Arts", "situation": "working_in_tech"}, headers=coach
         )
@@ -63,7 +63,9 @@ async def test_erasure_removes_the_participant_from_the_coachs_feed(platform: Pl
             return items
 
         assert [x["subject_id"] for x in await eventually(feed)] == [participant_id]
-        erased = await i.client.delete(f"/participants/{participant_id}", headers=platform.auth("admin", "admin-1"))
+        erased = await i.client.delete(
+            f"/participants/{participant_id}", headers=await platform.login("admin", "admin-1")
+        )
         assert erased.status_code == 204, erased.text
 
         async def forgotten() -> bool:

@@ -8,9 +8,14 @@ valid request (random ids, a minimal valid body) from each caller:
   a 404, 409 or 422 about the random ids is fine), any other role gets 403;
 - no token, an expired token, a token signed with another secret, a token of another region:
   401 (403 for the other region), never a 2xx;
-- another coach and another provider, with the ids of a real coach's participant and a real
-  provider's voucher (:mod:`tests.support.seeded`): no 2xx for anything naming them, and no 2xx
-  answer that shows them.
+- an account that was deactivated, and an account of another region: 403 everywhere;
+- another party of the same role (another coach, provider, employer, participant), with the ids
+  of a real coach's participant, a real provider's voucher and a real employer's employee
+  (:mod:`tests.support.seeded`): no 2xx for anything naming them, and no 2xx answer that shows
+  them.
+
+Every caller with a valid token has an account of the registry (the role callers act for their
+own party); intake made the seeded region's accounts through its API.
 
 The health, readiness, metrics and AsyncAPI routes are public: everyone gets a 2xx.
 """
@@ -35,7 +40,7 @@ from shared.auth import Role, issue_token
 from shared.settings import DEV_JWT_ISSUER, JWT_AUDIENCE
 from tests.support.openapi import openapi_document, operations
 from tests.support.platform import JWT_SECRET, Platform, run_service
-from tests.support.seeded import COACH, PROVIDER_ACCOUNT, Seeded, programme_body, seed
+from tests.support.seeded import COACH, EMPLOYER_ACCOUNT, PROVIDER_ACCOUNT, Seeded, programme_body, seed
 
 DEFINITIONS = (intake, vouchers, notifications, matching)
 
@@ -47,6 +52,9 @@ COACH_OR_ADMIN = frozenset({Role.COACH, Role.ADMIN})
 STAFF = frozenset({Role.ADMIN, Role.COACH, Role.PROGRAMME_OFFICER})
 OFFICER = frozenset({Role.PROGRAMME_OFFICER, Role.ADMIN})
 APPLICANTS = frozenset({Role.PARTICIPANT, Role.COACH, Role.EMPLOYER})
+ORGANISATIONS = frozenset({Role.EMPLOYER, Role.PROVIDER})
+PARTIES = ORGANISATIONS | {Role.PARTICIPANT}
+INVITERS = frozenset({Role.ADMIN, Role.COACH, Role.EMPLOYER, Role.PROVIDER})
 
 OPERATIONS_OF_EVERY_SERVICE: dict[str, frozenset[Role] | None] = {
     "GET /health": PUBLIC,
@@ -62,6 +70,17 @@ ALLOWED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("intake", "POST /participants/me"): PARTICIPANT,
     ("intake", "PATCH /participants/me"): PARTICIPANT,
     ("intake", "DELETE /participants/me"): PARTICIPANT,
+    ("intake", "PUT /participants/me/employer"): PARTICIPANT,
+    ("intake", "PUT /participants/{participant_id}/employer"): COACH_OR_ADMIN,
+    ("intake", "POST /accounts"): ADMIN,
+    ("intake", "GET /accounts"): ORGANISATIONS | ADMIN,
+    ("intake", "GET /accounts/me"): ANYONE,
+    ("intake", "POST /accounts/claim"): ANYONE,
+    ("intake", "POST /accounts/invitations"): INVITERS,
+    ("intake", "GET /accounts/invitations"): INVITERS,
+    ("intake", "DELETE /accounts/invitations/{invitation_id}"): INVITERS,
+    ("intake", "GET /accounts/{account_id}"): ANYONE,
+    ("intake", "PATCH /accounts/{account_id}"): ANYONE,
     ("intake", "GET /participants/me/consents"): PARTICIPANT,
     ("intake", "POST /participants/me/consents"): PARTICIPANT,
     ("intake", "POST /participants"): COACH_OR_ADMIN,
@@ -81,9 +100,9 @@ ALLOWED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("intake", "PATCH /coaches/{coach_id}"): ADMIN,
     ("intake", "POST /employers"): COACH_OR_ADMIN,
     ("intake", "GET /employers"): STAFF,
-    ("intake", "GET /employers/{employer_id}"): STAFF,
-    ("intake", "PATCH /employers/{employer_id}"): COACH_OR_ADMIN,
-    ("intake", "POST /employers/{employer_id}/contacts"): COACH_OR_ADMIN,
+    ("intake", "GET /employers/{employer_id}"): STAFF | {Role.EMPLOYER},
+    ("intake", "PATCH /employers/{employer_id}"): COACH_OR_ADMIN | {Role.EMPLOYER},
+    ("intake", "POST /employers/{employer_id}/contacts"): COACH_OR_ADMIN | {Role.EMPLOYER},
     ("intake", "GET /providers"): STAFF,
     ("intake", "POST /providers"): ADMIN,
     ("intake", "GET /providers/{provider_id}"): STAFF | {Role.PROVIDER},
@@ -150,6 +169,17 @@ BODIES: dict[tuple[str, str], Callable[[Values], dict[str, Any]]] = {
     ("intake", "POST /participants"): lambda v: {"json": {"name": "Eva Jansen", "situation": "student"}},
     ("intake", "PATCH /participants/{participant_id}"): lambda v: {"json": {"education_level": "mbo4"}},
     ("intake", "PUT /participants/{participant_id}/coach"): lambda v: {"json": {"coach_id": v["me"]}},
+    ("intake", "PUT /participants/me/employer"): lambda v: {"json": {"employer_id": v["employer_id"]}},
+    ("intake", "PUT /participants/{participant_id}/employer"): lambda v: {"json": {"employer_id": v["employer_id"]}},
+    ("intake", "POST /accounts"): lambda v: {"json": {"id": f"acc-{uuid.uuid4().hex[:8]}", "role": "coach"}},
+    ("intake", "POST /accounts/claim"): lambda v: {"json": {"code": uuid.uuid4().hex}},
+    # An organisation's user invites a colleague; anyone else a participant (of a random id).
+    ("intake", "POST /accounts/invitations"): lambda v: {
+        "json": {"role": v["my_role"]}
+        if v["my_role"] in ORGANISATIONS
+        else {"role": "participant", "party": v["participant_id"]}
+    },
+    ("intake", "PATCH /accounts/{account_id}"): lambda v: {"json": {"language": "en"}},
     ("intake", "POST /participants/{participant_id}/trajectory"): lambda v: {"json": {"status": "active"}},
     ("intake", "POST /participants/{participant_id}/notes"): lambda v: {"json": {"text": "Gesprek gehad"}},
     ("intake", "POST /participants/{participant_id}/consents"): lambda v: {
@@ -242,13 +272,21 @@ def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def callers(platform: Platform, seeded: Seeded) -> list[Caller]:
-    """One caller per role, the callers without a valid token, and another coach and another provider."""
-    # Vouchers knows participants and providers by their ids, the subjects of their tokens.
-    subs = {role: f"matrix-{role.value}" for role in Role} | {
-        Role.PARTICIPANT: str(uuid.uuid4()),
-        Role.PROVIDER: str(uuid.uuid4()),
-    }
+async def callers(platform: Platform, seeded: Seeded) -> list[Caller]:
+    """One caller per role, the callers without a valid account, and another party of each role that has one."""
+    subs = {role: f"matrix-{role.value}" for role in Role}
+    # Each acts for a party of its own (nobody's, for the organisations and the participant).
+    await platform.enrol_all([(role, sub, str(uuid.uuid4()) if role in PARTIES else sub) for role, sub in subs.items()])
+    await platform.enrol_all(
+        [
+            (Role.COACH, "coach-other", "coach-other"),
+            (Role.PROVIDER, "provider-other", str(uuid.uuid4())),
+            (Role.EMPLOYER, "employer-other", str(uuid.uuid4())),
+            (Role.PARTICIPANT, "participant-other", str(uuid.uuid4())),
+        ]
+    )
+    await platform.enrol("admin", "matrix-deactivated", active=False)
+    await platform.enrol_all([(Role.ADMIN, "matrix-utrecht", "matrix-utrecht")], region="utr")
 
     def role_caller(role: Role) -> Caller:
         token = platform.token(role, subs[role])
@@ -270,17 +308,20 @@ def callers(platform: Platform, seeded: Seeded) -> list[Caller]:
     forged = signed("another-secret-that-is-long-enough-for-hs256", 3600, platform.region)
     elsewhere = signed(JWT_SECRET, 3600, "utr")
     other_coach = platform.token(Role.COACH, "coach-other")
-    other_provider = {
-        # intake knows a provider by its login account, vouchers by its id
-        "intake": platform.token(Role.PROVIDER, "provider-other"),
-        "vouchers": platform.token(Role.PROVIDER, str(uuid.uuid4())),
-    }
+    other_provider = platform.token(Role.PROVIDER, "provider-other")
+    other_employer = platform.token(Role.EMPLOYER, "employer-other")
+    other_participant = platform.token(Role.PARTICIPANT, "participant-other")
+    deactivated = platform.token(Role.ADMIN, "matrix-deactivated")
+    utrecht = platform.token(Role.ADMIN, "matrix-utrecht")
+    theirs = frozenset({str(seeded.participant_id), str(seeded.own_participant_id), str(seeded.application_id)})
     return [
         *(role_caller(role) for role in Role),
         Caller("no token", lambda service: {}, refused=401),
         Caller("expired token", lambda service: _bearer(expired), refused=401),
         Caller("forged signature", lambda service: _bearer(forged), refused=401),
         Caller("another region", lambda service: _bearer(elsewhere), refused=403),
+        Caller("a deactivated account", lambda service: _bearer(deactivated), refused=403),
+        Caller("an account of another region", lambda service: _bearer(utrecht), refused=403),
         Caller(
             f"another coach than {COACH}",
             lambda service: _bearer(other_coach),
@@ -291,12 +332,29 @@ def callers(platform: Platform, seeded: Seeded) -> list[Caller]:
         ),
         Caller(
             f"another provider than {PROVIDER_ACCOUNT}",
-            lambda service: _bearer(other_provider.get(service, other_provider["intake"])),
+            lambda service: _bearer(other_provider),
             role=Role.PROVIDER,
             guarded=frozenset({"voucher_id", "application_id"}),
             guarded_writes=frozenset({"provider_id"}),  # a provider's courses are public, publishing is not
             hidden=frozenset({str(seeded.voucher_id), str(seeded.application_id)}),
             sub="provider-other",
+        ),
+        Caller(
+            f"another employer than {EMPLOYER_ACCOUNT}'s",
+            lambda service: _bearer(other_employer),
+            role=Role.EMPLOYER,
+            guarded=frozenset({"participant_id", "application_id"}),
+            guarded_writes=frozenset({"employer_id"}),
+            hidden=theirs,
+            sub="employer-other",
+        ),
+        Caller(
+            "another participant",
+            lambda service: _bearer(other_participant),
+            role=Role.PARTICIPANT,
+            guarded=frozenset({"participant_id", "application_id", "voucher_id"}),
+            hidden=theirs,
+            sub="participant-other",
         ),
     ]
 
@@ -304,8 +362,10 @@ def callers(platform: Platform, seeded: Seeded) -> list[Caller]:
 def random_values() -> dict[str, str]:
     """Ids nobody has: what an ordinary caller's requests name."""
     names = ("participant_id", "employer_id", "provider_id", "course_id", "programme_id", "application_id")
-    values = {name: str(uuid.uuid4()) for name in (*names, "voucher_id", "notification_id", "endpoint_id")}
-    return values | {"coach_id": "coach-nobody"}
+    values = {
+        name: str(uuid.uuid4()) for name in (*names, "voucher_id", "notification_id", "invitation_id", "endpoint_id")
+    }
+    return values | {"coach_id": "coach-nobody", "account_id": "account-nobody"}
 
 
 def verdict(caller: Caller, allowed: frozenset[Role] | None, method: str, path: str, answer: httpx.Response) -> str:
@@ -334,12 +394,17 @@ async def test_only_the_allowed_callers_get_through(platform: Platform) -> None:
     async with contextlib.AsyncExitStack() as stack:
         clients = {d.name: (await stack.enter_async_context(run_service(platform, d))).client for d in DEFINITIONS}
         seeded = await seed(platform, clients["intake"], clients["vouchers"])
-        everyone = callers(platform, seeded)
+        everyone = await callers(platform, seeded)
         wrong: list[str] = []
         for (service, operation), allowed in ALLOWED.items():
             method, path = operation.split(" ", 1)
             for caller in everyone:
-                values = {**random_values(), **(seeded.path_values() if caller.with_real_ids else {}), "me": caller.sub}
+                values = {
+                    **random_values(),
+                    **(seeded.path_values() if caller.with_real_ids else {}),
+                    "me": caller.sub,
+                    "my_role": caller.role.value if caller.role else "",
+                }
                 body = BODIES[(service, operation)](values) if (service, operation) in BODIES else {}
                 headers = {**body.get("headers", {}), **caller.headers(service)}
                 content = {key: value for key, value in body.items() if key != "headers"}

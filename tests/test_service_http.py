@@ -60,7 +60,7 @@ async def count_participants(platform: Platform) -> int:
 
 async def test_bad_requests_get_clear_4xx_answers_and_change_nothing(platform: Platform) -> None:
     async with run_service(platform, intake) as s:
-        coach = platform.auth("coach", "coach-1")
+        coach = await platform.login("coach", "coach-1")
         valid = {"name": "Ayşe Yılmaz", "situation": "looking_for_work"}
         cases = [
             (s.client.post("/participants", json=valid), 401, "needs a token"),
@@ -70,7 +70,7 @@ async def test_bad_requests_get_clear_4xx_answers_and_change_nothing(platform: P
                 "not valid",
             ),
             (
-                s.client.post("/participants", json=valid, headers=platform.auth("employer", "e-1")),
+                s.client.post("/participants", json=valid, headers=await platform.login("employer", "e-1")),
                 403,
                 "coach or admin",
             ),
@@ -100,12 +100,12 @@ async def test_coach_cannot_read_another_coachs_participant(platform: Platform) 
         created = await s.client.post(
             "/participants",
             json={"name": "Piet Bakker", "situation": "student"},
-            headers=platform.auth("coach", "coach-1"),
+            headers=await platform.login("coach", "coach-1"),
         )
         pid = created.json()["id"]
-        mine = await s.client.get(f"/participants/{pid}", headers=platform.auth("coach", "coach-1"))
-        theirs = await s.client.get(f"/participants/{pid}", headers=platform.auth("coach", "coach-2"))
-        admin = await s.client.get(f"/participants/{pid}", headers=platform.auth("admin", "admin-1"))
+        mine = await s.client.get(f"/participants/{pid}", headers=await platform.login("coach", "coach-1"))
+        theirs = await s.client.get(f"/participants/{pid}", headers=await platform.login("coach", "coach-2"))
+        admin = await s.client.get(f"/participants/{pid}", headers=await platform.login("admin", "admin-1"))
     assert (mine.status_code, theirs.status_code, admin.status_code) == (200, 404, 200)
 
 
@@ -134,10 +134,10 @@ async def test_unexpected_errors_answer_500_with_the_request_id_and_no_details(
 async def test_hot_routes_and_fastapi_routes_answer_errors_alike(platform: Platform) -> None:
     async with run_service(platform, vouchers) as s:
         hot, ordinary = "/programmes/00000000-0000-0000-0000-000000000000/applications", "/applications"
-        officer = platform.auth("programme_officer", "officer-1")
+        officer = await platform.login("programme_officer", "officer-1")
         unauthenticated = [await s.client.post(hot, json={}), await s.client.get(ordinary)]
         forbidden = await s.client.post(hot, json={}, headers=officer)
-        participant = platform.auth("participant", "00000000-0000-0000-0000-000000000001")
+        participant = await platform.login("participant", "00000000-0000-0000-0000-000000000001")
         invalid = [
             await s.client.post("/programmes/nonsense/applications", json={}, headers=participant),
             await s.client.get("/applications/nonsense", headers=participant),

@@ -31,25 +31,8 @@ def can_reach(principal: Principal, row: db.Row) -> bool:
         unassigned_intake = row["coach_id"] is None and row["status"] == TrajectoryStatus.INTAKE.value
         return bool(row["coach_id"] == principal.sub or unassigned_intake)
     if principal.role is Role.PARTICIPANT:
-        return bool(row["account_id"] == principal.sub)
+        return principal.party == str(row["id"])
     return False
-
-
-async def check_coach_account(conn: Connection, principal: Principal, *, provision: bool) -> db.Row | None:
-    """The caller's coach account, if any; refuses a deactivated coach.
-
-    On a change (``provision``) the account of a new coach's first token is created.
-    """
-    if principal.role is not Role.COACH:
-        return None
-    coach: db.Row | None
-    if provision:
-        coach = await db.coaches.ensure_coach(conn, principal.sub, principal.region)
-    else:
-        coach = await db.coaches.get_coach_account(conn, principal.sub)
-    if coach is not None and not coach["active"]:
-        raise Forbidden(f"the coach account {principal.sub} is deactivated; ask an administrator to reactivate it")
-    return coach
 
 
 async def reachable_participant(
@@ -61,7 +44,6 @@ async def reachable_participant(
             f"the role {principal.role.value} cannot see participants' personal data;"
             " programme officers use GET /statistics/participants"
         )
-    await check_coach_account(conn, principal, provision=for_update)
     row = await db.participants.get_participant(conn, participant_id, for_update=for_update)
     if row is None or not can_reach(principal, row):
         if principal.role is Role.ADMIN and await db.audit.get_erasure(conn, participant_id) is not None:

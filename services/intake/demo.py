@@ -1,4 +1,8 @@
-"""Intake's part of ``regionet demo``: coaches, employers, providers with their courses, participants.
+"""Intake's part of ``regionet demo``: accounts, coaches, employers, providers with their courses, participants.
+
+Every demo person signs in as an account of the registry: the coaches (their ids), the
+programme officer ``demo-officer``, one user per employer (``employer-<KvK number>``) and per
+provider (``provider-<KvK number>``). ``./dev up`` makes the administrator ``dev-admin``.
 
 Runs first; the participants' ids land in ``api.summary.ids["participants"]`` in the data set's
 order, the courses' in ``api.summary.ids["courses"]``, for the services that load after it.
@@ -8,17 +12,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.settings import DEV_ADMIN
 from shared.tooling.demo.dataset import DemoRegion
 from shared.tooling.demo.loader import DemoApi, DemoError
 
-ADMIN = ("admin", "demo-admin")
+ADMIN = ("admin", DEV_ADMIN)
+OFFICER = "demo-officer"
 Provider = tuple[dict[str, Any], list[dict[str, Any]]]  # (provider body, its course bodies)
 
 
 def request_count(demo: DemoRegion) -> int:
     """How many requests intake's part of ``demo`` makes."""
     courses = sum(len(c) for _, c in demo.providers)
-    return len(demo.coaches) + len(demo.employers) + len(demo.providers) + courses + len(demo.participants)
+    users = 1 + len(demo.employers) + len(demo.providers)
+    return users + len(demo.coaches) + len(demo.employers) + len(demo.providers) + courses + len(demo.participants)
 
 
 async def load(demo: DemoRegion, api: DemoApi) -> None:
@@ -35,15 +42,21 @@ async def load(demo: DemoRegion, api: DemoApi) -> None:
         created = await api.post("intake", "/coaches", body, *ADMIN)
         api.summary.add("coaches", created["id"])
 
+    async def user(role: str, party: str, kvk_number: str) -> None:
+        await api.post("intake", "/accounts", {"id": f"{role}-{kvk_number}", "role": role, "party": party}, *ADMIN)
+        api.advance("accounts", 1)
+
     async def employer(body: dict[str, Any]) -> None:
         created = await api.post("intake", "/employers", body, *ADMIN)
         api.summary.add("employers", created["id"])
+        await user("employer", created["id"], created["kvk_number"])
 
     async def provider(entry: Provider) -> None:
         body, courses = entry
         created = await api.post("intake", "/providers", body, *ADMIN)
         api.summary.add("providers", created["id"])
         api.advance("providers and courses", 1)
+        await user("provider", created["id"], created["kvk_number"])
         for course in courses:
             published = await api.post("intake", f"/providers/{created['id']}/courses", course, *ADMIN)
             api.summary.add("courses", published["id"])
@@ -54,6 +67,8 @@ async def load(demo: DemoRegion, api: DemoApi) -> None:
         created: str = (await api.post("intake", "/participants", body, "coach", coach_id))["id"]
         return created
 
+    await api.post("intake", "/accounts", {"id": OFFICER, "role": "programme_officer"}, *ADMIN)
+    api.advance("accounts", 1)
     await api.each("coaches", demo.coaches, coach)
     await api.each("employers", demo.employers, employer)
     await api.each("providers and courses", demo.providers, provider, advances_itself=True)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from services.notifications import db
 from services.notifications.handlers.notify import notify
 from services.notifications.handlers.webhooks import queue_webhooks
+from shared.accounts import registry_subscriber
 from shared.bus.consumer import BatchHandler, Subscriber
 from shared.bus.topology import ConsumerSpec
 from shared.db.uow import UnitOfWork
@@ -68,6 +69,7 @@ def _shared_handlers() -> dict[str, BatchHandler]:
 
 
 SUBSCRIBERS = (
+    registry_subscriber("notifications"),
     Subscriber(
         ConsumerSpec(
             service="notifications",

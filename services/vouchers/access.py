@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any
 
 from shared.auth import Principal, Role, require_roles
@@ -15,21 +14,12 @@ APPLICANT_ROLES = (Role.PARTICIPANT, Role.COACH, Role.EMPLOYER)
 
 
 def may_see(principal: Principal, row: Any) -> bool:
-    """Officers see every application; a participant their own; a provider vouchers for its courses; coaches and
-    employers what they filed."""
+    """Officers see every application; a participant their own; a provider's users vouchers for its courses; coaches
+    and employers' users what they filed."""
     if principal.has(Role.PROGRAMME_OFFICER, Role.ADMIN):
         return True
     if principal.role is Role.PARTICIPANT:
-        return str(row["participant_id"]) == principal.sub
+        return str(row["participant_id"]) == principal.party
     if principal.role is Role.PROVIDER:
-        return row["voucher_id"] is not None and str(row["provider_id"]) == principal.sub
+        return row["voucher_id"] is not None and str(row["provider_id"]) == principal.party
     return bool(row["submitted_by"] == principal.sub)
-
-
-def own_uuid(principal: Principal) -> uuid.UUID:
-    """The caller's own id (a participant's or a provider's)."""
-    try:
-        return uuid.UUID(principal.sub)
-    except ValueError:
-        # A token whose subject is no id sees nothing rather than everything.
-        return uuid.UUID(int=0)

@@ -1,17 +1,20 @@
 """Vouchers' part of ``regionet demo``: the programme, and applications from eligible participants.
 
+Each applicant first gets a participant account at intake, so that they apply as themselves.
+
 Runs after intake, whose participants and courses it takes from ``api.summary.ids``.
 """
 
 from __future__ import annotations
 
+from shared.settings import DEV_ADMIN
 from shared.tooling.demo.dataset import CATEGORY_OF_SITUATION, DemoRegion, applicants_of
 from shared.tooling.demo.loader import DemoApi
 
 
 def request_count(demo: DemoRegion) -> int:
     """How many requests vouchers' part of ``demo`` makes."""
-    return 1 + len(applicants_of(demo))
+    return 1 + 2 * len(applicants_of(demo))
 
 
 async def load(demo: DemoRegion, api: DemoApi) -> None:
@@ -23,6 +26,10 @@ async def load(demo: DemoRegion, api: DemoApi) -> None:
     courses = api.summary.ids.get("courses", [])
 
     async def application(index: int) -> None:
+        # Each applicant signs in as a participant account (named after the participant here).
+        account = {"id": participants[index], "role": "participant", "party": participants[index]}
+        await api.post("intake", "/accounts", account, "admin", DEV_ADMIN)
+        api.advance("voucher applications", 1)
         situation = demo.participants[index][1]["situation"]
         body = {"category": CATEGORY_OF_SITUATION[situation], "course_id": courses[index % len(courses)]}
         created = await api.post(

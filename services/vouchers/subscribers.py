@@ -20,6 +20,7 @@ from services.vouchers.db.read_model import (
     upsert_provider,
 )
 from services.vouchers.handlers.decisions import cancel
+from shared.accounts import registry_subscriber
 from shared.bus.consumer import Subscriber
 from shared.bus.topology import ConsumerSpec
 from shared.db.uow import UnitOfWork
@@ -116,6 +117,7 @@ async def on_course_published(uow: UnitOfWork, event: Envelope) -> None:
 
 
 SUBSCRIBERS = (
+    registry_subscriber("vouchers"),
     Subscriber(
         ConsumerSpec(
             service="vouchers",

@@ -73,11 +73,12 @@ class MigrationError(RuntimeError):
     """A migration cannot be applied (or an applied numbered one was edited afterwards)."""
 
 
-async def migrate(conn: Connection, service: str, *, folder: Path | None = None) -> list[str]:
+async def migrate(conn: Connection, service: str, *, folder: Path | None = None, region: str = "") -> list[str]:
     """Apply the service's pending and changed migrations on ``conn`` (logged in as the service's role).
 
     Returns the keys of the migrations applied now. ``folder`` replaces the service's own
-    migrations folder.
+    migrations folder. A migration that moves data reads the deployment's region as
+    ``current_setting('regionet.region')``.
     """
     applied_now: list[str] = []
     lock_key = int.from_bytes(hashlib.sha256(f"migrate:{service}".encode()).digest()[:8], "big", signed=True)
@@ -100,6 +101,7 @@ async def migrate(conn: Connection, service: str, *, folder: Path | None = None)
                 )
             async with conn.transaction():
                 await conn.execute(f'SET LOCAL search_path = "{service}"')
+                await conn.execute("SELECT set_config('regionet.region', $1, true)", region)
                 await conn.execute(migration.sql)
                 await conn.execute(
                     f'INSERT INTO "{service}".schema_migrations (key, checksum) VALUES ($1, $2)'

@@ -13,8 +13,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import ValidationError
 
-from shared.auth import Role, TokenVerifier, issue_token
-from shared.errors import ClientError
+from shared.accounts import Account, principal_of
+from shared.auth import Identity, Principal, Role, TokenVerifier, issue_token
+from shared.errors import ClientError, Forbidden
 from shared.settings import DEV_JWT_ISSUER, JWT_AUDIENCE, ServiceSettings
 
 SECRET = "a-development-secret-of-at-least-32-chars"
@@ -59,13 +60,40 @@ def test_expired_forged_foreign_or_roleless_tokens_are_refused() -> None:
         403,
         "the token is for region 'ov', this deployment serves 'gld'",
     )
-    no_role = jwt.encode(
-        {"sub": "x", "region": "gld", "iss": DEV_JWT_ISSUER, "aud": JWT_AUDIENCE, "exp": int(time.time()) + 60},
+    unknown_role = jwt.encode(
+        {"sub": "x", "role": "superuser", "iss": DEV_JWT_ISSUER, "aud": JWT_AUDIENCE, "exp": int(time.time()) + 60},
         SECRET,
         algorithm="HS256",
     )
-    assert rejection(verifier, no_role)[0] == 403
+    assert rejection(verifier, unknown_role)[0] == 403
     assert rejection(verifier, "not-a-token")[0] == 401
+    too_long = dev_token(sub="x" * 256)
+    assert rejection(verifier, too_long) == (401, "the token names no subject (sub) of 1 to 255 characters")
+
+
+def test_a_token_without_role_or_region_names_only_who_signed_in() -> None:
+    bare = jwt.encode(
+        {"sub": "f3a9c2", "iss": DEV_JWT_ISSUER, "aud": JWT_AUDIENCE, "exp": int(time.time()) + 60},
+        SECRET,
+        algorithm="HS256",
+    )
+    assert TokenVerifier(settings()).verify(bare) == Identity("f3a9c2")
+
+
+def test_the_account_not_the_token_says_what_the_caller_may_do() -> None:
+    anna = Account("anna", Role.COACH, "anna", "gld", active=True)
+    assert principal_of(Identity("anna"), anna, "gld") == Principal("anna", Role.COACH, "gld", party="anna")
+    assert principal_of(Identity("anna", Role.COACH, "gld"), anna, "gld").party == "anna"
+    refusals = {
+        "no account": (Identity("nobody"), None),
+        "deactivated": (Identity("anna"), Account("anna", Role.COACH, "anna", "gld", active=False)),
+        "region": (Identity("anna"), Account("anna", Role.COACH, "anna", "ov", active=True)),
+        "claims the role": (Identity("anna", Role.ADMIN), anna),
+    }
+    for words, (identity, account) in refusals.items():
+        with pytest.raises(Forbidden) as caught:
+            principal_of(identity, account, "gld")
+        assert words in caught.value.message.replace("no Regionet account", "no account")
 
 
 @pytest.fixture
@@ -107,6 +135,10 @@ def test_tokens_of_an_oidc_provider_are_verified_against_its_published_keys(
     }
     token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "key-1"})
     assert verifier.verify(token).role is Role.PROGRAMME_OFFICER
+    as_issued = {k: v for k, v in claims.items() if k not in ("role", "region")}  # what an OIDC provider sends
+    assert verifier.verify(jwt.encode(as_issued, key, algorithm="RS256", headers={"kid": "key-1"})) == Identity(
+        "officer-7"
+    )
     other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     assert rejection(verifier, jwt.encode(claims, other_key, algorithm="RS256", headers={"kid": "key-1"}))[0] == 401
 
@@ -123,11 +155,18 @@ def test_settings_read_service_prefix_before_shared_names() -> None:
     assert ServiceSettings.load("vouchers", env).port == 9999
 
 
-def test_production_refuses_unsafe_secrets() -> None:
-    with pytest.raises(ValidationError, match="at least 32 characters"):
-        ServiceSettings.load("intake", {"REGIONET_ENVIRONMENT": "production", "REGIONET_JWT_SECRET": "short"})
+def test_production_takes_tokens_only_from_an_oidc_provider() -> None:
+    production = {"REGIONET_ENVIRONMENT": "production", "REGIONET_NATS_USER": "intake"}
+    oidc = {"REGIONET_JWKS_URL": "https://login.example.org/keys", "REGIONET_JWT_ISSUER": "https://login.example.org"}
+    with pytest.raises(ValidationError, match="needs REGIONET_JWKS_URL"):
+        ServiceSettings.load("intake", {**production, "REGIONET_JWT_SECRET": SECRET})
+    with pytest.raises(ValidationError, match="refuses development tokens"):
+        ServiceSettings.load("intake", {**production, **oidc, "REGIONET_JWT_SECRET": SECRET})
+    with pytest.raises(ValidationError, match="REGIONET_JWT_ISSUER"):
+        ServiceSettings.load("intake", {**production, "REGIONET_JWKS_URL": oidc["REGIONET_JWKS_URL"]})
     with pytest.raises(ValidationError, match="NATS user"):
-        ServiceSettings.load("intake", {"REGIONET_ENVIRONMENT": "production", "REGIONET_JWT_SECRET": SECRET})
+        ServiceSettings.load("intake", {"REGIONET_ENVIRONMENT": "production", **oidc})
+    assert ServiceSettings.load("intake", {**production, **oidc}).jwks_url == oidc["REGIONET_JWKS_URL"]
     with pytest.raises(ValidationError, match="unknown service"):
         ServiceSettings.load("payroll", {})
 

@@ -29,6 +29,7 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from services.vouchers.domain import GELDERLAND_CATEGORIES
+from shared.auth import Role
 from shared.bus.topology import declared_consumers
 from shared.events.envelope import Envelope
 from shared.tooling.runtime.embedded_nats import EmbeddedNats
@@ -128,7 +129,7 @@ class System:
         return [*self.intake, *self.vouchers, *self.notifications]
 
     def auth(self, role: str, sub: str) -> dict[str, str]:
-        """Headers with a token."""
+        """Headers with a token (its account enrolled when the system or the applicant was made)."""
         return self.platform.auth(role, sub)
 
     async def query(self, sql: str, *args: Any) -> list[asyncpg.Record]:
@@ -163,6 +164,8 @@ class System:
                 return participant_id
 
             self.applicants = list(await asyncio.gather(*(register(n) for n in range(applicants))))
+        # Each applicant applies as themself: a participant account for the participant.
+        await self.platform.enrol_all([(Role.PARTICIPANT, p, p) for p in self.applicants])
 
         now = datetime.now(UTC).replace(microsecond=0)
         budget = applicants // 2 * VOUCHER_CENTS  # the other half is waitlisted
@@ -217,6 +220,13 @@ async def running_system(
     )
     try:
         await asyncio.gather(*(p.start() for p in system.processes))
+        await platform.enrol_all(
+            [
+                (Role.ADMIN, "admin-reliability", "admin-reliability"),
+                (Role.COACH, COACH, COACH),
+                (Role.PROGRAMME_OFFICER, "officer", "officer"),
+            ]
+        )
         system.course_id = await _publish_course(system)
 
         async def vouchers_knows_the_course() -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -80,8 +80,45 @@ class Platform:
         )
 
     def auth(self, role: Role | str, sub: str) -> dict[str, str]:
-        """Headers carrying a token."""
+        """Headers carrying a token (its account must exist: see :meth:`enrol` and :meth:`login`)."""
         return {"Authorization": f"Bearer {self.token(role, sub)}"}
+
+    async def enrol(self, role: Role | str, sub: str, party: str | None = None, *, active: bool = True) -> None:
+        """Put an account straight into every migrated service's registry, as its events would.
+
+        ``party`` defaults to ``sub``: tests name a participant's, employer's or provider's
+        account after the party it acts for. A coach also gets intake's coach profile. Journey
+        tests make accounts through intake's API instead, to prove the real path.
+        """
+        await self.enrol_all([(Role(role), sub, party or sub)], active=active)
+
+    async def enrol_all(
+        self, accounts: Sequence[tuple[Role | str, str, str]], *, active: bool = True, region: str | None = None
+    ) -> None:
+        """:meth:`enrol` many accounts at once: (role, sub, party) each (of another region, if given)."""
+        rows = [(sub, Role(role).value, party, region or self.region, active) for role, sub, party in accounts]
+        conn = await asyncpg.connect(self.admin_dsn)
+        try:
+            for service in SERVICES:
+                if await conn.fetchval("SELECT to_regclass($1)", f"{service}.accounts") is None:
+                    continue
+                await conn.executemany(
+                    f"INSERT INTO {service}.accounts (id, role, party, region, active) VALUES ($1, $2, $3, $4, $5)"
+                    " ON CONFLICT (id) DO UPDATE SET role = $2, party = $3, region = $4, active = $5",
+                    rows,
+                )
+                if service == "intake":
+                    coaches = [(sub, self.region) for sub, role, *_ in rows if role == Role.COACH.value]
+                    await conn.executemany(
+                        "INSERT INTO intake.coaches (id, region) VALUES ($1, $2) ON CONFLICT DO NOTHING", coaches
+                    )
+        finally:
+            await conn.close()
+
+    async def login(self, role: Role | str, sub: str, party: str | None = None) -> dict[str, str]:
+        """:meth:`enrol` the account, then headers carrying its token."""
+        await self.enrol(role, sub, party)
+        return self.auth(role, sub)
 
     async def stream_messages(self, stream: str) -> list[bytes]:
         """Every message body stored in a stream, read directly (no consumer)."""

@@ -1,9 +1,10 @@
 """A small region entered through the public APIs, so that requests can reach real records.
 
-Intake registers a coach's participant, a participant who signed up themselves, an employer,
-a provider with a course; its events reach vouchers over NATS, where an officer's programme
-pays a voucher for the coach's participant. Tests then send requests about these ids instead
-of ids nobody knows, which would only ever be answered 404.
+Intake makes the accounts (a coach, an officer, an employer's and a provider's user; a
+participant registers themself), registers a coach's participant who works for the employer,
+an employer, a provider with a course; its events reach vouchers over NATS, where an officer's
+programme pays a voucher for the coach's participant. Tests then send requests about these ids
+instead of ids nobody knows, which would only ever be answered 404.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from tests.support.waiting import eventually
 COACH = "coach-seed"
 PARTICIPANT_ACCOUNT = "participant-seed"
 PROVIDER_ACCOUNT = "provider-seed"
+EMPLOYER_ACCOUNT = "employer-seed"
 OFFICER = "officer-seed"
+ADMIN = "admin-seed"
 VOUCHER_CENTS = 100_000
 
 
@@ -83,7 +86,7 @@ def _created(response: httpx.Response) -> Any:
 
 async def seed(platform: Platform, intake: httpx.AsyncClient, vouchers: httpx.AsyncClient) -> Seeded:
     """Enter the region through intake's and vouchers' APIs; wait until vouchers has heard of it."""
-    admin = platform.auth("admin", "admin-seed")
+    admin = await platform.login("admin", ADMIN)  # the first administrator (REGIONET_FIRST_ADMIN)
     coach = platform.auth("coach", COACH)
     officer = platform.auth("programme_officer", OFFICER)
     _created(
@@ -91,6 +94,7 @@ async def seed(platform: Platform, intake: httpx.AsyncClient, vouchers: httpx.As
             "/coaches", json={"id": COACH, "display_name": "Anna de Boer", "region": platform.region}, headers=admin
         )
     )
+    _created(await intake.post("/accounts", json={"id": OFFICER, "role": "programme_officer"}, headers=admin))
     participant = _created(
         await intake.post(
             "/participants",
@@ -102,7 +106,7 @@ async def seed(platform: Platform, intake: httpx.AsyncClient, vouchers: httpx.As
         await intake.post(
             "/participants/me",
             json={"name": "Ahmed El Amrani", "situation": Situation.LOOKING_FOR_WORK.value},
-            headers=platform.auth("participant", PARTICIPANT_ACCOUNT),
+            headers=platform.auth("participant", PARTICIPANT_ACCOUNT),  # registering makes the account
         )
     )
     employer = _created(
@@ -115,8 +119,16 @@ async def seed(platform: Platform, intake: httpx.AsyncClient, vouchers: httpx.As
     provider = _created(
         await intake.post(
             "/providers",
-            json={"kvk_number": "87654321", "name": "Techniek Opleidingen", "account_id": PROVIDER_ACCOUNT},
+            json={"kvk_number": "87654321", "name": "Techniek Opleidingen"},
             headers=admin,
+        )
+    )
+    for account, role, party in ((PROVIDER_ACCOUNT, "provider", provider), (EMPLOYER_ACCOUNT, "employer", employer)):
+        user = {"id": account, "role": role, "party": party["id"]}
+        _created(await intake.post("/accounts", json=user, headers=admin))
+    _created(
+        await intake.put(
+            f"/participants/{participant['id']}/employer", json={"employer_id": employer["id"]}, headers=coach
         )
     )
     course = _created(
@@ -126,16 +138,24 @@ async def seed(platform: Platform, intake: httpx.AsyncClient, vouchers: httpx.As
             headers=admin,
         )
     )
-    programme = _created(await vouchers.post("/programmes", json=programme_body(datetime.now(UTC)), headers=officer))
+
+    async def programme_made() -> httpx.Response | None:
+        # Until intake's events arrive, vouchers knows no such account.
+        answer = await vouchers.post("/programmes", json=programme_body(datetime.now(UTC)), headers=officer)
+        return answer if answer.status_code != 403 else None
+
+    made = await eventually(programme_made)
+    assert made is not None
+    programme = _created(made)
 
     async def applied() -> httpx.Response | None:
-        # Until intake's events arrive, vouchers answers that it knows no such participant or course.
+        # Until intake's events arrive, vouchers answers that it knows no such account, participant or course.
         answer = await vouchers.post(
             f"/programmes/{programme['id']}/applications",
             json={"participant_id": participant["id"], "category": "werk_in_techniek", "course_id": course["id"]},
             headers=coach,
         )
-        return answer if answer.status_code != 422 else None
+        return answer if answer.status_code not in (403, 422) else None
 
     answer = await eventually(applied)
     assert answer is not None
@@ -153,16 +173,16 @@ async def seed(platform: Platform, intake: httpx.AsyncClient, vouchers: httpx.As
     )
 
 
-def principals(seeded: Seeded) -> Mapping[str, Mapping[str, str]]:
-    """The subject (``sub``) a token of each role carries, per service.
+ACCOUNTS: Mapping[str, str] = {
+    "participant": PARTICIPANT_ACCOUNT,
+    "coach": COACH,
+    "employer": EMPLOYER_ACCOUNT,
+    "provider": PROVIDER_ACCOUNT,
+    "programme_officer": OFFICER,
+    "admin": ADMIN,
+}
 
-    Intake knows people by their login account; vouchers knows participants and providers by
-    their ids (the subject of their tokens there).
-    """
-    common = {"coach": COACH, "employer": "employer-seed", "programme_officer": OFFICER, "admin": "admin-seed"}
-    return {
-        "intake": {**common, "participant": PARTICIPANT_ACCOUNT, "provider": PROVIDER_ACCOUNT},
-        "vouchers": {**common, "participant": str(seeded.participant_id), "provider": str(seeded.provider_id)},
-        "notifications": {**common, "participant": PARTICIPANT_ACCOUNT, "provider": PROVIDER_ACCOUNT},
-        "matching": {**common, "participant": PARTICIPANT_ACCOUNT, "provider": PROVIDER_ACCOUNT},
-    }
+
+def principals(seeded: Seeded) -> Mapping[str, Mapping[str, str]]:
+    """The subject (``sub``) a token of each role carries, per service: the same account everywhere."""
+    return {service: ACCOUNTS for service in ("intake", "vouchers", "notifications", "matching")}

@@ -2,11 +2,12 @@
 
 from fastapi import APIRouter
 
-from services.intake.api import coaches, imports, organisations, participants, self_service, statistics
+from services.intake.api import accounts, coaches, imports, organisations, participants, self_service, statistics
 
 # The participant's own routes come first: /participants/me must not be read as an id.
 routers: list[APIRouter] = [
     self_service.router,
+    accounts.router,
     participants.router,
     coaches.router,
     organisations.router,

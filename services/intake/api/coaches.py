@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 
 from services.intake import db
 from services.intake.api.schemas import CoachOut
@@ -21,9 +21,10 @@ Staff = Annotated[Principal, require_roles(Role.ADMIN, Role.COACH, Role.PROGRAMM
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=CoachOut)
-async def register(body: RegisterCoach, principal: Admin, uow: UnitOfWorkDep) -> CoachOut:
-    """Create a coach account."""
+async def register(body: RegisterCoach, request: Request, principal: Admin, uow: UnitOfWorkDep) -> CoachOut:
+    """Make a coach account for a known sign-in subject (or invite a coach: POST /accounts/invitations)."""
     row = await handle.register_coach(uow, body)
+    request.app.state.accounts.forget([body.id])
     return CoachOut.model_validate(dict(row))
 
 
@@ -46,7 +47,8 @@ async def read(coach_id: str, runtime: RuntimeDep, principal: Staff) -> CoachOut
 
 
 @router.patch("/{coach_id}", response_model=CoachOut)
-async def update(coach_id: str, body: UpdateCoach, principal: Admin, uow: UnitOfWorkDep) -> CoachOut:
+async def update(coach_id: str, body: UpdateCoach, request: Request, principal: Admin, uow: UnitOfWorkDep) -> CoachOut:
     """Change a coach account: name, region, maximum caseload, active or not."""
-    row = await handle.update_coach(uow, coach_id, body)
+    row = await handle.update_coach(uow, coach_id, body, actor=principal)
+    request.app.state.accounts.forget([coach_id])
     return CoachOut.model_validate(dict(row))

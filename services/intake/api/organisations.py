@@ -30,6 +30,8 @@ Admin = Annotated[Principal, require_roles(Role.ADMIN)]
 CoachOrAdmin = Annotated[Principal, require_roles(Role.COACH, Role.ADMIN)]
 Staff = Annotated[Principal, require_roles(Role.ADMIN, Role.COACH, Role.PROGRAMME_OFFICER)]
 Publisher = Annotated[Principal, require_roles(Role.ADMIN, Role.PROVIDER)]
+StaffOrEmployer = Annotated[Principal, require_roles(Role.ADMIN, Role.COACH, Role.PROGRAMME_OFFICER, Role.EMPLOYER)]
+CoachAdminOrEmployer = Annotated[Principal, require_roles(Role.COACH, Role.ADMIN, Role.EMPLOYER)]
 
 
 async def _employer_out(conn: Connection, row: db.Row, *, with_contacts: bool) -> EmployerOut:
@@ -62,21 +64,29 @@ async def list_employers(
     return [EmployerOut.model_validate(dict(r)) for r in rows]
 
 
+def _own_organisation(principal: Principal, organisation_id: uuid.UUID) -> None:
+    """An employer's or provider's users reach only their own organisation."""
+    if principal.has(Role.EMPLOYER, Role.PROVIDER) and principal.party != str(organisation_id):
+        raise NotFound(f"there is no {principal.role.value} {organisation_id} of yours")
+
+
 @router.get("/employers/{employer_id}", response_model=EmployerOut, tags=["employers"])
-async def read_employer(employer_id: uuid.UUID, runtime: RuntimeDep, principal: Staff) -> EmployerOut:
-    """One employer; coaches and administrators also see its contact persons."""
+async def read_employer(employer_id: uuid.UUID, runtime: RuntimeDep, principal: StaffOrEmployer) -> EmployerOut:
+    """One employer; coaches, administrators and the employer's own users also see its contact persons."""
+    _own_organisation(principal, employer_id)
     async with runtime.pool.acquire() as conn:
         row = await db.employers.get_employer(conn, employer_id)
         if row is None:
             raise NotFound(f"there is no employer {employer_id}")
-        return await _employer_out(conn, row, with_contacts=principal.has(Role.COACH, Role.ADMIN))
+        return await _employer_out(conn, row, with_contacts=principal.has(Role.COACH, Role.ADMIN, Role.EMPLOYER))
 
 
 @router.patch("/employers/{employer_id}", response_model=EmployerOut, tags=["employers"])
 async def update_employer(
-    employer_id: uuid.UUID, body: UpdateEmployer, principal: CoachOrAdmin, uow: UnitOfWorkDep
+    employer_id: uuid.UUID, body: UpdateEmployer, principal: CoachAdminOrEmployer, uow: UnitOfWorkDep
 ) -> EmployerOut:
-    """Change an employer's details (the KvK number stays)."""
+    """Change an employer's details (the KvK number stays): coaches, administrators, the employer's own users."""
+    _own_organisation(principal, employer_id)
     row = await handle.update_employer(uow, employer_id, body)
     return await _employer_out(uow.conn, row, with_contacts=True)
 
@@ -88,9 +98,10 @@ async def update_employer(
     tags=["employers"],
 )
 async def add_contact(
-    employer_id: uuid.UUID, body: ContactPerson, principal: CoachOrAdmin, uow: UnitOfWorkDep
+    employer_id: uuid.UUID, body: ContactPerson, principal: CoachAdminOrEmployer, uow: UnitOfWorkDep
 ) -> EmployerOut:
     """Add a contact person (personal data: stays in intake, never in an event)."""
+    _own_organisation(principal, employer_id)
     row = await handle.add_contact(uow, employer_id, body)
     return await _employer_out(uow.conn, row, with_contacts=True)
 
@@ -120,7 +131,8 @@ async def read_provider(
     runtime: RuntimeDep,
     principal: Annotated[Principal, require_roles(Role.ADMIN, Role.COACH, Role.PROGRAMME_OFFICER, Role.PROVIDER)],
 ) -> ProviderOut:
-    """One provider with its courses."""
+    """One provider with its courses (a provider's users: their own)."""
+    _own_organisation(principal, provider_id)
     async with runtime.pool.acquire() as conn:
         row = await db.providers.get_provider(conn, provider_id)
         if row is None:
@@ -137,6 +149,6 @@ async def read_provider(
 async def publish_course(
     provider_id: uuid.UUID, body: PublishCourse, principal: Publisher, uow: UnitOfWorkDep
 ) -> CourseOut:
-    """Publish a course (an administrator, or the provider's own account)."""
+    """Publish a course (an administrator, or one of the provider's own users)."""
     row = await handle.publish_course(uow, provider_id, body, actor=principal)
     return CourseOut.model_validate(dict(row))

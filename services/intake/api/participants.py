@@ -15,6 +15,7 @@ from services.intake.handlers.commands import (
     AssignCoach,
     ChangeTrajectory,
     RecordConsent,
+    RecordEmployer,
     RegisterParticipant,
     UpdateParticipant,
 )
@@ -92,6 +93,16 @@ async def assign_coach(
 ) -> ParticipantOut:
     """Put the participant in a coach's caseload: take them on, or hand them over."""
     row = await handle.assign_coach(uow, participant_id, body, actor=principal)
+    return ParticipantOut.of(row)
+
+
+@router.put("/{participant_id}/employer", response_model=ParticipantOut)
+async def record_employer(
+    participant_id: uuid.UUID, body: RecordEmployer, principal: CoachOrAdmin, uow: UnitOfWorkDep
+) -> ParticipantOut:
+    """Record whom the participant works for (or null): that employer may then act for them, e.g. apply for a
+    voucher. Consent to share with an employer (POST .../consents) links them too."""
+    row = await handle.record_employer(uow, participant_id, body, actor=principal)
     return ParticipantOut.of(row)
 
 

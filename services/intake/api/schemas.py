@@ -7,9 +7,11 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.intake import db, domain
+from shared.accounts import Account
+from shared.auth import Role
 from shared.events.contracts.intake import AgeGroup, ConsentPurpose, Situation, SizeClass, TargetGroup, TrajectoryStatus
 
 
@@ -31,6 +33,7 @@ class ParticipantOut(BaseModel):
     skills: list[str]
     desired_occupations: list[str]
     coach_id: str | None
+    employer_id: uuid.UUID | None
     status: TrajectoryStatus
     created_at: datetime
     updated_at: datetime
@@ -129,7 +132,6 @@ class ProviderOut(BaseModel):
     kvk_number: str
     name: str
     accredited: bool
-    account_id: str | None
     courses: list[CourseOut] = []
 
 
@@ -147,3 +149,35 @@ class ImportOut(BaseModel):
     already_imported: list[int]
     rejected: list[RejectedRowOut]
     ignored_columns: list[str]
+
+
+class AccountOut(BaseModel):
+    """An account of the registry: who signs in as it, in which role, for which party."""
+
+    id: str = Field(description="The sign-in subject (the tokens' sub)")
+    role: Role
+    party: str = Field(description="The participant, employer or provider id; the account's own id for staff")
+    region: str
+    active: bool
+    language: str | None
+
+    @classmethod
+    def of(cls, account: Account) -> AccountOut:
+        """The account as the API shows it."""
+        return cls.model_validate(account, from_attributes=True)
+
+
+class InvitationOut(BaseModel):
+    """An invitation; ``code`` only in the answer that made it (it is not kept)."""
+
+    id: uuid.UUID
+    role: Role
+    party: str | None
+    language: str | None
+    invited_by: str
+    created_at: datetime
+    expires_at: datetime
+    claimed_by: str | None
+    claimed_at: datetime | None
+    revoked_at: datetime | None
+    code: str | None = Field(default=None, description="Give this to the person invited; shown only once")

@@ -1,7 +1,8 @@
 """The participant's own routes: the public registration form, their data, consent, erasure.
 
-The caller is a person signed in with the region's login (role ``participant``); their account
-id (``sub``) is linked to the record they register, and nobody else's record is reachable.
+The caller is a person signed in with the region's login. Registering makes their sign-in a
+participant account linked to the record (or a coach invites them to claim one); from then on
+their account's party is that record, and nobody else's record is reachable.
 """
 
 from __future__ import annotations
@@ -9,13 +10,20 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 from services.intake import db
 from services.intake.api.schemas import ConsentOut, ParticipantOut
+from services.intake.handlers import accounts
 from services.intake.handlers import participants as handle
-from services.intake.handlers.commands import RecordConsent, RegisterParticipant, RegisterSelf, UpdateParticipant
-from shared.auth import Principal, Role, require_roles
+from services.intake.handlers.commands import (
+    RecordConsent,
+    RecordEmployer,
+    RegisterParticipant,
+    RegisterSelf,
+    UpdateParticipant,
+)
+from shared.auth import Principal, Role, SignedIn, require_roles
 from shared.db import Connection
 from shared.errors import NotFound
 from shared.service import RuntimeDep, UnitOfWorkDep
@@ -26,17 +34,23 @@ Participant = Annotated[Principal, require_roles(Role.PARTICIPANT)]
 
 
 async def _own_id(conn: Connection, principal: Principal) -> uuid.UUID:
-    participant_id = await db.participants.participant_id_of_account(conn, principal.sub)
-    if participant_id is None:
-        raise NotFound("you are not registered yet; register with POST /participants/me")
+    participant_id = uuid.UUID(str(principal.party))
+    if await db.participants.get_participant(conn, participant_id) is None:
+        raise NotFound("your participant record is gone (erased); nothing is kept about you")
     return participant_id
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ParticipantOut)
-async def register_myself(body: RegisterSelf, principal: Participant, uow: UnitOfWorkDep) -> ParticipantOut:
-    """Register yourself (the public form); a coach picks you up from the unassigned intake."""
+async def register_myself(
+    body: RegisterSelf, request: Request, identity: SignedIn, uow: UnitOfWorkDep
+) -> ParticipantOut:
+    """Register yourself (the public form): your sign-in becomes your participant account.
+
+    A coach picks you up from the unassigned intake.
+    """
     command = RegisterParticipant.model_validate(body.model_dump())
-    row = await handle.register_participant(uow, command, actor=principal, account_id=principal.sub)
+    row = await accounts.register_self(uow, command, identity=identity)
+    request.app.state.accounts.forget([identity.sub])
     return ParticipantOut.of(row)
 
 
@@ -69,8 +83,16 @@ async def give_or_withdraw(body: RecordConsent, principal: Participant, uow: Uni
     return [ConsentOut.model_validate(dict(r)) for r in rows]
 
 
+@router.put("/employer", response_model=ParticipantOut)
+async def record_my_employer(body: RecordEmployer, principal: Participant, uow: UnitOfWorkDep) -> ParticipantOut:
+    """Say whom you work for: that employer may then apply for vouchers for you."""
+    row = await handle.record_employer(uow, await _own_id(uow.conn, principal), body, actor=principal)
+    return ParticipantOut.of(row)
+
+
 @router.delete("", status_code=status.HTTP_204_NO_CONTENT)
-async def erase_myself(principal: Participant, uow: UnitOfWorkDep) -> Response:
-    """Erase all your personal data from Regionet (right to be forgotten)."""
+async def erase_myself(principal: Participant, request: Request, uow: UnitOfWorkDep) -> Response:
+    """Erase all your personal data from Regionet (right to be forgotten); your account goes with it."""
     await handle.erase_participant(uow, await _own_id(uow.conn, principal), actor=principal)
+    request.app.state.accounts.forget([principal.sub])
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -4,6 +4,7 @@ Callers import the package and name the topic: ``db.participants.get_participant
 """
 
 from services.intake.db import (
+    accounts,
     audit,
     coaches,
     consents,
@@ -18,6 +19,7 @@ from services.intake.db.rows import Row
 
 __all__ = [
     "Row",
+    "accounts",
     "audit",
     "coaches",
     "consents",

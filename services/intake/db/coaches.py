@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from services.intake.db.rows import Row, get, insert, one, update
+from services.intake.db.rows import Row, insert, update
 from shared.db import Connection
 
 
 async def get_coach(conn: Connection, coach_id: str) -> Row | None:
     """One coach account with the size of their caseload."""
     row: Row | None = await conn.fetchrow(
-        "SELECT c.*, (SELECT count(*) FROM participants p WHERE p.coach_id = c.id"
-        " AND p.status IN ('intake', 'active')) AS caseload FROM coaches c WHERE c.id = $1",
+        "SELECT c.*, a.active, (SELECT count(*) FROM participants p WHERE p.coach_id = c.id"
+        " AND p.status IN ('intake', 'active')) AS caseload FROM coaches c JOIN accounts a ON a.id = c.id"
+        " WHERE c.id = $1",
         coach_id,
     )
     return row
@@ -22,9 +23,9 @@ async def get_coach(conn: Connection, coach_id: str) -> Row | None:
 async def list_coaches(conn: Connection) -> list[Row]:
     """Every coach account with its caseload (participants in intake or active guidance)."""
     rows: list[Row] = await conn.fetch(
-        "SELECT c.*, count(p.id) AS caseload FROM coaches c"
+        "SELECT c.*, a.active, count(p.id) AS caseload FROM coaches c JOIN accounts a ON a.id = c.id"
         " LEFT JOIN participants p ON p.coach_id = c.id AND p.status IN ('intake', 'active')"
-        " GROUP BY c.id ORDER BY c.id"
+        " GROUP BY c.id, a.active ORDER BY c.id"
     )
     return rows
 
@@ -35,8 +36,11 @@ async def insert_coach(conn: Connection, values: Mapping[str, Any]) -> Row | Non
 
 
 async def get_coach_account(conn: Connection, coach_id: str) -> Row | None:
-    """One coach account without counting the caseload (cheap: for checks on every request)."""
-    return await get(conn, "coaches", coach_id)
+    """One coach with the account's ``active``, without counting the caseload (cheap: for checks)."""
+    row: Row | None = await conn.fetchrow(
+        "SELECT c.*, a.active FROM coaches c JOIN accounts a ON a.id = c.id WHERE c.id = $1", coach_id
+    )
+    return row
 
 
 async def caseload(conn: Connection, coach_id: str) -> int:
@@ -45,15 +49,6 @@ async def caseload(conn: Connection, coach_id: str) -> int:
         "SELECT count(*) FROM participants WHERE coach_id = $1 AND status IN ('intake', 'active')", coach_id
     )
     return n
-
-
-async def ensure_coach(conn: Connection, coach_id: str, region: str) -> Row:
-    """The coach account of a signed coach token, created on first use (just-in-time provisioning)."""
-    row = await get_coach_account(conn, coach_id)
-    if row is not None:
-        return row
-    await conn.execute("INSERT INTO coaches (id, region) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING", coach_id, region)
-    return one(await get_coach_account(conn, coach_id))
 
 
 async def update_coach(conn: Connection, coach_id: str, values: Mapping[str, Any]) -> Row:

@@ -11,6 +11,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from services.intake import domain
+from shared.auth import Role
 from shared.events.contracts.intake import ConsentPurpose, Situation, TargetGroup, TrajectoryStatus
 
 
@@ -180,7 +181,6 @@ class RegisterProvider(Command):
     kvk_number: KvkNumber
     name: Text
     accredited: bool = False
-    account_id: AccountId | None = Field(default=None, description="The provider's account id, to publish courses")
 
 
 class PublishCourse(Command):
@@ -189,3 +189,45 @@ class PublishCourse(Command):
     title: Text
     price_cents: int = Field(ge=0, le=10_000_000, description="Price in euro cents")
     duration_hours: int = Field(ge=0, le=10_000)
+
+
+class CreateAccount(Command):
+    """An account for a known sign-in subject (an administrator who knows the provider's ``sub``)."""
+
+    id: AccountId = Field(description="The sign-in subject (the tokens' sub) this account is")
+    role: Role
+    party: uuid.UUID | None = Field(
+        default=None, description="The participant, employer or provider it acts for; leave out for staff"
+    )
+    language: Language | None = None
+
+
+class Invite(Command):
+    """An invitation: whoever claims its code becomes an account of this role and party."""
+
+    role: Role
+    party: uuid.UUID | None = Field(
+        default=None,
+        description="The participant, employer or provider; employer and provider users may leave out their own",
+    )
+    language: Language | None = None
+    valid_days: int = Field(default=14, ge=1, le=90, description="Days until the code expires")
+
+
+class Claim(Command):
+    """Claim an invitation with its code: the signed-in subject becomes the account."""
+
+    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=16, max_length=100)]
+
+
+class ChangeAccount(Command):
+    """Deactivate or reactivate an account, or change its language."""
+
+    active: bool | None = None
+    language: Language | None = None
+
+
+class RecordEmployer(Command):
+    """Whom a participant works for (None: no employer known to Regionet)."""
+
+    employer_id: uuid.UUID | None

@@ -103,8 +103,7 @@ async def register_provider(uow: UnitOfWork, cmd: RegisterProvider) -> db.Row:
     provider_id = uuid.uuid4()
     row = await db.providers.insert_provider(uow.conn, cmd.model_dump() | {"id": provider_id})
     if row is None:
-        also = f" or account {cmd.account_id!r}" if cmd.account_id is not None else ""
-        raise Conflict(f"a provider with KvK number {cmd.kvk_number}{also} is already registered")
+        raise Conflict(f"a provider with KvK number {cmd.kvk_number} is already registered")
     uow.emit(
         ProviderRegistered(
             provider_id=provider_id, kvk_number=row["kvk_number"], name=row["name"], accredited=row["accredited"]
@@ -119,8 +118,8 @@ async def publish_course(uow: UnitOfWork, provider_id: uuid.UUID, cmd: PublishCo
     provider = await db.providers.get_provider(uow.conn, provider_id)
     if provider is None:
         raise NotFound(f"there is no provider {provider_id}")
-    if actor.role is Role.PROVIDER and provider["account_id"] != actor.sub:
-        raise Forbidden("a provider can publish courses only in its own offer")
+    if actor.role is Role.PROVIDER and actor.party != str(provider_id):
+        raise Forbidden("a provider's users can publish courses only in their own provider's offer")
     course_id = uuid.uuid4()
     row = await db.providers.insert_course(uow.conn, cmd.model_dump() | {"id": course_id, "provider_id": provider_id})
     if row is None:

@@ -12,24 +12,28 @@ from datetime import date
 from typing import Any
 
 from services.intake import db, domain
-from services.intake.access import Gone, check_coach_account, reachable_participant
+from services.intake.access import Gone, reachable_participant
 from services.intake.handlers.commands import (
     AddNote,
     AssignCoach,
     ChangeTrajectory,
     RecordConsent,
+    RecordEmployer,
     RegisterParticipant,
     UpdateParticipant,
 )
+from shared.accounts import forget_participant, link_employer, unlink_employer
 from shared.auth import Principal, Role
 from shared.db import Connection
 from shared.db.uow import UnitOfWork
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events.contracts.intake import (
+    AccountRemoved,
     ConsentPurpose,
     ParticipantCoachAssigned,
     ParticipantConsentGiven,
     ParticipantConsentWithdrawn,
+    ParticipantEmployerChanged,
     ParticipantErased,
     ParticipantRegistered,
     ParticipantSituationChanged,
@@ -79,13 +83,9 @@ async def consented_purposes(conn: Connection, participant_id: uuid.UUID) -> set
     return {ConsentPurpose(r["purpose"]) for r in await db.consents.current_consents(conn, participant_id)}
 
 
-async def _check_coach(conn: Connection, coach_id: str, account: db.Row | None = None) -> None:
+async def _check_coach(conn: Connection, coach_id: str) -> None:
     """Refuse an unknown or deactivated coach, or one whose caseload is full."""
-    coach = (
-        account
-        if account is not None and account["id"] == coach_id
-        else await db.coaches.get_coach_account(conn, coach_id)
-    )
+    coach = await db.coaches.get_coach_account(conn, coach_id)
     if coach is None:
         raise Unprocessable(
             f"there is no coach account {coach_id!r}; ask an administrator to add it with POST /coaches"
@@ -114,7 +114,6 @@ async def register_participant(
     cmd: RegisterParticipant,
     *,
     actor: Principal,
-    account_id: str | None = None,
     source: str | None = None,
     participant_id: uuid.UUID | None = None,
 ) -> db.Row:
@@ -122,16 +121,12 @@ async def register_participant(
     conn = uow.conn
     consents = set(cmd.consents)
     _check_target_groups(cmd.target_groups, consents)
-    account = await check_coach_account(conn, actor, provision=True)
     if cmd.coach_id is not None:
-        await _check_coach(conn, cmd.coach_id, account)
-    if account_id is not None and await db.participants.participant_id_of_account(conn, account_id) is not None:
-        raise Conflict("you are already registered; see your details at GET /participants/me")
+        await _check_coach(conn, cmd.coach_id)
     participant_id = participant_id or uuid.uuid4()
     values = {f: _column(getattr(cmd, f)) for f in type(cmd).model_fields if f != "consents"}
     values |= {
         "id": participant_id,
-        "account_id": account_id,
         "postcode_area": domain.postcode_area(cmd.postcode),
         "registered_by": actor.sub,
     }
@@ -157,7 +152,6 @@ async def list_participants(
 ) -> list[db.Row]:
     """A page of the participants the caller may see, each logged as a read of personal data."""
     if actor.role is Role.COACH:
-        await check_coach_account(conn, actor, provision=False)
         where = db.participants.ParticipantFilter(**{**where.__dict__, "visible_to_coach": actor.sub})
     rows = await db.participants.list_participants(conn, where, after=after, limit=limit)
     await db.audit.log_access(conn, [r["id"] for r in rows], accessor=actor.sub, role=actor.role.value, action="list")
@@ -286,6 +280,11 @@ async def _record_consent(
         source=source,
         recorded_by=actor,
     )
+    if purpose is ConsentPurpose.SHARE_WITH_EMPLOYER and employer_id is not None:
+        if given:
+            await link_employer(uow.conn, participant_id, employer_id, "consent")
+        else:
+            await unlink_employer(uow.conn, participant_id, "consent", employer_id)
     details = {"purpose": purpose.value, "employer_id": str(employer_id) if employer_id else None, "source": source}
     await db.timeline.add_timeline(
         uow.conn, participant_id, "consent_given" if given else "consent_withdrawn", actor, details=details
@@ -332,6 +331,31 @@ async def record_consent(
     return await db.consents.current_consents(conn, participant_id)
 
 
+async def record_employer(
+    uow: UnitOfWork, participant_id: uuid.UUID, cmd: RecordEmployer, *, actor: Principal
+) -> db.Row:
+    """Record whom the participant works for: that employer may then act for them (apply for a voucher)."""
+    conn = uow.conn
+    row = await reachable_participant(conn, participant_id, actor, for_update=True)
+    if cmd.employer_id is not None and await db.employers.get_employer(conn, cmd.employer_id) is None:
+        raise Unprocessable(f"there is no employer {cmd.employer_id}; check the employer_id")
+    if row["employer_id"] == cmd.employer_id:
+        return row
+    new = await db.participants.update_participant(conn, participant_id, {"employer_id": cmd.employer_id})
+    await unlink_employer(conn, participant_id, "employee")
+    if cmd.employer_id is not None:
+        await link_employer(conn, participant_id, cmd.employer_id, "employee")
+    details = {"employer_id": str(cmd.employer_id) if cmd.employer_id else None}
+    await db.timeline.add_timeline(conn, participant_id, "employer_changed", actor.sub, details=details)
+    uow.emit(
+        ParticipantEmployerChanged(
+            participant_id=participant_id, employer_id=cmd.employer_id, previous_employer_id=row["employer_id"]
+        ),
+        subject=str(participant_id),
+    )
+    return new
+
+
 async def consents_of(conn: Connection, participant_id: uuid.UUID, actor: Principal) -> list[db.Row]:
     """A participant's consent history."""
     await reachable_participant(conn, participant_id, actor)
@@ -347,6 +371,9 @@ async def erase_participant(uow: UnitOfWork, participant_id: uuid.UUID, *, actor
             raise Gone(f"participant {participant_id} was already erased; nothing is kept about them")
         raise NotFound(f"there is no participant {participant_id}")
     await db.participants.delete_participant(conn, participant_id)
+    for account_id in await forget_participant(conn, participant_id):
+        uow.emit(AccountRemoved(account_id=account_id), subject=account_id)
+    await db.accounts.forget_invitations_of(conn, str(participant_id))
     # A participant's own account id could identify them, so their own request is kept as 'self'.
     await db.audit.record_erasure(conn, participant_id, "self" if actor.role is Role.PARTICIPANT else actor.sub)
     uow.emit(ParticipantErased(participant_id=participant_id), subject=str(participant_id))

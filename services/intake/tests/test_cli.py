@@ -42,6 +42,7 @@ async def test_the_import_command_imports_once_and_lists_rejected_rows(platform:
     token = platform.token("admin", "admin-1")
     args = ["participants", str(DATA / "deelnemers_export.csv"), "--token", token]
     async with serving(platform) as url:
+        await platform.enrol("admin", "admin-1")
         first = await asyncio.to_thread(CliRunner().invoke, import_app, [*args, "--url", url])
         second = await asyncio.to_thread(CliRunner().invoke, import_app, [*args, "--url", url])
         clean = await asyncio.to_thread(
@@ -58,6 +59,7 @@ async def test_the_import_command_imports_once_and_lists_rejected_rows(platform:
 
 async def test_the_import_command_explains_a_refused_token(platform: Platform) -> None:
     async with serving(platform) as url:
+        await platform.enrol("coach", "c")
         result = await asyncio.to_thread(
             CliRunner().invoke,
             import_app,

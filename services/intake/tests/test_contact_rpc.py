@@ -28,7 +28,7 @@ async def ask(platform: Platform, payload: bytes, *, as_service: str = "notifica
 
 async def test_the_email_address_is_handed_out_only_with_email_consent_and_logged(platform: Platform) -> None:
     async with run_service(platform, intake) as s:
-        coach = platform.auth("coach", "coach-anna")
+        coach = await platform.login("coach", "coach-anna")
 
         async def register(**fields: Any) -> str:
             body = {"name": "Jan Jansen", "situation": "student", "preferred_language": "de", **fields}
@@ -81,7 +81,7 @@ async def test_a_service_that_may_not_ask_gets_no_contact_details_and_leaves_no_
                 "email": "jan@example.nl",
                 "consents": ["email_contact"],
             },
-            headers=platform.auth("coach", "coach-anna"),
+            headers=await platform.login("coach", "coach-anna"),
         )
         request = json.dumps({"participant_id": created.json()["id"]}).encode()
         refused = [await ask(platform, request, as_service=other) for other in ("vouchers", "matching")]

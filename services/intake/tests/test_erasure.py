@@ -30,8 +30,8 @@ async def everything_streams_hold(platform: Platform) -> bytes:
 
 async def test_after_erasure_no_intake_table_and_no_stream_contains_the_persons_data(platform: Platform) -> None:
     async with run_service(platform, intake) as s, run_service(platform, notifications):
-        coach = platform.auth("coach", "coach-anna")
-        admin = platform.auth("admin", "admin-1")
+        coach = await platform.login("coach", "coach-anna")
+        admin = await platform.login("admin", "admin-1")
         created = await s.client.post(
             "/participants",
             json={
@@ -97,7 +97,7 @@ async def test_after_erasure_no_intake_table_and_no_stream_contains_the_persons_
 
 async def test_a_participant_erases_themself_and_the_audit_keeps_no_account_id(platform: Platform) -> None:
     async with run_service(platform, intake) as s:
-        me = platform.auth("participant", "account-wilhelmina")
+        me = platform.auth("participant", "account-wilhelmina")  # signed in; registering makes the account
         created = await s.client.post(
             "/participants/me", json={"name": NAME, "email": EMAIL, "situation": "other"}, headers=me
         )
@@ -107,9 +107,15 @@ async def test_a_participant_erases_themself_and_the_audit_keeps_no_account_id(p
         gone = await s.client.get("/participants/me", headers=me)
         events = await published(platform)
         held = await everything_intake_holds(platform)
-    assert gone.status_code == 404
-    assert [e["type"] for e in events] == ["participant.registered", "participant.erased"]
-    assert events[1]["data"] == {"participant_id": pid}
+    assert gone.status_code == 403, "the account went with the person"
+    assert "no Regionet account" in gone.json()["detail"]
+    assert [e["type"] for e in events] == [
+        "participant.registered",
+        "account.activated",
+        "account.removed",
+        "participant.erased",
+    ]
+    assert events[3]["data"] == {"participant_id": pid}
     assert NAME not in held
     assert EMAIL not in held
     assert "account-wilhelmina" not in held

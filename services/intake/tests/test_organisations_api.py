@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from services.intake.app import definition as intake
@@ -24,7 +25,7 @@ async def test_an_employer_is_registered_with_derived_size_class_and_contacts_st
     platform: Platform,
 ) -> None:
     async with run_service(platform, intake) as s:
-        coach = platform.auth("coach", "coach-anna")
+        coach = await platform.login("coach", "coach-anna")
         created = await s.client.post("/employers", json=GELRE, headers=coach)
         assert created.status_code == 201, created.text
         employer = created.json()
@@ -43,7 +44,7 @@ async def test_an_employer_is_registered_with_derived_size_class_and_contacts_st
         )
         assert [c["name"] for c in contact.json()["contacts"]] == ["Henk Kuipers", "Ria Mulder"]
         officer_view = await s.client.get(
-            f"/employers/{employer['id']}", headers=platform.auth("programme_officer", "po")
+            f"/employers/{employer['id']}", headers=await platform.login("programme_officer", "po")
         )
         assert officer_view.json()["contacts"] is None
         found = await s.client.get("/employers", params={"kvk_number": "12345678"}, headers=coach)
@@ -61,14 +62,16 @@ async def test_an_employer_is_registered_with_derived_size_class_and_contacts_st
 
 async def test_providers_publish_courses_priced_in_cents(platform: Platform) -> None:
     async with run_service(platform, intake) as s:
-        admin = platform.auth("admin", "admin-1")
+        admin = await platform.login("admin", "admin-1")
         created = await s.client.post(
             "/providers",
-            json={"kvk_number": "87654321", "name": "Technica Opleidingen", "accredited": True, "account_id": "prov-1"},
+            json={"kvk_number": "87654321", "name": "Technica Opleidingen", "accredited": True},
             headers=admin,
         )
         assert created.status_code == 201, created.text
         provider_id = created.json()["id"]
+        user = {"id": "prov-1", "role": "provider", "party": provider_id}
+        assert (await s.client.post("/accounts", json=user, headers=admin)).status_code == 201
         own = await s.client.post(
             f"/providers/{provider_id}/courses",
             json={"title": "Basis lassen", "price_cents": 125_000, "duration_hours": 40},
@@ -78,26 +81,27 @@ async def test_providers_publish_courses_priced_in_cents(platform: Platform) -> 
         other = await s.client.post(
             f"/providers/{provider_id}/courses",
             json={"title": "Hacked", "price_cents": 1, "duration_hours": 1},
-            headers=platform.auth("provider", "prov-2"),
+            headers=await platform.login("provider", "prov-2", str(uuid.uuid4())),
         )
         assert other.status_code == 403
-        assert "its own offer" in other.json()["detail"]
+        assert "own provider's offer" in other.json()["detail"]
         twice = await s.client.post(
             f"/providers/{provider_id}/courses",
             json={"title": "Basis lassen", "price_cents": 1, "duration_hours": 1},
             headers=admin,
         )
         assert twice.status_code == 409
-        listed = await s.client.get(f"/providers/{provider_id}", headers=platform.auth("coach", "c"))
+        listed = await s.client.get(f"/providers/{provider_id}", headers=await platform.login("coach", "c"))
         assert [(c["title"], c["price_cents"]) for c in listed.json()["courses"]] == [("Basis lassen", 125_000)]
         events = await published(platform)
-    assert [e["type"] for e in events] == ["provider.registered", "course.published"]
-    assert events[1]["data"]["price_cents"] == 125_000
+    assert [e["type"] for e in events] == ["provider.registered", "account.activated", "course.published"]
+    assert events[1]["data"] == {"account_id": "prov-1", "role": "provider", "party": provider_id, "language": None}
+    assert events[2]["data"]["price_cents"] == 125_000
 
 
 async def test_administrators_manage_coach_accounts_and_see_caseloads(platform: Platform) -> None:
     async with run_service(platform, intake) as s:
-        admin = platform.auth("admin", "admin-1")
+        admin = await platform.login("admin", "admin-1")
         created = await s.client.post(
             "/coaches",
             json={"id": "coach-anna", "display_name": "Anna", "region": "gld", "max_caseload": 30},
@@ -106,10 +110,13 @@ async def test_administrators_manage_coach_accounts_and_see_caseloads(platform: 
         assert created.status_code == 201, created.text
         anna = platform.auth("coach", "coach-anna")
         await s.client.post("/participants", json={"name": "Jan", "situation": "student"}, headers=anna)
-        # A coach's first change creates their account (their token is signed by the region's login).
-        await s.client.post(
-            "/participants", json={"name": "Kees", "situation": "other"}, headers=platform.auth("coach", "coach-new")
-        )
+        # A signed token is not an account: nobody becomes a coach by signing in.
+        stranger = platform.auth("coach", "coach-new")
+        unknown = await s.client.post("/participants", json={"name": "Kees", "situation": "other"}, headers=stranger)
+        assert unknown.status_code == 403
+        assert "no Regionet account" in unknown.json()["detail"]
+        await s.client.post("/coaches", json={"id": "coach-new", "region": "gld"}, headers=admin)
+        await s.client.post("/participants", json={"name": "Kees", "situation": "other"}, headers=stranger)
         coaches = (await s.client.get("/coaches", headers=admin)).json()
         assert [(c["id"], c["caseload"], c["max_caseload"]) for c in coaches] == [
             ("coach-anna", 1, 30),
@@ -120,18 +127,19 @@ async def test_administrators_manage_coach_accounts_and_see_caseloads(platform: 
         refused = await s.client.get("/participants", headers=anna)
         assert refused.status_code == 403
         assert "deactivated" in refused.json()["detail"]
-        assert (await s.client.get("/coaches/coach-anna", headers=anna)).json()["caseload"] == 1
+        assert (await s.client.get("/coaches/coach-anna", headers=admin)).json()["caseload"] == 1
 
 
 async def test_bad_organisation_and_account_requests_answer_clearly_and_change_nothing(platform: Platform) -> None:
     async with run_service(platform, intake) as s:
-        admin = platform.auth("admin", "admin-1")
-        coach = platform.auth("coach", "coach-anna")
+        admin = await platform.login("admin", "admin-1")
+        coach = await platform.login("coach", "coach-anna")
         employer = (await s.client.post("/employers", json=GELRE, headers=coach)).json()
         provider = (
             await s.client.post("/providers", json={"kvk_number": "87654321", "name": "Technica"}, headers=admin)
         ).json()
         await s.client.post("/coaches", json={"id": "coach-bob", "region": "gld"}, headers=admin)
+        some_employer = await platform.login("employer", "e", str(uuid.uuid4()))
         before_tables = await table_counts(platform)
         before_events = await event_types(platform)
         cases = [
@@ -151,7 +159,7 @@ async def test_bad_organisation_and_account_requests_answer_clearly_and_change_n
                 "post",
                 "/employers",
                 {**GELRE, "kvk_number": "23456789"},
-                platform.auth("employer", "e"),
+                some_employer,
                 403,
                 "coach or admin",
             ),
@@ -178,7 +186,7 @@ async def test_bad_organisation_and_account_requests_answer_clearly_and_change_n
                 403,
                 "admin or provider",
             ),
-            ("post", "/coaches", {"id": "coach-bob", "region": "gld"}, admin, 409, "already exists"),
+            ("post", "/coaches", {"id": "coach-bob", "region": "gld"}, admin, 409, "already an account"),
             ("post", "/coaches", {"id": "coach-x", "region": "Gelderland!"}, admin, 422, "region"),
             ("post", "/coaches", {"id": "coach-x", "region": "gld"}, coach, 403, "admin"),
             ("patch", "/coaches/coach-bob", {"active": None}, admin, 422, "cannot be emptied"),

@@ -39,7 +39,7 @@ async def test_a_coach_registers_a_participant_and_one_pseudonymous_event_per_fa
     platform: Platform,
 ) -> None:
     async with run_service(platform, intake) as s:
-        coach = platform.auth("coach", "coach-anna")
+        coach = await platform.login("coach", "coach-anna")
         created = await s.client.post("/participants", json=SANNE, headers=coach)
         assert created.status_code == 201, created.text
         body = created.json()
@@ -69,17 +69,19 @@ async def test_a_coach_registers_a_participant_and_one_pseudonymous_event_per_fa
 
 async def test_reading_and_listing_personal_data_is_written_to_the_access_log(platform: Platform) -> None:
     async with run_service(platform, intake) as s:
-        coach = platform.auth("coach", "coach-anna")
+        coach = await platform.login("coach", "coach-anna")
         pid = (await register(s.client, coach))["id"]
         assert (await s.client.get(f"/participants/{pid}", headers=coach)).status_code == 200
-        assert (await s.client.get("/participants", headers=platform.auth("admin", "admin-1"))).status_code == 200
+        assert (
+            await s.client.get("/participants", headers=await platform.login("admin", "admin-1"))
+        ).status_code == 200
     log = await fetch(platform, "SELECT accessor, role, action FROM intake.access_log ORDER BY id")
     assert [tuple(r) for r in log] == [("coach-anna", "coach", "read"), ("admin-1", "admin", "list")]
 
 
 async def test_an_update_announces_changed_field_names_and_a_new_situation_exactly_once(platform: Platform) -> None:
     async with run_service(platform, intake) as s:
-        coach = platform.auth("coach", "coach-anna")
+        coach = await platform.login("coach", "coach-anna")
         pid = (await register(s.client, coach, email="old@example.nl"))["id"]
         changed = await s.client.patch(
             f"/participants/{pid}",
@@ -104,17 +106,17 @@ async def test_an_update_announces_changed_field_names_and_a_new_situation_exact
 
 async def test_lists_filter_by_coach_status_target_group_situation_and_area_and_page_by_key(platform: Platform) -> None:
     async with run_service(platform, intake) as s:
-        admin = platform.auth("admin", "admin-1")
+        admin = await platform.login("admin", "admin-1")
         for coach in ("coach-anna", "coach-bob"):
             assert (
                 await s.client.post("/coaches", json={"id": coach, "region": "gld"}, headers=admin)
             ).status_code == 201
-        anna = platform.auth("coach", "coach-anna")
+        anna = await platform.login("coach", "coach-anna")
         a1 = await register(s.client, anna, postcode="6811 AB", situation="looking_for_work")
         a2 = await register(
             s.client, anna, postcode="6822 CD", target_groups=["woman"], consents=["anonymous_reporting"]
         )
-        b1 = await register(s.client, platform.auth("coach", "coach-bob"), postcode="6811 EF")
+        b1 = await register(s.client, await platform.login("coach", "coach-bob"), postcode="6811 EF")
         loose = await register(s.client, admin, postcode="6811 GH")
         await s.client.post(f"/participants/{a1['id']}/trajectory", json={"status": "active"}, headers=anna)
 
@@ -148,7 +150,7 @@ async def test_lists_filter_by_coach_status_target_group_situation_and_area_and_
 
 async def test_a_trajectory_moves_on_with_who_and_when_on_the_timeline(platform: Platform) -> None:
     async with run_service(platform, intake) as s:
-        anna = platform.auth("coach", "coach-anna")
+        anna = await platform.login("coach", "coach-anna")
         pid = (await register(s.client, anna))["id"]
         for step in ({"status": "active"}, {"status": "placed"}, {"status": "ended", "reason": "moved_away"}):
             response = await s.client.post(f"/participants/{pid}/trajectory", json=step, headers=anna)
@@ -180,9 +182,9 @@ async def test_a_trajectory_moves_on_with_who_and_when_on_the_timeline(platform:
 
 async def test_coaches_take_on_and_hand_over_participants(platform: Platform) -> None:
     async with run_service(platform, intake) as s:
-        admin = platform.auth("admin", "admin-1")
+        admin = await platform.login("admin", "admin-1")
         await s.client.post("/coaches", json={"id": "coach-bob", "region": "gld"}, headers=admin)
-        anna = platform.auth("coach", "coach-anna")
+        anna = await platform.login("coach", "coach-anna")
         pid = (await register(s.client, admin))["id"]
         taken = await s.client.put(f"/participants/{pid}/coach", json={"coach_id": "coach-anna"}, headers=anna)
         assert taken.status_code == 200, taken.text
@@ -204,7 +206,7 @@ async def test_consent_is_recorded_with_time_and_source_and_withdrawal_forgets_t
     platform: Platform,
 ) -> None:
     async with run_service(platform, intake) as s:
-        anna = platform.auth("coach", "coach-anna")
+        anna = await platform.login("coach", "coach-anna")
         pid = (await register(s.client, anna, target_groups=["refugee_with_permit"], consents=["matching"]))["id"]
         same = await s.client.post(
             f"/participants/{pid}/consents", json={"purpose": "matching", "given": True}, headers=anna
@@ -230,7 +232,7 @@ async def test_consent_is_recorded_with_time_and_source_and_withdrawal_forgets_t
 
 async def test_a_person_registers_through_the_public_form_and_manages_their_own_data(platform: Platform) -> None:
     async with run_service(platform, intake) as s:
-        me = platform.auth("participant", "account-42")
+        me = platform.auth("participant", "account-42")  # signed in, no account yet
         created = await s.client.post(
             "/participants/me",
             json={
@@ -257,22 +259,22 @@ async def test_a_person_registers_through_the_public_form_and_manages_their_own_
         mine = await s.client.get("/participants/me/consents", headers=me)
         assert {c["source"] for c in mine.json()} == {"participant"}
         stranger = await s.client.get("/participants/me", headers=platform.auth("participant", "account-43"))
-        assert stranger.status_code == 404
-        assert "not registered yet" in stranger.json()["detail"]
+        assert stranger.status_code == 403
+        assert "no Regionet account" in stranger.json()["detail"]
         # Unassigned intake is visible to every coach, who can take the person on.
-        coach_view = await s.client.get(f"/participants/{pid}", headers=platform.auth("coach", "coach-anna"))
+        coach_view = await s.client.get(f"/participants/{pid}", headers=await platform.login("coach", "coach-anna"))
         assert coach_view.status_code == 200
 
 
 async def test_programme_officers_see_counts_and_never_persons(platform: Platform) -> None:
     async with run_service(platform, intake) as s:
-        anna = platform.auth("coach", "coach-anna")
+        anna = await platform.login("coach", "coach-anna")
         for _ in range(5):
             await register(
                 s.client, anna, birth_date="1970-01-01", target_groups=["woman"], consents=["anonymous_reporting"]
             )
         await register(s.client, anna, target_groups=["woman"], consents=["matching"], situation="working_in_tech")
-        officer = platform.auth("programme_officer", "po-1")
+        officer = await platform.login("programme_officer", "po-1")
         stats = await s.client.get("/statistics/participants", headers=officer)
         listing = await s.client.get("/participants", headers=officer)
     assert stats.status_code == 200, stats.text
@@ -291,9 +293,10 @@ async def test_programme_officers_see_counts_and_never_persons(platform: Platfor
 
 async def test_bad_participant_requests_answer_clearly_and_change_nothing(platform: Platform) -> None:
     async with run_service(platform, intake) as s:
-        admin = platform.auth("admin", "admin-1")
-        anna = platform.auth("coach", "coach-anna")
-        bob = platform.auth("coach", "coach-bob")
+        admin = await platform.login("admin", "admin-1")
+        anna = await platform.login("coach", "coach-anna")
+        bob = await platform.login("coach", "coach-bob")
+        officer = await platform.login("programme_officer", "po")
         await s.client.post("/coaches", json={"id": "coach-full", "region": "gld", "max_caseload": 0}, headers=admin)
         pid = (await register(s.client, anna))["id"]
         ended = (await register(s.client, anna))["id"]
@@ -320,7 +323,7 @@ async def test_bad_participant_requests_answer_clearly_and_change_nothing(platfo
             ("post", "/participants", {**valid, "coach_id": "coach-full"}, admin, 409, "full caseload"),
             ("post", "/participants", {**valid, "target_groups": ["woman"]}, anna, 422, "needs consent"),
             ("post", "/participants", {**valid, "shoe_size": 44}, anna, 422, "shoe_size"),
-            ("post", "/participants", valid, platform.auth("programme_officer", "po"), 403, "coach or admin"),
+            ("post", "/participants", valid, officer, 403, "coach or admin"),
             ("post", "/participants/me", valid, anna, 403, "participant"),
             ("get", f"/participants/{pid}", None, bob, 404, "no participant"),
             ("patch", f"/participants/{pid}", {"name": "Someone Else"}, bob, 404, "no participant"),

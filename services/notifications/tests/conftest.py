@@ -76,7 +76,8 @@ class Feeds:
         try:
             await conn.execute(
                 "INSERT INTO notifications.accounts (id, role, party, region, active, language)"
-                " VALUES ($1, $2, $3, $4, $5, $6)",
+                " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET role = $2, party = $3,"
+                " active = $5, language = $6",
                 account,
                 role,
                 str(party or account),
@@ -87,8 +88,19 @@ class Feeds:
         finally:
             await conn.close()
 
+    async def known(self, account: str, role: str) -> None:
+        """Make sure the account exists in every service's registry (as itself, if it did not yet)."""
+        conn = await asyncpg.connect(self.platform.admin_dsn)
+        try:
+            exists = await conn.fetchval("SELECT 1 FROM notifications.accounts WHERE id = $1", account)
+        finally:
+            await conn.close()
+        if not exists:
+            await self.platform.enrol(role, account)
+
     async def of(self, account: str, role: str = "coach", **params: Any) -> list[dict[str, Any]]:
-        """The feed ``GET /notifications`` answers an account in a role (a coach unless said)."""
+        """The feed ``GET /notifications`` answers an account in a role (a coach unless said); enrols it if unknown."""
+        await self.known(account, role)
         answer = await self.service.client.get(
             "/notifications", params=params, headers=self.platform.auth(role, account)
         )

@@ -52,7 +52,7 @@ class Mailing:
         if consents:
             body["consents"] = ["email_contact"]
         answer = await self.intake.client.post(
-            "/participants", json=body, headers=self.feeds.platform.auth("coach", "coach-anna")
+            "/participants", json=body, headers=await self.feeds.platform.login("coach", "coach-anna")
         )
         assert answer.status_code == 201, answer.text
         participant: str = answer.json()["id"]

@@ -74,6 +74,7 @@ async def no_pull_requests_waiting(platform: Platform) -> bool:
 
 async def test_an_entry_written_by_one_replica_reaches_a_stream_served_by_another(platform: Platform) -> None:
     async with replica(platform, consuming=False) as (url, _reader):
+        await platform.enrol("coach", "coach-anna")  # once the schema exists
         await eventually(lambda: no_pull_requests_waiting(platform))
         async with run_service(platform, service_definition(NO_RECHECK)) as writer:
             headers = platform.auth("coach", "coach-anna")
@@ -99,6 +100,7 @@ async def test_a_client_that_reconnects_with_last_event_id_gets_what_it_missed_a
     platform: Platform,
 ) -> None:
     async with run_service(platform, service_definition(NO_RECHECK)) as service, replica(platform) as (url, _):
+        await platform.enrol("coach", "coach-anna")  # once the schema exists
         feeds = Feeds(platform, service)
         first = [await feeds.registered("coach-anna") for _ in range(2)]
         await feeds.handled()
@@ -128,6 +130,7 @@ async def test_a_client_that_reconnects_with_last_event_id_gets_what_it_missed_a
 
 async def test_a_stream_needs_a_token_and_a_readable_last_event_id(feeds: Feeds) -> None:
     client = feeds.service.client
+    await feeds.known("coach-anna", "coach")
     anonymous = await client.get("/notifications/stream")
     assert anonymous.status_code == 401
     garbled = await client.get(

@@ -53,6 +53,8 @@ def test_an_opt_out_holds_except_for_a_must_send_message() -> None:
 
 async def test_preferences_are_the_callers_own_and_bad_ones_are_refused(feeds: Feeds) -> None:
     client, auth = feeds.service.client, feeds.platform.auth
+    await feeds.known("p-1", "participant")
+    await feeds.known("p-2", "participant")
     first = await client.get("/preferences", headers=auth("participant", "p-1"))
     assert first.status_code == 200
     assert first.json()["opted_out"] == {}
@@ -86,6 +88,7 @@ async def test_preferences_are_the_callers_own_and_bad_ones_are_refused(feeds: F
 
 async def test_opting_out_of_a_feed_category_keeps_those_entries_away(feeds: Feeds) -> None:
     client, auth = feeds.service.client, feeds.platform.auth
+    await feeds.known("coach-anna", "coach")
     await client.put("/preferences", json={"opted_out": {"feed": ["caseload"]}}, headers=auth("coach", "coach-anna"))
     await feeds.registered("coach-anna")
     await feeds.registered("coach-bob")

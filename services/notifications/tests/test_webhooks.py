@@ -138,6 +138,7 @@ class Hooks:
 @pytest.fixture
 async def hooks(platform: Platform) -> AsyncIterator[Hooks]:
     async with receiving() as receiver, run_service(platform, service_definition(NotificationSettings())) as service:
+        await platform.enrol("admin", "admin-1")
         yield Hooks(Feeds(platform, service), receiver)
 
 
@@ -319,7 +320,7 @@ async def test_bad_subscriptions_are_refused_with_a_reason_and_change_nothing(ho
 async def test_outside_development_private_and_plain_http_targets_are_refused(platform: Platform) -> None:
     settings = NotificationSettings(environment="production", webhooks_allow_private=None)
     async with run_service(platform, service_definition(settings)) as service:
-        admin = platform.auth("admin", "admin-1")
+        admin = await platform.login("admin", "admin-1")
         for url, reason in [
             ("http://partner.example/hooks", "only https"),
             ("https://127.0.0.1/hooks", "non-public"),

@@ -10,11 +10,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from services.vouchers.access import Officer, may_see, own_uuid
+from services.vouchers.access import Officer, may_see
 from services.vouchers.api.schemas import ApplicationOut, RejectIn, application_out
 from services.vouchers.clock import Now
 from services.vouchers.db import applications as application_store
 from services.vouchers.handlers import decisions
+from shared.accounts import party_uuid
 from shared.auth import CurrentPrincipal, Role
 from shared.errors import NotFound
 from shared.paging import Offset
@@ -35,9 +36,9 @@ async def list_applications(
     """Applications the caller may see: officers all, others their own (coaches and employers: filed by them)."""
     scope: dict[str, Any] = {}
     if principal.role is Role.PARTICIPANT:
-        scope["participant_id"] = own_uuid(principal)
+        scope["participant_id"] = party_uuid(principal)
     elif principal.role is Role.PROVIDER:
-        scope["provider_id"] = own_uuid(principal)
+        scope["provider_id"] = party_uuid(principal)
         scope["vouchers_only"] = True
     elif principal.role in (Role.COACH, Role.EMPLOYER):
         scope["submitted_by"] = principal.sub

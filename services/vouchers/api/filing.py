@@ -40,7 +40,7 @@ async def apply(request: HotRequest) -> HotResponse:
     """
     state = request.state
     principal = ensure_role(
-        await authenticate(state.token_verifier, bearer_token(request.headers.get("authorization"))), APPLICANT_ROLES
+        await authenticate(state, bearer_token(request.headers.get("authorization"))), APPLICANT_ROLES
     )
     programme_id = _path_uuid("programme_id", request.params["programme_id"])
     idempotency_key = request.headers.get("idempotency-key")
@@ -54,7 +54,7 @@ async def apply(request: HotRequest) -> HotResponse:
         runtime.uow,
         programme_id=programme_id,
         cmd=body,
-        applicant=Applicant(SubmittedBy(principal.role.value), principal.sub),
+        applicant=Applicant(SubmittedBy(principal.role.value), principal.sub, principal.party or ""),
         idempotency_key=idempotency_key,
         now=now_of(state),
     )

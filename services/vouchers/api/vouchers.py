@@ -7,11 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from services.vouchers.access import Officer, Provider, may_see, own_uuid
+from services.vouchers.access import Officer, Provider, may_see
 from services.vouchers.api.schemas import ApplicationOut, ClawbackIn, RedemptionIn, application_out
 from services.vouchers.clock import Now
 from services.vouchers.db.applications import get_by_voucher, list_applications
 from services.vouchers.handlers import redemption
+from shared.accounts import party_uuid
 from shared.auth import CurrentPrincipal, Principal, Role, require_roles
 from shared.errors import NotFound
 from shared.paging import Offset
@@ -32,9 +33,9 @@ async def list_vouchers(
     """Vouchers: a provider sees only vouchers for its own courses, a participant only their own."""
     scope: dict[str, Any] = {}
     if principal.role is Role.PROVIDER:
-        scope["provider_id"] = own_uuid(principal)
+        scope["provider_id"] = party_uuid(principal)
     elif principal.role is Role.PARTICIPANT:
-        scope["participant_id"] = own_uuid(principal)
+        scope["participant_id"] = party_uuid(principal)
     async with runtime.pool.acquire() as conn:
         rows = await list_applications(
             conn, programme_id=programme_id, status=status_is, vouchers_only=True, limit=limit, offset=offset, **scope
@@ -60,7 +61,7 @@ async def redeem(
     row = await redemption.redeem(
         uow,
         voucher_id,
-        provider_id=own_uuid(principal),
+        provider_id=party_uuid(principal),
         attendance_pct=body.attendance_pct,
         completed=body.completed,
         now=now,

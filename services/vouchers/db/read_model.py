@@ -131,11 +131,16 @@ async def upsert_course(
 async def applicant_contexts(
     conn: Connection, wanted: Sequence[tuple[uuid.UUID, uuid.UUID, uuid.UUID | None]]
 ) -> list[asyncpg.Record]:
-    """Per (participant, course, employer): what the read model knows of them, nulls if unknown; in order."""
+    """Per (participant, course, employer): what the read model knows of them, nulls if unknown; in order.
+
+    ``employer_linked``: the participant is the employer's employee or consented to share with it.
+    """
     rows: list[asyncpg.Record] = await conn.fetch(
         "SELECT p.id AS participant_id, p.situation, p.coach_id, p.target_groups,"
         " c.id AS course_id, c.provider_id, c.price_cents, coalesce(pr.accredited, false) AS provider_accredited,"
-        " e.id AS employer_id, e.size_class"
+        " e.id AS employer_id, e.size_class,"
+        " EXISTS (SELECT 1 FROM employer_links l WHERE l.participant_id = q.participant"
+        " AND l.employer_id = q.employer) AS employer_linked"
         " FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) WITH ORDINALITY AS q(participant, course, employer, n)"
         " LEFT JOIN participants p ON p.id = q.participant"
         " LEFT JOIN courses c ON c.id = q.course"

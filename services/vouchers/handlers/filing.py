@@ -56,6 +56,7 @@ class Applicant:
 
     role: SubmittedBy
     sub: str
+    party: str
 
 
 class ApplicationDesk:
@@ -149,7 +150,7 @@ def _who(applicant: Applicant, cmd: ApplyCommand) -> tuple[uuid.UUID, uuid.UUID 
     participant_id = cmd.participant_id
     employer_id: uuid.UUID | None = None
     if applicant.role is SubmittedBy.PARTICIPANT:
-        own = _uuid_or_none(applicant.sub)
+        own = _uuid_or_none(applicant.party)
         if participant_id is None:
             participant_id = own
         if own is None or participant_id != own:
@@ -157,9 +158,9 @@ def _who(applicant: Applicant, cmd: ApplyCommand) -> tuple[uuid.UUID, uuid.UUID 
     elif participant_id is None:
         raise Unprocessable("Name the participant the voucher is for in participant_id.")
     if applicant.role is SubmittedBy.EMPLOYER:
-        employer_id = _uuid_or_none(applicant.sub)
+        employer_id = _uuid_or_none(applicant.party)
         if employer_id is None:
-            raise Forbidden("Your employer token does not name an employer id; ask for a token of your company.")
+            raise Forbidden("Your account does not act for an employer; ask an administrator to fix it.")
     return participant_id, employer_id
 
 
@@ -205,6 +206,11 @@ async def apply(
         )
     if employer_id is not None and ctx["employer_id"] is None:
         raise Unprocessable(f"Employer {employer_id} is not known; register the company at intake first.")
+    if employer_id is not None and not ctx["employer_linked"]:
+        raise Forbidden(
+            f"An employer applies only for its own employees or for people who consented to share with it;"
+            f" participant {participant_id} is neither for your company (recorded at intake)."
+        )
     amount = cmd.amount_cents or min(int(ctx["price_cents"]), rule.voucher_amount_cents)
     try:
         check_eligibility(rule, ctx["situation"], amount, int(ctx["price_cents"]))

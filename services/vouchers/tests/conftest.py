@@ -12,10 +12,13 @@ import pytest
 
 from services.vouchers import subscribers
 from services.vouchers.app import definition
+from shared import accounts
+from shared.auth import Role
 from shared.db.uow import UnitOfWorkFactory
 from shared.events.contracts.intake import (
     CoursePublished,
     EmployerRegistered,
+    ParticipantEmployerChanged,
     ParticipantRegistered,
     ProviderRegistered,
     Situation,
@@ -38,6 +41,8 @@ async def feed(uows: UnitOfWorkFactory, *events: EventData) -> None:
         "employer.registered": subscribers.on_employer,
         "provider.registered": subscribers.on_provider_registered,
         "course.published": subscribers.on_course_published,
+        "participant.employer_changed": accounts.on_employer_changed,
+        "participant.consent_given": accounts.on_consent,
     }
     async with uows() as uow:
         for data in events:
@@ -96,7 +101,12 @@ class World:
                 for i in ids
             ),
         )
+        await self.platform.enrol_all([(Role.PARTICIPANT, str(i), str(i)) for i in ids])
         return ids
+
+    async def employ(self, participant: uuid.UUID, employer: uuid.UUID) -> None:
+        """Intake recorded that the participant works for the employer."""
+        await feed(self.runtime.uow, ParticipantEmployerChanged(participant_id=participant, employer_id=employer))
 
     async def create_programme(self, **overrides: Any) -> dict[str, Any]:
         body = programme_body(NOW)
@@ -172,5 +182,14 @@ async def world(platform: Platform) -> AsyncIterator[World]:
                 size_class=SizeClass.LARGE,
                 accredited_learning_company=True,
             ),
+        )
+        await platform.enrol_all(
+            [
+                (Role.PROGRAMME_OFFICER, "officer-1", "officer-1"),
+                (Role.COACH, "coach-1", "coach-1"),
+                (Role.COACH, "coach-2", "coach-2"),
+                *((Role.PROVIDER, str(p), str(p)) for p in (w.provider, w.other_provider)),
+                *((Role.EMPLOYER, str(e), str(e)) for e in (w.mkb, w.large)),
+            ]
         )
         yield w

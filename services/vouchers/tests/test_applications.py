@@ -8,7 +8,15 @@ from typing import Any
 
 from services.vouchers import subscribers
 from services.vouchers.tests.conftest import NOW, VOUCHER, World, feed
-from shared.events.contracts.intake import CoursePublished, ParticipantErased, ProviderRegistered, Situation
+from shared import accounts
+from shared.events.contracts.intake import (
+    ConsentPurpose,
+    CoursePublished,
+    ParticipantConsentGiven,
+    ParticipantErased,
+    ProviderRegistered,
+    Situation,
+)
 from shared.events.envelope import Envelope
 from tests.support.waiting import eventually
 
@@ -80,7 +88,7 @@ async def test_bad_applications_get_clear_4xx_answers_and_change_nothing(world: 
         (world.apply(programme, worker, course=world.cheap_course, amount_cents=50_000), 422, "price"),
         (world.apply(programme, worker, course=uuid.uuid4()), 422, "Course"),
         (world.apply(programme, worker, amount_cents=0), 422, "amount_cents"),
-        (world.apply(programme, unknown), 422, "not known"),
+        (world.apply(programme, unknown, headers=world.platform.auth("coach", "coach-1")), 422, "not known"),
         (world.apply(programme, worker, headers=world.as_participant(seeker)), 403, "themselves"),
         (world.apply(programme, seeker, headers=world.platform.auth("coach", "coach-1")), 403, "caseload"),
         (world.apply(programme, worker, headers=world.as_provider()), 403, "participant or coach or employer"),
@@ -222,6 +230,7 @@ async def test_a_programme_for_accredited_providers_only_refuses_other_courses(w
 async def test_coach_and_employer_apply_on_behalf_and_are_recorded_as_such(world: World) -> None:
     programme = await world.create_programme()
     a, b = await world.participants(2, coach="coach-1")
+    await world.employ(b, world.mkb)
     by_coach = await world.apply(programme, a, headers=world.platform.auth("coach", "coach-1"))
     by_employer = await world.apply(programme, b, headers=world.platform.auth("employer", str(world.mkb)))
     assert by_coach.status_code == 201, by_coach.text
@@ -232,6 +241,31 @@ async def test_coach_and_employer_apply_on_behalf_and_are_recorded_as_such(world
     signals = (await world.client.get(f"/programmes/{programme['id']}/signals", headers=world.officer())).json()
     assert signals["programme"]["employer_submitted_pct"] == 50.0
     assert signals["programme"]["by_employer_size"][0]["key"] == "mkb"
+
+
+async def test_an_employer_applies_only_for_its_employees_and_those_who_consented_to_share(world: World) -> None:
+    programme = await world.create_programme()
+    employee, consenting, stranger, elsewhere = await world.participants(4)
+    await world.employ(employee, world.mkb)
+    await world.employ(elsewhere, world.large)
+    await feed(
+        world.runtime.uow,
+        ParticipantConsentGiven(
+            participant_id=consenting,
+            purpose=ConsentPurpose.SHARE_WITH_EMPLOYER,
+            employer_id=world.mkb,
+            source="participant",
+        ),
+    )
+    smit = world.platform.auth("employer", str(world.mkb))
+    assert (await world.apply(programme, employee, headers=smit)).status_code == 201
+    assert (await world.apply(programme, consenting, headers=smit)).status_code == 201
+    for refused in (stranger, elsewhere):
+        answer = await world.apply(programme, refused, headers=smit)
+        assert answer.status_code == 403, answer.text
+        assert "own employees" in answer.json()["detail"]
+    filed = await world.runtime.pool.fetchval("SELECT count(*) FROM vouchers.applications")
+    assert filed == 2, "a refused filing leaves nothing behind"
 
 
 async def test_cancelling_a_voucher_gives_its_money_to_the_next_on_the_waiting_list(world: World) -> None:
@@ -262,6 +296,7 @@ async def test_erasure_withdraws_a_waiting_application_so_it_is_never_promoted(w
     async with world.runtime.uow() as uow:
         erased = Envelope.wrap(ParticipantErased(participant_id=people[-1]), region="gld", subject="p")
         await subscribers.on_participant_erased(uow, erased)
+        await accounts.on_participant_erased(uow, erased)  # the registry's own consumer
         await uow.commit()
 
     withdrawn = await world.client.get(f"/applications/{waiting['id']}", headers=world.officer())

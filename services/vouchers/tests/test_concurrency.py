@@ -100,7 +100,7 @@ async def test_five_thousand_concurrent_applications_reserve_exactly_the_budget(
             uows,
             programme_id=programme_id,
             cmd=ApplyCommand(category="werk_in_techniek", course_id=course),
-            applicant=Applicant(SubmittedBy.PARTICIPANT, str(person)),
+            applicant=Applicant(SubmittedBy.PARTICIPANT, str(person), str(person)),
             idempotency_key=f"first-{person}",
             now=NOW,
         )
@@ -189,7 +189,7 @@ async def test_per_person_limit_holds_under_concurrency(pool: asyncpg.Pool) -> N
                 uows,
                 programme_id=programme_id,
                 cmd=ApplyCommand(category="werk_in_techniek", course_id=course),
-                applicant=Applicant(SubmittedBy.PARTICIPANT, str(person)),
+                applicant=Applicant(SubmittedBy.PARTICIPANT, str(person), str(person)),
                 idempotency_key=f"distinct-{n}",
                 now=NOW,
             )

@@ -158,7 +158,7 @@ def machine(loop: asyncio.AbstractEventLoop, pool: asyncpg.Pool) -> type[RuleBas
                         uows,
                         programme_id=self.programme,
                         cmd=cmd,
-                        applicant=Applicant(SubmittedBy.PARTICIPANT, str(person)),
+                        applicant=Applicant(SubmittedBy.PARTICIPANT, str(person), str(person)),
                         idempotency_key=key,
                         now=NOW,
                     )
@@ -182,7 +182,7 @@ def machine(loop: asyncio.AbstractEventLoop, pool: asyncpg.Pool) -> type[RuleBas
                     uows,
                     programme_id=self.programme,
                     cmd=cmd,
-                    applicant=Applicant(SubmittedBy.PARTICIPANT, str(person)),
+                    applicant=Applicant(SubmittedBy.PARTICIPANT, str(person), str(person)),
                     idempotency_key=key,
                     now=NOW,
                 )

@@ -40,6 +40,7 @@ async def test_outcomes_are_shared_when_an_officer_says_so_and_small_counts_are_
     for person in people:
         assert (await world.apply(programme, person)).status_code == 201
     by_employer = await world.participants(1)
+    await world.employ(by_employer[0], world.mkb)
     employer = world.platform.auth("employer", str(world.mkb))
     assert (await world.apply(programme, by_employer[0], headers=employer)).status_code == 201
     seekers = await world.participants(2, Situation.LOOKING_FOR_WORK)
@@ -72,6 +73,7 @@ async def test_outcomes_are_shared_when_an_officer_says_so_and_small_counts_are_
 
     more = await world.participants(5)
     for person in more:
+        await world.employ(person, world.mkb)
         assert (await world.apply(programme, person, headers=employer)).status_code == 201
     again = await world.client.post(f"/programmes/{programme['id']}/outcomes", headers=world.officer())
     techniek_now = next(c for c in again.json()["categories"] if c["code"] == "werk_in_techniek")

@@ -10,7 +10,9 @@ from typing import Any
 from services.vouchers import housekeeping
 from services.vouchers.app import definition
 from services.vouchers.tests.conftest import NOW, VOUCHER, World
+from shared.auth import Role
 from shared.events.contracts.intake import (
+    AccountActivated,
     ConsentPurpose,
     CoursePublished,
     ParticipantConsentWithdrawn,
@@ -232,6 +234,8 @@ async def test_read_model_follows_intake_events_and_erasure_keeps_only_the_money
     async with run_service(platform, definition) as service:
         world = World(platform=platform, service=service)
         for data in (
+            AccountActivated(account_id="officer-1", role=Role.PROGRAMME_OFFICER, party="officer-1"),
+            AccountActivated(account_id=f"login-{person}", role=Role.PARTICIPANT, party=str(person)),
             ParticipantRegistered(
                 participant_id=person,
                 coach_id="coach-1",
@@ -258,7 +262,8 @@ async def test_read_model_follows_intake_events_and_erasure_keeps_only_the_money
 
         await eventually(situation)
         programme = await world.create_programme()
-        applied = await world.apply(programme, person, course=course, key="once")
+        own = world.platform.auth("participant", f"login-{person}")
+        applied = await world.apply(programme, person, course=course, key="once", headers=own)
         assert applied.status_code == 201, applied.text
         assert applied.json()["amount_cents"] == 90_000, "the course price, below the voucher amount"
         declared = await world.runtime.pool.fetchval("SELECT target_groups FROM vouchers.applications")
@@ -292,8 +297,10 @@ async def test_read_model_follows_intake_events_and_erasure_keeps_only_the_money
                 "SELECT (SELECT count(*) FROM vouchers.participants WHERE id = $1)"
                 " + (SELECT count(*) FROM vouchers.applications WHERE participant_id = $1)"
                 " + (SELECT count(*) FROM vouchers.holdings WHERE participant_id = $1)"
-                " + (SELECT count(*) FROM vouchers.idempotency_keys WHERE principal = $2)",
+                " + (SELECT count(*) FROM vouchers.idempotency_keys WHERE principal = $2)"
+                " + (SELECT count(*) FROM vouchers.accounts WHERE party = $3)",
                 person,
+                f"login-{person}",
                 str(person),
             )
             return left == 0

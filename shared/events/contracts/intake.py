@@ -25,6 +25,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
+from shared.auth import Role
 from shared.events.envelope import EventData, event_type
 
 SERVICE = "intake"
@@ -213,3 +214,55 @@ class CoursePublished(EventData):
     title: str
     price_cents: int = Field(ge=0)
     duration_hours: int = Field(ge=0)
+
+
+class AccountLanguage(StrEnum):
+    """The language an account reads Regionet in (pages, notifications)."""
+
+    NL = "nl"
+    DE = "de"
+    EN = "en"
+
+
+@event_type(SERVICE, "account.activated", 1, "An account may act in Regionet: new, reactivated or changed")
+class AccountActivated(EventData):
+    """The account's whole current state; every service keeps it in its accounts registry.
+
+    ``account_id`` is the token subject (``sub``) the account signs in with: a pseudonymous id
+    of the sign-in provider, never a name or an email address.
+    """
+
+    account_id: str = Field(min_length=1, max_length=255)
+    role: Role
+    party: str = Field(
+        min_length=1,
+        max_length=255,
+        description="The participant, employer or provider id the account acts for; its own id for staff",
+    )
+    language: AccountLanguage | None = None
+
+
+@event_type(SERVICE, "account.deactivated", 1, "An account may no longer act")
+class AccountDeactivated(EventData):
+    """Every service refuses the account from now on (within a few seconds)."""
+
+    account_id: str = Field(min_length=1, max_length=255)
+
+
+@event_type(SERVICE, "account.removed", 1, "An account was deleted")
+class AccountRemoved(EventData):
+    """Its participant was erased: every service forgets the account and its link to the person."""
+
+    account_id: str = Field(min_length=1, max_length=255)
+
+
+@event_type(SERVICE, "participant.employer_changed", 1, "A participant's employer was recorded or cleared")
+class ParticipantEmployerChanged(EventData):
+    """The participant works for ``employer_id`` (None: for no employer known to Regionet).
+
+    An employer may act for its employees (apply for a voucher, see their matches).
+    """
+
+    participant_id: uuid.UUID
+    employer_id: uuid.UUID | None
+    previous_employer_id: uuid.UUID | None = None

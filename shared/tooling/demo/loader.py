@@ -71,7 +71,7 @@ class DemoApi:
         """
         response = await self._clients[service].post(path, json=body, headers=self._auth(role, sub))
         waited = 0.0
-        while response.status_code == 422 and "not known" in response.text and waited < READ_MODEL_WAIT_SECONDS:
+        while _not_arrived(response) and waited < READ_MODEL_WAIT_SECONDS:
             await asyncio.sleep(0.5)
             waited += 0.5
             response = await self._clients[service].post(path, json=body, headers=self._auth(role, sub))
@@ -98,6 +98,13 @@ class DemoApi:
                 return result
 
         return list(await asyncio.gather(*(one(i) for i in items)))
+
+
+def _not_arrived(response: httpx.Response) -> bool:
+    """The service has not heard yet of what intake just made (a participant, a course, an account)."""
+    if response.status_code == 422:
+        return "not known" in response.text
+    return response.status_code == 403 and "no Regionet account" in response.text
 
 
 class ServiceDemo(Protocol):

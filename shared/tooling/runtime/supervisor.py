@@ -36,6 +36,7 @@ from shared.bus.topology import declare_topology
 from shared.db.migrations import MigrationError, migrate
 from shared.db.provision import provision_database, service_dsn
 from shared.services import SERVICES
+from shared.settings import DEV_ADMIN
 from shared.tooling.runtime.credentials import load_or_create_secrets, load_secrets, secrets_path
 from shared.tooling.runtime.embedded_nats import ADMIN_USER as NATS_ADMIN_USER
 from shared.tooling.runtime.embedded_nats import DEFAULT_NATS_MONITOR_PORT, DEFAULT_NATS_PORT, EmbeddedNats, nats_dir
@@ -261,6 +262,7 @@ def _child_env(
             "REGIONET_REGION": region,
             "REGIONET_JWT_SECRET": secret,
             "REGIONET_ENVIRONMENT": "development",
+            "REGIONET_FIRST_ADMIN": env.get("REGIONET_FIRST_ADMIN", DEV_ADMIN),
             "PYTHONPATH": os.pathsep.join(p for p in (str(PROJECT_DIR), env.get("PYTHONPATH", "")) if p),
         }
     )
@@ -727,13 +729,13 @@ def status(root: Path) -> StatusReport:
     )
 
 
-async def migrate_services(infra: Infrastructure) -> None:
+async def migrate_services(infra: Infrastructure, region: str) -> None:
     """Apply every service's pending migrations, each logged in as the service's own role."""
     for service, password in infra.db_passwords.items():
         try:
             conn = await asyncpg.connect(service_dsn(infra.admin_dsn, service, password))
             try:
-                await migrate(conn, service)
+                await migrate(conn, service, region=region)
             finally:
                 await conn.close()
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, MigrationError) as exc:
@@ -752,6 +754,6 @@ def run_provision(region: str, replicas: int, environ: Mapping[str, str]) -> Non
 
     async def run() -> None:
         await provision(infra, region, replicas)
-        await migrate_services(infra)
+        await migrate_services(infra, region)
 
     asyncio.run(run())
