@@ -12,6 +12,7 @@ from fastapi import APIRouter
 from shared.db.uow import UnitOfWork
 from shared.errors import Conflict
 from shared.events.contracts.intake import ParticipantErased
+from shared.events.envelope import Envelope
 from shared.service import ServiceDefinition, UnitOfWorkDep
 from tests.support.platform import Platform, run_service
 
@@ -39,11 +40,20 @@ TRIAL = ServiceDefinition(name="matching", title="Unit of work trial", descripti
 
 
 async def _outbox_subjects(platform: Platform) -> list[str]:
+    """The subjects of the events committed: still in the outbox, or already relayed to their stream.
+
+    The relay may publish a row (and delete it) while the test looks, so both places count, each
+    event once: the outbox first, then the stream, which keeps whatever left the outbox meanwhile.
+    """
     conn = await asyncpg.connect(platform.dsn("matching"))
     try:
-        return [r["subject"] for r in await conn.fetch("SELECT subject FROM matching.outbox")]
+        found = {r["id"]: r["subject"] for r in await conn.fetch("SELECT id, subject FROM matching.outbox")}
     finally:
         await conn.close()
+    for body in await platform.stream_messages("INTAKE"):
+        relayed = Envelope.model_validate_json(body)
+        found[relayed.id] = relayed.nats_subject
+    return list(found.values())
 
 
 async def test_an_answered_request_has_committed_its_event(platform: Platform) -> None:
