@@ -24,6 +24,7 @@ BENCHMARKS: dict[str, str] = {
     "nats-sync": "bench.nats_sync",
     "matching": "bench.matching_plan",
     "matching-http": "bench.matching_http",
+    "notifications": "bench.notifications",
 }
 
 

@@ -9,7 +9,7 @@ Measures, in one run against the same servers:
 2. the pipeline, saturated: K producer tasks commit ``ParticipantRegistered`` events through
    ``UnitOfWork`` into ``intake.outbox`` (10 and 1 events per transaction), one ``OutboxRelay``
    and one ``EventConsumer`` on ``notifications-intake`` running the real
-   ``notify_coaches_of_registrations``; rate = N / (first commit → last consumer commit), latency per
+   ``participants_registered``; rate = N / (first commit → last consumer commit), latency per
    event = consumer commit time − ``envelope.time`` (set at emit, just before the producer's commit);
 3. the pipeline paced at a fixed rate (1,000 events/s by default) for a few seconds: latency.
 
@@ -41,7 +41,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, S
 from nats.js.errors import NotFoundError
 
 from bench.common import RESULTS_DIR, CpuMeter, Report, Row, fmt_ms, fmt_rate, percentile
-from services.notifications.subscribers import notify_coaches_of_registrations
+from services.notifications.subscribers import participants_registered
 from shared.bus.consumer import BatchHandler, EventConsumer
 from shared.bus.outbox import OutboxRelay, RelayConfig
 from shared.bus.topology import DUPLICATE_WINDOW_SECONDS, MAX_ACK_PENDING, consumer_spec
@@ -288,7 +288,7 @@ class Pipeline:
                 js=consumer_nc.jetstream(),
                 spec=consumer_spec("notifications-intake"),
                 region=p.region,
-                handlers={ParticipantRegistered.spec.key: BatchHandler(notify_coaches_of_registrations)},
+                handlers={ParticipantRegistered.spec.key: BatchHandler(participants_registered)},
                 on_committed=self.recorder.committed,
             )
             self.start("relay")

@@ -140,6 +140,7 @@ def test_up_reports_a_port_in_use_in_one_sentence(tmp_path: Path) -> None:
             "--postgres-port", str(taken),
             "--nats-port", str(free_port()),
             "--nats-monitor-port", str(free_port()),
+            "--smtp-port", str(free_port()),
             "--service-port-base", str(free_port_run(len(SERVICES))),
         )  # fmt: skip
     assert result.returncode == 1
@@ -176,12 +177,13 @@ def embedded_root() -> Iterator[Path]:
 def test_up_status_token_down_and_up_again(embedded_root: Path) -> None:
     root = embedded_root / "regionet"
     base = free_port_run(len(SERVICES))
-    nats_port, postgres_port = free_port(), free_port()
+    nats_port, postgres_port, smtp_port = free_port(), free_port(), free_port()
     up_args = [
         "up", "--detach", "--root", str(root),
         "--nats-port", str(nats_port),
         "--nats-monitor-port", str(free_port()),
         "--postgres-port", str(postgres_port),
+        "--smtp-port", str(smtp_port),
         "--service-port-base", str(base),
     ]  # fmt: skip
     try:
@@ -204,6 +206,7 @@ def test_up_status_token_down_and_up_again(embedded_root: Path) -> None:
         assert status.returncode == 0, status.stdout + status.stderr
         report = json.loads(status.stdout)
         assert report["ready"] is True
+        assert listening(smtp_port), "the mail sink is not listening"
         assert report["nats"]["reachable"]
         assert report["postgres"]["reachable"]
         assert all(s["running"] and s["healthy"] and s["ready"] for s in report["services"].values())
@@ -240,7 +243,7 @@ def test_up_status_token_down_and_up_again(embedded_root: Path) -> None:
         stopped = regionet("down", "--root", str(root), timeout=120)
         assert stopped.returncode == 0, stopped.stderr
         assert not (root / "endpoints.json").exists()
-        for port in [nats_port, postgres_port, *(s["port"] for s in endpoints["services"].values())]:
+        for port in [nats_port, postgres_port, smtp_port, *(s["port"] for s in endpoints["services"].values())]:
             assert not listening(port), f"port {port} still open after down"
 
         again = regionet(*up_args)
@@ -294,6 +297,7 @@ def test_a_killed_service_of_a_detached_deployment_is_started_again(embedded_roo
         "--nats-port", str(free_port()),
         "--nats-monitor-port", str(free_port()),
         "--postgres-port", str(free_port()),
+        "--smtp-port", str(free_port()),
         "--service-port-base", str(free_port_run(len(SERVICES))),
     ]  # fmt: skip
     try:

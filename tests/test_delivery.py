@@ -12,7 +12,7 @@ import asyncpg
 import pytest
 from nats.aio.msg import Msg
 
-from services.notifications.subscribers import notify_coaches_of_registrations
+from services.notifications.subscribers import participants_registered
 from shared.bus.consumer import H_ATTEMPTS, H_CONSUMER, H_ERROR, BatchHandler, ConsumerConfig, EventConsumer
 from shared.bus.dlq import list_dead_letters, replay
 from shared.bus.outbox import OutboxRelay, RelayConfig
@@ -171,7 +171,7 @@ async def test_consumer_crash_after_commit_before_ack_does_not_apply_twice(
 ) -> None:
     spec = ConsumerSpec("notifications", "notifications-crashtest", "INTAKE", ("gld.intake.participant.>",))
     await platform.js.add_consumer("INTAKE", dataclasses.replace(spec.config("gld"), ack_wait=1.0))
-    handlers = {ParticipantRegistered.spec.key: BatchHandler(notify_coaches_of_registrations)}
+    handlers = {ParticipantRegistered.spec.key: BatchHandler(participants_registered)}
 
     class CrashBeforeAck(EventConsumer):
         async def handle_batch(self, msgs: Sequence[Msg]) -> None:
@@ -211,7 +211,7 @@ async def test_duplicate_delivery_of_the_same_event_is_acked_without_effect(
 
     async def counting(uow: UnitOfWork, envelope: Envelope) -> None:
         calls.append(envelope.id)
-        await notify_coaches_of_registrations(uow, [envelope])
+        await participants_registered(uow, [envelope])
 
     event = Envelope.wrap(registered("coach-d"), region="gld", subject="p")
     await publish(platform, event)
@@ -244,7 +244,7 @@ async def test_failing_handler_ends_in_dead_letters_and_later_events_still_flow(
     async def fragile(uow: UnitOfWork, envelope: Envelope) -> None:
         if envelope.data["coach_id"] in broken_for:
             raise RuntimeError("template for this coach is missing")
-        await notify_coaches_of_registrations(uow, [envelope])
+        await participants_registered(uow, [envelope])
 
     poison = Envelope.wrap(registered("coach-broken"), region="gld", subject="p1")
     fine = [Envelope.wrap(registered("coach-ok"), region="gld", subject=f"p{i}") for i in range(5)]

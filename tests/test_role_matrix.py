@@ -140,6 +140,17 @@ ALLOWED: dict[tuple[str, str], frozenset[Role] | None] = {
     **{("notifications", op): roles for op, roles in OPERATIONS_OF_EVERY_SERVICE.items()},
     ("notifications", "GET /notifications"): ANYONE,
     ("notifications", "POST /notifications/{notification_id}/read"): ANYONE,
+    ("notifications", "GET /preferences"): ANYONE,
+    ("notifications", "PUT /preferences"): ANYONE,
+    ("notifications", "POST /webhooks/endpoints"): ADMIN,
+    ("notifications", "GET /webhooks/endpoints"): ADMIN,
+    ("notifications", "GET /webhooks/endpoints/{endpoint_id}"): ADMIN,
+    ("notifications", "DELETE /webhooks/endpoints/{endpoint_id}"): ADMIN,
+    ("notifications", "POST /webhooks/endpoints/{endpoint_id}/pause"): ADMIN,
+    ("notifications", "POST /webhooks/endpoints/{endpoint_id}/resume"): ADMIN,
+    ("notifications", "POST /webhooks/endpoints/{endpoint_id}/secret"): ADMIN,
+    ("notifications", "GET /webhooks/endpoints/{endpoint_id}/attempts"): ADMIN,
+    ("notifications", "POST /webhooks/endpoints/{endpoint_id}/replay"): ADMIN,
     **{("matching", op): roles for op, roles in OPERATIONS_OF_EVERY_SERVICE.items()},
     ("matching", "GET /vocabulary"): ANYONE,
     ("matching", "POST /opportunities"): OPPORTUNITY_OWNERS,
@@ -254,6 +265,14 @@ BODIES: dict[tuple[str, str], Callable[[Values], dict[str, Any]]] = {
     ("matching", "POST /proposals/{proposal_id}/retained"): lambda v: {"json": {"months": 3}},
     ("matching", "POST /proposals/{proposal_id}/end"): lambda v: {"json": {"reason": "other"}},
     ("matching", "POST /proposals/{proposal_id}/withdraw"): lambda v: {"json": {"reason": "coach_withdrew"}},
+    ("notifications", "POST /webhooks/endpoints"): lambda v: {
+        "json": {"url": "http://127.0.0.1:9/hooks", "event_types": ["vouchers.programme.published.v1"]}
+    },
+    ("notifications", "POST /webhooks/endpoints/{endpoint_id}/secret"): lambda v: {"json": {}},
+    ("notifications", "PUT /preferences"): lambda v: {"json": {"opted_out": {"email": ["vouchers"]}}},
+    ("notifications", "POST /webhooks/endpoints/{endpoint_id}/replay"): lambda v: {
+        "json": {"since": "2026-01-01T00:00:00Z"}
+    },
 }
 
 
@@ -392,7 +411,15 @@ def random_values() -> dict[str, str]:
     names = ("participant_id", "employer_id", "provider_id", "course_id", "programme_id", "application_id")
     values = {
         name: str(uuid.uuid4())
-        for name in (*names, "voucher_id", "notification_id", "invitation_id", "opportunity_id", "proposal_id")
+        for name in (
+            *names,
+            "voucher_id",
+            "notification_id",
+            "invitation_id",
+            "opportunity_id",
+            "proposal_id",
+            "endpoint_id",
+        )
     }
     return values | {"coach_id": "coach-nobody", "account_id": "account-nobody"}
 

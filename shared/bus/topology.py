@@ -8,7 +8,9 @@ Subjects:
 - events: ``<region>.<service>.<entity>.<event>.v<N>``, captured by the service's stream;
 - dead letters: ``<region>.dlq.<service>.<durable>``, captured by ``DLQ``;
 - shared (anonymised, for other regions): ``shared.<region>.<service>.<entity>.<event>.v<N>``;
-- request–reply between services: ``rpc.<region>.<service>.<operation>`` (never stored).
+- request–reply between services: ``rpc.<region>.<service>.<operation>`` (never stored);
+- live updates between a service's own replicas: ``live.<region>.<service>.…`` (core NATS,
+  never stored: a replica tells the others that something changed, they read what from Postgres).
 """
 
 from __future__ import annotations
@@ -149,6 +151,7 @@ def service_permissions(service: str, region: str) -> Permissions:
         f"{region}.{service}.>",
         f"{region}.dlq.{service}.>",
         f"shared.{region}.{service}.>",
+        f"live.{region}.{service}.>",
         "$JS.API.INFO",
         "$JS.API.STREAM.INFO.*",
     ]
@@ -159,7 +162,7 @@ def service_permissions(service: str, region: str) -> Permissions:
             f"$JS.ACK.{c.stream}.{c.durable}.>",
         ]
     publish += [rpc.subject(region) for rpc in declared_rpcs() if service in rpc.callers]
-    subscribe = [f"{inbox_prefix(service)}.>", f"rpc.{region}.{service}.>"]
+    subscribe = [f"{inbox_prefix(service)}.>", f"rpc.{region}.{service}.>", f"live.{region}.{service}.>"]
     return Permissions(publish=publish, subscribe=subscribe)
 
 

@@ -9,7 +9,8 @@ rolls everything back.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextvars import ContextVar
 from types import TracebackType
 
@@ -18,6 +19,8 @@ from asyncpg.transaction import Transaction
 
 from shared.db import Connection
 from shared.events.envelope import Envelope, EventData
+
+log = logging.getLogger(__name__)
 
 # The W3C trace context of whatever is being handled (an HTTP request or an event), so that
 # events emitted while handling it carry their cause.
@@ -32,6 +35,7 @@ class UnitOfWork:
         self.schema = schema
         self.region = region
         self.events: list[Envelope] = []
+        self._after_commit: list[Callable[[], Awaitable[None]]] = []
         self._tx: Transaction | None = None
         self._committed = False
 
@@ -46,13 +50,22 @@ class UnitOfWork:
         self.events.append(envelope)
         return envelope
 
+    def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Run ``action`` once this unit has committed, and never if it rolls back.
+
+        For telling others about changes only once they are visible, such as live updates
+        over core NATS; nothing durable belongs here (use ``emit``). A failing action is
+        logged: the commit stands.
+        """
+        self._after_commit.append(action)
+
     @contextlib.asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
         """A part of the unit that is undone on its own if it raises: its rows and its events.
 
         The exception still propagates; catch it outside the block to carry on with the rest.
         """
-        mark = len(self.events)
+        mark, actions = len(self.events), len(self._after_commit)
         savepoint = self.conn.transaction()
         await savepoint.start()
         try:
@@ -60,6 +73,7 @@ class UnitOfWork:
         except BaseException:
             await savepoint.rollback()
             del self.events[mark:]
+            del self._after_commit[actions:]
             raise
         await savepoint.commit()
 
@@ -82,10 +96,17 @@ class UnitOfWork:
         await self.flush_events()
         await self._tx.commit()
         self._committed = True
+        actions, self._after_commit = self._after_commit, []
+        for action in actions:
+            try:
+                await action()
+            except Exception as exc:  # noqa: BLE001 - the commit stands whatever a follower does
+                log.warning("an after-commit action failed", extra={"error": repr(exc)})
 
     async def rollback(self) -> None:
-        """Undo everything, events included."""
+        """Undo everything, events and after-commit actions included."""
         self.events = []
+        self._after_commit = []
         if self._tx is not None and not self._committed:
             await self._tx.rollback()
             self._tx = None

@@ -53,14 +53,17 @@ def test_the_platform_library_does_not_import_the_tooling() -> None:
 
 def test_the_cli_has_the_command_groups_that_services_declare() -> None:
     declared = {spec.name for spec in SERVICES.values() if spec.part("cli") is not None}
-    assert declared == {"intake"}
+    assert declared == {"intake", "notifications"}
     groups = service_command_groups()
-    assert list(groups) == ["import"], "intake's group keeps its documented name"
+    assert list(groups) == ["import", "mail"], "each service's group keeps its documented name"
     commands = typer.main.get_group(app).commands
     assert set(groups) <= set(commands)
     imports = commands["import"]
     assert isinstance(imports, TyperGroup)
     assert set(imports.commands) == {"participants", "employers"}
+    mail = commands["mail"]
+    assert isinstance(mail, TyperGroup)
+    assert set(mail.commands) == {"list", "show"}
 
 
 def test_the_demo_is_loaded_by_the_services_that_declare_a_part_of_it() -> None:

@@ -32,6 +32,7 @@ from shared.tooling.runtime import supervisor
 from shared.tooling.runtime.embedded_nats import DEFAULT_NATS_MONITOR_PORT, DEFAULT_NATS_PORT
 from shared.tooling.runtime.embedded_postgres import DEFAULT_POSTGRES_PORT
 from shared.tooling.runtime.errors import StartupError
+from shared.tooling.runtime.mail_sink import DEFAULT_SMTP_PORT
 
 app = typer.Typer(
     name="regionet",
@@ -101,6 +102,9 @@ def up(
         int, typer.Option(help="Monitoring port of the embedded NATS.")
     ] = DEFAULT_NATS_MONITOR_PORT,
     postgres_port: Annotated[int, typer.Option(help="Port of the embedded Postgres.")] = DEFAULT_POSTGRES_PORT,
+    smtp_port: Annotated[
+        int, typer.Option(help="Port of the embedded mail sink, which keeps every email under ROOT/mail.")
+    ] = DEFAULT_SMTP_PORT,
     service_port_base: Annotated[
         int | None, typer.Option(help="First service HTTP port; services take consecutive ports. Default: 8001–8004.")
     ] = None,
@@ -116,6 +120,7 @@ def up(
         nats_port=nats_port,
         nats_monitor_port=nats_monitor_port,
         postgres_port=postgres_port,
+        smtp_port=smtp_port,
         service_ports=supervisor.default_service_ports(service_port_base),
         ready_timeout=ready_timeout,
     )
@@ -123,7 +128,8 @@ def up(
         up_args = [
             "--root", str(root), "--region", region,
             "--nats-port", str(nats_port), "--nats-monitor-port", str(nats_monitor_port),
-            "--postgres-port", str(postgres_port), "--ready-timeout", str(ready_timeout),
+            "--postgres-port", str(postgres_port), "--smtp-port", str(smtp_port),
+            "--ready-timeout", str(ready_timeout),
         ]  # fmt: skip
         if external:
             up_args.append("--external")

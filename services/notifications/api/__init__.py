@@ -2,6 +2,6 @@
 
 from fastapi import APIRouter
 
-from services.notifications.api import feed
+from services.notifications.api import feed, preferences, webhooks
 
-routers: list[APIRouter] = [feed.router]
+routers: list[APIRouter] = [feed.router, preferences.router, webhooks.router]

@@ -27,23 +27,41 @@ class NewNotification:
     subject_id: str
     event_id: uuid.UUID
     payload: dict[str, Any]
+    message: str
+    link: str
+    category: str
 
 
 async def add_notifications(conn: Connection, notifications: Sequence[NewNotification]) -> None:
     """Put notifications in their recipients' feeds (once per recipient and event)."""
     await conn.executemany(
-        "INSERT INTO notifications (id, recipient, recipient_role, kind, subject_id, event_id, payload)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (recipient, event_id) DO NOTHING",
+        "INSERT INTO notifications"
+        " (id, recipient, recipient_role, kind, subject_id, event_id, payload, message, link, category)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (recipient, event_id) DO NOTHING",
         [
-            (uuid.uuid4(), n.recipient, n.recipient_role.value, n.kind, n.subject_id, n.event_id, n.payload)
+            (
+                uuid.uuid4(),
+                n.recipient,
+                n.recipient_role.value,
+                n.kind,
+                n.subject_id,
+                n.event_id,
+                n.payload,
+                n.message,
+                n.link,
+                n.category,
+            )
             for n in notifications
         ],
     )
 
 
-async def forget_subjects(conn: Connection, subject_ids: Sequence[str]) -> None:
-    """Remove every notification about these entities (erasure)."""
-    await conn.execute("DELETE FROM notifications WHERE subject_id = ANY($1::text[])", list(subject_ids))
+async def forget_participants(conn: Connection, participant_ids: Sequence[str]) -> None:
+    """Erasure: remove every notification about these participants, whoever it was for."""
+    await conn.execute(
+        "DELETE FROM notifications WHERE subject_id = ANY($1::text[]) OR payload->>'participant_id' = ANY($1::text[])",
+        list(participant_ids),
+    )
 
 
 async def newest(
@@ -71,3 +89,25 @@ async def mark_read(conn: Connection, recipient: str, role: Role, notification_i
         role.value,
     )
     return status.endswith(" 1")
+
+
+async def after(conn: Connection, recipient: str, role: Role, seq: int, *, limit: int) -> list[asyncpg.Record]:
+    """A recipient's entries written after number ``seq``, oldest first."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        "SELECT * FROM notifications WHERE recipient = $1 AND recipient_role = $2 AND seq > $3 ORDER BY seq LIMIT $4",
+        recipient,
+        role.value,
+        seq,
+        limit,
+    )
+    return rows
+
+
+async def last_seq(conn: Connection, recipient: str, role: Role) -> int:
+    """The number of a recipient's newest entry (0 when there is none)."""
+    seq: int = await conn.fetchval(
+        "SELECT coalesce(max(seq), 0) FROM notifications WHERE recipient = $1 AND recipient_role = $2",
+        recipient,
+        role.value,
+    )
+    return seq

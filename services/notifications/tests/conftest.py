@@ -17,7 +17,7 @@ from shared.events.envelope import Envelope, EventData
 from tests.support.platform import Platform, RunningService, run_service
 from tests.support.waiting import eventually
 
-CONSUMER = next(s.spec for s in SUBSCRIBERS if s.spec.durable == "notifications-intake")
+CONSUMERS = [s.spec for s in SUBSCRIBERS]
 
 
 @dataclass
@@ -54,28 +54,77 @@ class Feeds:
         """Wait until the service's consumer has handled and acknowledged every event sent."""
 
         async def drained() -> bool:
-            info = await self.platform.js.consumer_info(CONSUMER.stream, CONSUMER.durable)
-            return bool(info.num_pending == 0 and info.num_ack_pending == 0)
+            for consumer in CONSUMERS:
+                info = await self.platform.js.consumer_info(consumer.stream, consumer.durable)
+                if info.num_pending or info.num_ack_pending:
+                    return False
+            return True
 
         await eventually(drained)
 
-    async def of(self, account: str, **params: Any) -> list[dict[str, Any]]:
-        """The feed ``GET /notifications`` answers an account with the coach role."""
+    async def enrol(
+        self,
+        account: str,
+        role: str,
+        party: str | uuid.UUID | None = None,
+        *,
+        language: str | None = None,
+        active: bool = True,
+    ) -> None:
+        """Put an account in this service's copy of the accounts registry, as the registry's subscriber would."""
+        conn = await asyncpg.connect(self.platform.admin_dsn)
+        try:
+            await conn.execute(
+                "INSERT INTO notifications.accounts (id, role, party, region, active, language)"
+                " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET role = $2, party = $3,"
+                " active = $5, language = $6",
+                account,
+                role,
+                str(party or account),
+                self.platform.region,
+                active,
+                language,
+            )
+        finally:
+            await conn.close()
+
+    async def known(self, account: str, role: str) -> None:
+        """Make sure the account exists in every service's registry (as itself, if it did not yet)."""
+        conn = await asyncpg.connect(self.platform.admin_dsn)
+        try:
+            exists = await conn.fetchval("SELECT 1 FROM notifications.accounts WHERE id = $1", account)
+        finally:
+            await conn.close()
+        if not exists:
+            await self.platform.enrol(role, account)
+
+    async def of(self, account: str, role: str = "coach", **params: Any) -> list[dict[str, Any]]:
+        """The feed ``GET /notifications`` answers an account in a role (a coach unless said); enrols it if unknown."""
+        await self.known(account, role)
         answer = await self.service.client.get(
-            "/notifications", params=params, headers=await self.platform.login("coach", account)
+            "/notifications", params=params, headers=self.platform.auth(role, account)
         )
         assert answer.status_code == 200, answer.text
         items: list[dict[str, Any]] = answer.json()
         return items
 
-    async def rows_mentioning(self, text: str) -> int:
-        """How many rows of the notifications table mention ``text`` anywhere (read as the administrator)."""
+    async def rows_mentioning(self, text: str, table: str = "notifications") -> int:
+        """How many rows of a table of the service mention ``text`` anywhere (read as the administrator)."""
         conn = await asyncpg.connect(self.platform.admin_dsn)
         try:
             n: int = await conn.fetchval(
-                "SELECT count(*) FROM notifications.notifications t WHERE strpos(t::text, $1) > 0", text
+                f"SELECT count(*) FROM notifications.{table} t WHERE strpos(t::text, $1) > 0", text
             )
             return n
+        finally:
+            await conn.close()
+
+    async def query(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        """Rows of the service's schema, read as the administrator."""
+        conn = await asyncpg.connect(self.platform.admin_dsn)
+        try:
+            rows: list[asyncpg.Record] = await conn.fetch(sql, *args)
+            return rows
         finally:
             await conn.close()
 

@@ -18,7 +18,9 @@ async def test_a_registration_reaches_the_coachs_feed_and_nobody_elses(feeds: Fe
     assert [(x["kind"], x["subject_id"], x["read_at"]) for x in items] == [
         ("participant.registered", str(participant), None)
     ]
-    assert items[0]["payload"] == {"participant_id": str(participant), "situation": "student"}
+    assert items[0]["payload"]["participant_id"] == str(participant)
+    assert items[0]["message"] == "Een nieuwe deelnemer, student, is aan je caseload toegevoegd."
+    assert items[0]["link"] == f"/participants/{participant}"
     assert await feeds.of("coach-bob") == []
 
 

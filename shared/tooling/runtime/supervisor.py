@@ -43,6 +43,7 @@ from shared.tooling.runtime.embedded_nats import DEFAULT_NATS_MONITOR_PORT, DEFA
 from shared.tooling.runtime.embedded_postgres import DEFAULT_POSTGRES_PORT, EmbeddedPostgres
 from shared.tooling.runtime.embedded_postgres import data_dir as postgres_data_dir
 from shared.tooling.runtime.errors import StartupError
+from shared.tooling.runtime.mail_sink import DEFAULT_SMTP_PORT, MailSink, mail_dir
 from shared.tooling.runtime.processes import LOCALHOST, pid_runs, port_in_use, tail, terminate, write_private
 
 READY_TIMEOUT_SECONDS = 120.0
@@ -80,6 +81,7 @@ class UpOptions:
     nats_port: int = DEFAULT_NATS_PORT
     nats_monitor_port: int = DEFAULT_NATS_MONITOR_PORT
     postgres_port: int = DEFAULT_POSTGRES_PORT
+    smtp_port: int = DEFAULT_SMTP_PORT
     service_ports: Mapping[str, int] = field(default_factory=default_service_ports)
     ready_timeout: float = READY_TIMEOUT_SECONDS
 
@@ -226,15 +228,29 @@ class Endpoints:
             ) from exc
 
 
-def _child_env(infra: Infrastructure, secret: str, region: str, service: str, port: int) -> dict[str, str]:
-    """A service's environment: the caller's, minus every credential, plus its own."""
+def _child_env(
+    infra: Infrastructure,
+    secret: str,
+    region: str,
+    service: str,
+    port: int,
+    extra: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """A service's environment: the caller's, minus every credential but the service's own, plus its own.
+
+    A service's own settings (``REGIONET_<SERVICE>_…``, such as notifications' SMTP password)
+    stay, except the infrastructure credentials this function sets itself; ``extra`` is added
+    last (the embedded mail sink's address).
+    """
     secret_words = ("PASSWORD", "ADMIN", "DATABASE_URL", "SECRET")
+    prefix = f"REGIONET_{service.upper()}_"
+    infrastructure = {f"{prefix}{name}" for name in ("DB_PASSWORD", "NATS_PASSWORD", "DATABASE_URL")}
     env = {
         key: value
         for key, value in os.environ.items()
         if not (key.startswith("REGIONET_") and any(word in key for word in secret_words))
+        or (key.startswith(prefix) and key not in infrastructure)
     }
-    prefix = f"REGIONET_{service.upper()}_"
     user, password = infra.nats_credentials[service]
     env.update(
         {
@@ -250,7 +266,31 @@ def _child_env(infra: Infrastructure, secret: str, region: str, service: str, po
             "PYTHONPATH": os.pathsep.join(p for p in (str(PROJECT_DIR), env.get("PYTHONPATH", "")) if p),
         }
     )
+    env.update(extra or {})
     return env
+
+
+def _start_mail_sink(root: Path, port: int, report: Report) -> MailSink:
+    """The embedded default's SMTP server: keeps every message under ``<root>/mail``, sends none."""
+    if port_in_use(port):
+        raise StartupError(f"port {port} for the local mail sink is in use; choose another with --smtp-port")
+    sink = MailSink(mail_dir(root), port)
+    sink.start()
+    report(f"mail sink on {LOCALHOST}:{port} keeps every email in {mail_dir(root)} ('regionet mail list')")
+    return sink
+
+
+def _mail_sink_env(sink: MailSink | None) -> dict[str, dict[str, str]]:
+    """Notifications' settings that point it at the sink, by service."""
+    if sink is None:
+        return {}
+    return {
+        "notifications": {
+            "REGIONET_NOTIFICATIONS_SMTP_HOST": LOCALHOST,
+            "REGIONET_NOTIFICATIONS_SMTP_PORT": str(sink.port),
+            "REGIONET_NOTIFICATIONS_SMTP_SECURITY": "none",
+        }
+    }
 
 
 def _start_service(root: Path, service: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -357,8 +397,10 @@ class Deployment:
         processes: dict[str, subprocess.Popen[bytes]],
         environments: Mapping[str, dict[str, str]],
         restart_delays: Sequence[float] = RESTART_DELAYS_SECONDS,
+        mail_sink: MailSink | None = None,
     ) -> None:
         self.root = root
+        self._mail_sink = mail_sink
         self.endpoints = endpoints
         self._processes = processes
         self._environments = dict(environments)
@@ -428,7 +470,11 @@ class Deployment:
     def stop(self) -> list[str]:
         """Stop the services, then (embedded mode) NATS and Postgres. Returns what was stopped."""
         pids = {name: process.pid for name, process in self._processes.items()}
-        return _shutdown(self.root, pids, embedded=self.endpoints.mode == "embedded")
+        stopped = _shutdown(self.root, pids, embedded=self.endpoints.mode == "embedded")
+        if self._mail_sink is not None:
+            self._mail_sink.stop()
+            stopped.append("mail sink")
+        return stopped
 
 
 def _shutdown(root: Path, services: Mapping[str, int], embedded: bool) -> list[str]:
@@ -480,6 +526,7 @@ def start(options: UpOptions, *, report: Report) -> Deployment:
     _refuse_if_running(root, ports)
     processes: dict[str, subprocess.Popen[bytes]] = {}
     environments: dict[str, dict[str, str]] = {}
+    sink: MailSink | None = None
     try:
         with _signals_interrupt():
             nats_monitor_url: str | None = None
@@ -504,11 +551,15 @@ def start(options: UpOptions, *, report: Report) -> Deployment:
                     db_passwords=secrets.db_passwords,
                     nats_credentials={s: (s, secrets.nats_passwords[s]) for s in SERVICES},
                 )
+                sink = _start_mail_sink(root, options.smtp_port, report)
             report("provisioning the database and JetStream streams")
             asyncio.run(provision(infra, options.region))
             secret = jwt_secret(root, os.environ)
+            sink_env = _mail_sink_env(sink)
             for service in SERVICES:
-                environments[service] = _child_env(infra, secret, options.region, service, ports[service])
+                environments[service] = _child_env(
+                    infra, secret, options.region, service, ports[service], sink_env.get(service)
+                )
                 processes[service] = _start_service(root, service, environments[service])
             report(f"starting {', '.join(SERVICES)}; waiting until each is ready")
             _wait_ready(root, processes, ports, options.ready_timeout)
@@ -532,9 +583,11 @@ def start(options: UpOptions, *, report: Report) -> Deployment:
                 supervisor_pid=os.getpid(),
             )
             endpoints.save(root)
-            return Deployment(root, endpoints, processes, environments)
+            return Deployment(root, endpoints, processes, environments, mail_sink=sink)
     except BaseException:
         _shutdown(root, {name: p.pid for name, p in processes.items()}, embedded=not options.external)
+        if sink is not None:
+            sink.stop()
         raise
 
 

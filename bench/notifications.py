@@ -1,0 +1,302 @@
+"""Notifications: voucher events turned into feed entries, emails and webhooks, against the raw consume rate.
+
+Measures, in one run against the same servers:
+
+1. the raw baseline: messages of a ``voucher.issued`` envelope's size published with
+   ``publish_async`` and drained by a pull consumer with ``fetch(100)`` + ``ack`` (as the
+   ``outbox`` benchmark does);
+2. the service: intake (for the contact lookup) and notifications run in this process; P
+   participants registered at intake with an address and email consent, their accounts (and
+   coaches' and providers') enrolled, one internal webhook endpoint subscribed to
+   ``vouchers.voucher.issued.v1`` at a local HTTP receiver, an SMTP server counting what it is
+   sent. N ``voucher.issued`` events are published to JetStream as vouchers' relay would; each
+   makes three feed entries (participant, coach, provider), one email and one webhook.
+   Deliveries per second = every feed entry, email and webhook / (first publish → last one
+   done); events per second = N / (first publish → last event handled), compared with the raw
+   rate. Per delivery, event → delivered: the entry's commit, the email's recorded send, the
+   webhook's recorded 2xx, each minus the event's time.
+
+Targets (information only): every delivery done within 120 s of the last event; events handled at
+≥ 25 % of the raw rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+from aiohttp import web
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from bench.common import Report, Row, fmt_ms, fmt_rate, percentile
+from bench.outbox_pipeline import raw_baseline
+from services.intake.app import definition as intake
+from services.notifications.app import service_definition
+from services.notifications.settings import NotificationSettings
+from shared.events.contracts.vouchers import VoucherIssued
+from shared.events.envelope import Envelope as EventEnvelope
+from tests.support.platform import Platform, open_platform, run_service
+from tests.support.ports import free_port
+from tests.support.servers import Servers
+
+NAME = "notifications"
+TARGET_TAIL_SECONDS = 120.0
+TARGET_RATIO = 0.25
+DONE_TIMEOUT_SECONDS = 900.0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """This benchmark's options."""
+    group = parser.add_argument_group("notifications")
+    group.add_argument("--notification-events", type=int, default=40_000, help="voucher.issued events (40000)")
+    group.add_argument("--notification-participants", type=int, default=200, help="participants they are about (200)")
+
+
+class CountingSink:
+    """An SMTP server's handler that accepts every message and counts it (nothing is kept)."""
+
+    def __init__(self) -> None:
+        self.received = 0
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
+        """Accept the message."""
+        self.received += len(envelope.rcpt_tos)
+        return "250 OK"
+
+
+@contextlib.asynccontextmanager
+async def webhook_receiver() -> AsyncIterator[str]:
+    """A partner's endpoint that answers 204 to everything; its URL."""
+    port = free_port()
+
+    async def accept(request: web.Request) -> web.Response:
+        await request.read()
+        return web.Response(status=204)
+
+    app = web.Application()
+    app.router.add_post("/hooks", accept)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield f"http://127.0.0.1:{port}/hooks"
+    finally:
+        await runner.cleanup()
+
+
+async def _enrol(platform: Platform, rows: list[tuple[str, str, str]]) -> None:
+    conn = await asyncpg.connect(platform.admin_dsn)
+    try:
+        await conn.executemany(
+            "INSERT INTO notifications.accounts (id, role, party, region, active, language)"
+            " VALUES ($1, $2, $3, 'gld', true, 'nl')",
+            rows,
+        )
+    finally:
+        await conn.close()
+
+
+async def _caseload_known(platform: Platform, people: int) -> None:
+    """Wait until notifications learnt every participant's coach from intake's events."""
+    conn = await asyncpg.connect(platform.admin_dsn)
+    try:
+        deadline = time.monotonic() + DONE_TIMEOUT_SECONDS
+        while await conn.fetchval("SELECT count(*) FROM notifications.caseload") < people:
+            if time.monotonic() > deadline:
+                raise RuntimeError("intake's registrations did not reach notifications")
+            await asyncio.sleep(0.2)
+    finally:
+        await conn.close()
+
+
+async def _progress(platform: Platform) -> dict[str, Any]:
+    conn = await asyncpg.connect(platform.admin_dsn)
+    try:
+        row = await conn.fetchrow(
+            "SELECT (SELECT count(*) FROM notifications.notifications WHERE kind = 'voucher.issued') AS feed,"
+            " (SELECT count(*) FROM notifications.deliveries WHERE status <> 'pending') AS emails,"
+            " (SELECT count(*) FROM notifications.webhook_deliveries WHERE status <> 'pending') AS webhooks,"
+            " (SELECT count(*) FROM notifications.deliveries WHERE status = 'sent') AS sent,"
+            " (SELECT count(*) FROM notifications.webhook_deliveries WHERE status = 'delivered') AS delivered"
+        )
+        assert row is not None
+        return dict(row)
+    finally:
+        await conn.close()
+
+
+async def _latencies(platform: Platform, published: dict[uuid.UUID, datetime]) -> dict[str, list[float]]:
+    conn = await asyncpg.connect(platform.admin_dsn)
+    try:
+        found: dict[str, list[float]] = {"feed": [], "email": [], "webhook": []}
+        queries = {
+            "feed": "SELECT event_id, created_at AS done FROM notifications.notifications"
+            " WHERE kind = 'voucher.issued'",
+            "email": "SELECT event_id, sent_at AS done FROM notifications.deliveries WHERE status = 'sent'",
+            "webhook": "SELECT event_id, delivered_at AS done FROM notifications.webhook_deliveries"
+            " WHERE status = 'delivered'",
+        }
+        for kind, sql in queries.items():
+            for r in await conn.fetch(sql):
+                found[kind].append((r["done"] - published[r["event_id"]]).total_seconds())
+        return found
+    finally:
+        await conn.close()
+
+
+async def run(servers: Servers, args: argparse.Namespace) -> Report:
+    """Raw baseline, then the service under the same load of events."""
+    events, people = args.notification_events, args.notification_participants
+    size = len(_event(uuid.uuid4(), uuid.uuid4()).to_bytes())
+    raw = await raw_baseline(servers.nats_url, events, 100, size)
+
+    sink = CountingSink()
+    smtp = Controller(sink, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    try:
+        async with open_platform(servers) as platform, webhook_receiver() as hook_url:
+            settings = NotificationSettings(
+                smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_security="none", live_keepalive_seconds=15
+            )
+            async with (
+                run_service(platform, intake) as intake_service,
+                run_service(platform, service_definition(settings)) as service,
+            ):
+                await platform.enrol_all(
+                    [("coach", "coach-bench", "coach-bench"), ("admin", "admin-bench", "admin-bench")]
+                )
+                coach = platform.auth("coach", "coach-bench")
+                participants: list[str] = []
+                for i in range(people):
+                    answer = await intake_service.client.post(
+                        "/participants",
+                        json={
+                            "name": f"Deelnemer {i}",
+                            "situation": "looking_for_work",
+                            "email": f"deelnemer{i}@example.nl",
+                            "consents": ["email_contact"],
+                        },
+                        headers=coach,
+                    )
+                    participants.append(answer.json()["id"])
+                providers = [str(uuid.uuid4()) for _ in range(20)]
+                await _enrol(
+                    platform,
+                    [(f"p-{p}", "participant", p) for p in participants]
+                    + [(f"prov-{p}", "provider", p) for p in providers],
+                )
+                made = await service.client.post(
+                    "/webhooks/endpoints",
+                    json={"url": hook_url, "event_types": [VoucherIssued.spec.key], "internal": True},
+                    headers=platform.auth("admin", "admin-bench"),
+                )
+                assert made.status_code == 201, made.text
+                await _caseload_known(platform, people)
+                envelopes = [
+                    _event(uuid.UUID(participants[i % people]), uuid.UUID(providers[i % len(providers)]))
+                    for i in range(events)
+                ]
+                published: dict[uuid.UUID, datetime] = {}
+                start = time.perf_counter()
+                futures = []
+                for envelope in envelopes:
+                    stamped = envelope.model_copy(update={"time": datetime.now(UTC)})
+                    published[stamped.id] = stamped.time
+                    futures.append(
+                        await platform.js.publish_async(
+                            stamped.nats_subject, stamped.to_bytes(), headers={"Nats-Msg-Id": str(stamped.id)}
+                        )
+                    )
+                await asyncio.gather(*futures)
+                last_published = time.perf_counter()
+
+                expected = {"feed": 3 * events, "emails": events, "webhooks": events}
+                events_done_at: float | None = None
+                deadline = time.monotonic() + DONE_TIMEOUT_SECONDS
+                progress: dict[str, Any] = {}
+                while time.monotonic() < deadline:
+                    progress = await _progress(platform)
+                    if events_done_at is None and progress["feed"] >= expected["feed"]:
+                        events_done_at = time.perf_counter()
+                    if all(progress[k] >= v for k, v in expected.items()):
+                        break
+                    await asyncio.sleep(0.5)
+                done_at = time.perf_counter()
+                latencies = await _latencies(platform, published)
+    finally:
+        smtp.stop()
+
+    total = sum(expected.values())
+    finished = sum(min(progress.get(k, 0), v) for k, v in expected.items())
+    delivery_rate = finished / (done_at - start)
+    event_rate = events / ((events_done_at or done_at) - start)
+    tail = done_at - last_published
+    every = latencies["feed"] + latencies["email"] + latencies["webhook"]
+    report = Report(NAME, f"Notifications: {events:,} voucher.issued events → feed, email and webhooks")
+    report.rows += [
+        Row("raw publish_async → pull fetch(100)+ack", fmt_rate(raw.end_to_end_per_s), "baseline"),
+        Row(
+            "events handled (3 feed entries, 1 email and 1 webhook intent each)",
+            fmt_rate(event_rate),
+            f"{event_rate / raw.end_to_end_per_s:.1%} of raw",
+            "PASS" if event_rate / raw.end_to_end_per_s >= TARGET_RATIO else "FAIL",
+        ),
+        Row("deliveries done (feed + email + webhook)", fmt_rate(delivery_rate), f"{finished:,} of {total:,}"),
+        Row(
+            "last delivery after the last event",
+            f"{tail:.1f} s",
+            f"target < {TARGET_TAIL_SECONDS:.0f} s",
+            "PASS" if tail < TARGET_TAIL_SECONDS and finished == total else "FAIL",
+        ),
+        Row("event → delivered p50 / p99, all", f"{fmt_ms(percentile(every, 50))} / {fmt_ms(percentile(every, 99))}"),
+    ]
+    for kind in ("feed", "email", "webhook"):
+        values = latencies[kind]
+        report.rows.append(
+            Row(
+                f"event → delivered p50 / p99, {kind}",
+                f"{fmt_ms(percentile(values, 50))} / {fmt_ms(percentile(values, 99))}",
+                f"{len(values):,} done",
+            )
+        )
+    report.notes += [
+        f"{people} participants, 20 providers, one coach; emails {progress.get('sent', 0):,} sent"
+        f" ({sink.received:,} received by the SMTP server), webhooks {progress.get('delivered', 0):,} delivered",
+        "client, intake, notifications, SMTP server and webhook receiver share this process and its event loop",
+    ]
+    report.data.update(
+        {
+            "events": events,
+            "raw_per_s": raw.end_to_end_per_s,
+            "events_per_s": event_rate,
+            "deliveries_per_s": delivery_rate,
+            "tail_seconds": tail,
+            "finished": finished,
+            "expected": total,
+            "p99_seconds": {k: percentile(v, 99) for k, v in latencies.items()},
+        }
+    )
+    return report
+
+
+def _event(participant: uuid.UUID, provider: uuid.UUID) -> EventEnvelope:
+    issued = VoucherIssued(
+        application_id=uuid.uuid4(),
+        programme_id=uuid.uuid4(),
+        category="zoek",
+        participant_id=participant,
+        voucher_id=uuid.uuid4(),
+        course_id=uuid.uuid4(),
+        provider_id=provider,
+        amount_cents=150_000,
+        redeem_by=datetime.now(UTC) + timedelta(days=365),
+    )
+    return EventEnvelope.wrap(issued, region="gld", subject=str(issued.voucher_id))

@@ -1,0 +1,122 @@
+"""Deliveries: one row per event, recipient and channel that leaves the service.
+
+The row is written in the transaction that handles the event, so an event handled is an
+intent recorded, and ``UNIQUE (event_id, recipient, channel)`` makes a redelivered event (or
+a second replica handling it) add nothing. Senders claim due rows with ``FOR UPDATE SKIP
+LOCKED`` and a lease: two senders never hold the same row, and a sender that dies mid-send
+leaves its rows to be claimed again when the lease runs out.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from shared.db import Connection
+
+# The channel senders are woken on when intents are added (see migration 003).
+WAKE_CHANNEL = "notifications_deliveries"
+
+
+@dataclass(frozen=True)
+class NewDelivery:
+    """An intent to deliver one event's notification to one recipient over one channel."""
+
+    event_id: uuid.UUID
+    event_key: str
+    rule: str
+    channel: str
+    recipient: str
+    recipient_role: str
+    party: str
+    subject_id: str
+    payload: dict[str, Any]
+    due_at: datetime
+    digest: bool = False
+
+
+async def add_deliveries(conn: Connection, deliveries: Sequence[NewDelivery]) -> None:
+    """Record intents; one that exists already for the event, recipient and channel is kept as it is."""
+    await conn.executemany(
+        "INSERT INTO deliveries (id, event_id, event_key, rule, channel, recipient, recipient_role, party,"
+        " subject_id, payload, next_attempt_at, digest) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        " ON CONFLICT (event_id, recipient, channel) DO NOTHING",
+        [
+            (
+                uuid.uuid4(),
+                d.event_id,
+                d.event_key,
+                d.rule,
+                d.channel,
+                d.recipient,
+                d.recipient_role,
+                d.party,
+                d.subject_id,
+                d.payload,
+                d.due_at,
+                d.digest,
+            )
+            for d in deliveries
+        ],
+    )
+
+
+async def claim_due(conn: Connection, channel: str, *, limit: int, lease_seconds: float) -> list[asyncpg.Record]:
+    """Claim up to ``limit`` due deliveries of a channel for ``lease_seconds``; no other sender gets them meanwhile."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        "UPDATE deliveries d SET leased_until = now() + make_interval(secs => $3), attempts = d.attempts + 1"
+        " FROM (SELECT id FROM deliveries WHERE status = 'pending' AND channel = $1 AND next_attempt_at <= now()"
+        "       AND (leased_until IS NULL OR leased_until < now())"
+        "       ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED) due"
+        " WHERE d.id = due.id"
+        " RETURNING d.id, d.event_key, d.rule, d.recipient, d.recipient_role, d.party, d.payload, d.attempts,"
+        " d.digest",
+        channel,
+        limit,
+        lease_seconds,
+    )
+    return rows
+
+
+async def finish(conn: Connection, outcomes: Sequence[tuple[uuid.UUID, str, str | None]]) -> None:
+    """Record each claimed delivery's end: ``sent``, ``skipped`` or ``failed``, with why (no personal data).
+
+    Only a row still pending changes: one cancelled by an erasure meanwhile stays cancelled.
+    """
+    await conn.executemany(
+        "UPDATE deliveries SET status = $2, outcome = $3, leased_until = NULL,"
+        " sent_at = CASE WHEN $2 = 'sent' THEN now() END WHERE id = $1 AND status = 'pending'",
+        outcomes,
+    )
+
+
+async def retry_later(conn: Connection, retries: Sequence[tuple[uuid.UUID, datetime, str]]) -> None:
+    """Put claimed deliveries back for another attempt at the given time, saying what went wrong."""
+    await conn.executemany(
+        "UPDATE deliveries SET next_attempt_at = $2, outcome = $3, leased_until = NULL"
+        " WHERE id = $1 AND status = 'pending'",
+        retries,
+    )
+
+
+async def forget_participants(conn: Connection, participant_ids: Sequence[str]) -> None:
+    """Erasure: pending deliveries about these participants are cancelled, all of them anonymised.
+
+    What stays is that a message of some rule went out (or did not) at some time: no participant
+    id, no account of theirs, no event data.
+    """
+    await conn.execute(
+        "UPDATE deliveries SET"
+        " status = CASE WHEN status = 'pending' THEN 'cancelled' ELSE status END,"
+        " outcome = CASE WHEN status = 'pending' THEN 'the participant was erased' ELSE outcome END,"
+        " recipient = CASE WHEN party = ANY($1::text[]) THEN 'erased:' || id ELSE recipient END,"
+        " party = NULL, subject_id = NULL, payload = '{}', leased_until = NULL"
+        " WHERE party = ANY($1::text[]) OR subject_id = ANY($1::text[])"
+        " OR payload->>'participant_id' = ANY($1::text[])",
+        list(participant_ids),
+    )

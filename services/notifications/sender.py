@@ -1,0 +1,228 @@
+"""The email sender: works off the delivery intents the event handlers recorded.
+
+Each round claims a batch of due email deliveries (``FOR UPDATE SKIP LOCKED`` and a lease, so
+replicas share the work and never hold the same row), asks intake for each participant's
+address at send time, renders the message in the recipient's language, sends the batch over
+one SMTP connection and records each outcome: ``sent``; ``skipped`` when there is no address to
+write to (no consent, no address, an erased participant, a deactivated account); ``failed``
+when the server refused for good or the attempts ran out; otherwise the delivery is due again
+after a back-off with jitter. It wakes when intents are added (``LISTEN``) and polls as a
+fallback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import aiosmtplib
+import asyncpg
+from nats.aio.client import Client as NatsClient
+from prometheus_client import Counter
+
+from services.notifications import db, mail, rendering
+from services.notifications.contacts import Contact, ContactUnavailable, look_up
+from services.notifications.domain import RULES_BY_NAME, Channel
+from services.notifications.settings import NotificationSettings
+
+log = logging.getLogger(__name__)
+
+OUTCOMES = Counter(
+    "regionet_notifications_deliveries_total", "Deliveries finished, by channel and status", ["channel", "status"]
+)
+POLL_SECONDS = 1.0
+BACKOFF_BASE_SECONDS = 30.0
+BACKOFF_MAX_SECONDS = 3600.0
+
+Finished = tuple[uuid.UUID, str, str | None]
+Retry = tuple[uuid.UUID, datetime, str]
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait before the next attempt: doubling from 30 s up to an hour, with ±20 % jitter so
+    that deliveries that failed together do not come back together."""
+    seconds = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempts - 1))
+    return timedelta(seconds=seconds * random.uniform(0.8, 1.2))
+
+
+class EmailSender:
+    """Sends due email deliveries until stopped."""
+
+    def __init__(
+        self, pool: asyncpg.Pool, dsn: str, nc: NatsClient, region: str, settings: NotificationSettings
+    ) -> None:
+        """``dsn`` is for a connection of its own that listens for new intents."""
+        self._pool = pool
+        self._dsn = dsn
+        self._nc = nc
+        self._region = region
+        self._settings = settings
+        self._wake = asyncio.Event()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Send in rounds until ``stop`` is set; a failed round is logged and tried again."""
+        listener: asyncpg.Connection | None = None
+        try:
+            while not stop.is_set():
+                try:
+                    if listener is None or listener.is_closed():
+                        listener = await asyncpg.connect(self._dsn)
+                        await listener.add_listener(db.deliveries.WAKE_CHANNEL, lambda *_: self._wake.set())
+                    claimed = await self.send_due()
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                    log.warning("email round failed; trying again", extra={"error": repr(exc)})
+                    claimed = 0
+                if claimed < self._settings.email_batch_size:
+                    await self._sleep(stop)
+        finally:
+            if listener is not None:
+                with contextlib.suppress(Exception):
+                    await listener.close()
+
+    async def _sleep(self, stop: asyncio.Event) -> None:
+        self._wake.clear()
+        stopping = asyncio.ensure_future(stop.wait())
+        waking = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({stopping, waking}, timeout=POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+            waking.cancel()
+
+    async def send_due(self) -> int:
+        """Claim one batch of due email deliveries and send it; how many were claimed."""
+        s = self._settings
+        async with self._pool.acquire() as conn:
+            rows = await db.deliveries.claim_due(
+                conn, Channel.EMAIL.value, limit=s.email_batch_size, lease_seconds=s.email_lease_seconds
+            )
+            if not rows:
+                return 0
+            accounts = await db.recipients.account_states(conn, [r["recipient"] for r in rows])
+        contacts = await asyncio.gather(*(self._contact(r["party"]) for r in rows))
+        finished: list[Finished] = []
+        retries: list[Retry] = []
+        ready: list[tuple[asyncpg.Record, str, rendering.Language]] = []
+        for row, contact in zip(rows, contacts, strict=True):
+            active, language = accounts.get(row["recipient"], (True, None))
+            if isinstance(contact, ContactUnavailable):
+                self._again(row, str(contact), finished, retries)
+            elif not active:
+                finished.append((row["id"], "skipped", "the account is deactivated"))
+            elif contact.email is None:
+                finished.append((row["id"], "skipped", f"no address to write to: {contact.reason}"))
+            elif row["rule"] not in RULES_BY_NAME:
+                finished.append((row["id"], "failed", "its rule no longer exists"))
+            else:
+                ready.append((row, contact.email, rendering.language_of(language)))
+        if ready:
+            await self._send(_messages(ready), finished, retries)
+        async with self._pool.acquire() as conn, conn.transaction():
+            await db.deliveries.finish(conn, finished)
+            await db.deliveries.retry_later(conn, retries)
+        for _, status, _ in finished:
+            OUTCOMES.labels(Channel.EMAIL.value, status).inc()
+        return len(rows)
+
+    async def _contact(self, participant_id: str | None) -> Contact | ContactUnavailable:
+        if participant_id is None:
+            return Contact(email=None, reason="unknown_participant")
+        try:
+            return await look_up(self._nc, self._region, participant_id, timeout=self._settings.contact_timeout_seconds)
+        except ContactUnavailable as exc:
+            return exc
+
+    def _again(self, row: asyncpg.Record, why: str, finished: list[Finished], retries: list[Retry]) -> None:
+        """Another attempt later, or ``failed`` once the attempts ran out."""
+        if row["attempts"] >= self._settings.email_max_attempts:
+            finished.append((row["id"], "failed", f"gave up after {row['attempts']} attempts: {why}"))
+        else:
+            retries.append((row["id"], datetime.now(UTC) + backoff(row["attempts"]), why))
+
+    async def _send(self, messages: Sequence[Outgoing], finished: list[Finished], retries: list[Retry]) -> None:
+        """Send a batch over up to ``smtp_connections`` connections at once (each waits on the server in turn)."""
+        lanes = max(1, min(self._settings.smtp_connections, len(messages)))
+        await asyncio.gather(*(self._send_over_one(messages[lane::lanes], finished, retries) for lane in range(lanes)))
+
+    async def _send_over_one(
+        self, messages: Sequence[Outgoing], finished: list[Finished], retries: list[Retry]
+    ) -> None:
+        """Send over one connection; what the connection's failure leaves unsent is tried again later."""
+        s = self._settings
+        done = 0
+
+        try:
+            async with mail.connection(s) as smtp:
+                for message in messages:
+                    content = self._render(message)
+                    try:
+                        await smtp.send_message(mail.compose(message.id, message.to, content, message.language, s))
+                    except aiosmtplib.SMTPServerDisconnected:
+                        raise
+                    except aiosmtplib.SMTPException as exc:
+                        for row in message.rows:
+                            if mail.is_permanent(exc):
+                                finished.append((row["id"], "failed", f"refused by the mail server: {_code(exc)}"))
+                            else:
+                                self._again(row, f"the mail server said {_code(exc)}", finished, retries)
+                    else:
+                        finished.extend((row["id"], "sent", None) for row in message.rows)
+                    done += 1
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            log.warning("mail server unavailable; deliveries will be tried again", extra={"error": type(exc).__name__})
+            for message in messages[done:]:
+                for row in message.rows:
+                    self._again(row, f"the mail server was unavailable ({type(exc).__name__})", finished, retries)
+
+    def _render(self, message: Outgoing) -> rendering.Email:
+        s = self._settings
+        items = [(RULES_BY_NAME[row["rule"]], row["payload"]) for row in message.rows]
+        if message.digest:
+            return rendering.digest(items, message.language, web_url=s.web_url, region=self._region)
+        ((rule, data),) = items
+        return rendering.email(rule, data, message.language, web_url=s.web_url, region=self._region)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One email: a delivery of its own, or a recipient's digest of several."""
+
+    rows: tuple[asyncpg.Record, ...]
+    to: str
+    language: rendering.Language
+    digest: bool
+
+    @property
+    def id(self) -> uuid.UUID:
+        """The delivery its Message-ID is derived from (a digest's first)."""
+        first: uuid.UUID = min(row["id"] for row in self.rows)
+        return first
+
+
+def _messages(ready: Sequence[tuple[asyncpg.Record, str, rendering.Language]]) -> list[Outgoing]:
+    """The emails to send: one per delivery, except that a recipient's digest deliveries go in one.
+
+    A digest larger than a batch is split over as many emails as batches.
+    """
+    single = [Outgoing((row,), to, language, False) for row, to, language in ready if not row["digest"]]
+    digests: dict[str, list[tuple[asyncpg.Record, str, rendering.Language]]] = {}
+    for item in ready:
+        if item[0]["digest"]:
+            digests.setdefault(item[0]["recipient"], []).append(item)
+    grouped = [
+        Outgoing(tuple(row for row, _, _ in items), items[0][1], items[0][2], True) for items in digests.values()
+    ]
+    return single + grouped
+
+
+def _code(error: aiosmtplib.SMTPException) -> str:
+    """The server's reply code, never its text (which may echo the address)."""
+    if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
+        return ", ".join(str(e.code) for e in error.recipients)
+    return str(getattr(error, "code", type(error).__name__))

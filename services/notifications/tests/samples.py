@@ -1,0 +1,53 @@
+"""One realistic event of every type a notification rule names, for the tests."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from shared.events.contracts import intake, vouchers
+from shared.events.envelope import EventData
+
+REDEEM_BY = datetime(2027, 6, 1, 10, 0, tzinfo=UTC)
+
+
+def sample(key: str, *, participant_id: uuid.UUID | None = None, **overrides: object) -> EventData:
+    """An event of type ``key`` about ``participant_id`` (a fresh one if not given)."""
+    p = participant_id or uuid.uuid4()
+    ref = {"application_id": uuid.uuid4(), "programme_id": uuid.uuid4(), "category": "zoek", "participant_id": p}
+    voucher = {"voucher_id": uuid.uuid4(), "provider_id": uuid.uuid4()}
+    made: dict[str, EventData] = {
+        "intake.participant.registered.v1": intake.ParticipantRegistered(
+            participant_id=p, coach_id="coach-anna", situation=intake.Situation.LOOKING_FOR_WORK
+        ),
+        "intake.participant.coach_assigned.v1": intake.ParticipantCoachAssigned(
+            participant_id=p, coach_id="coach-anna", previous_coach_id="coach-bob"
+        ),
+        "intake.participant.trajectory_changed.v1": intake.ParticipantTrajectoryChanged(
+            participant_id=p, previous=intake.TrajectoryStatus.ACTIVE, status=intake.TrajectoryStatus.PLACED
+        ),
+        "vouchers.application.waitlisted.v1": vouchers.ApplicationWaitlisted(**ref, draw_rank=12),
+        "vouchers.application.rejected.v1": vouchers.ApplicationRejected(
+            **ref, reason=vouchers.RejectionReason.INCOMPLETE, released_cents=150_000
+        ),
+        "vouchers.voucher.issued.v1": vouchers.VoucherIssued(
+            **ref, **voucher, course_id=uuid.uuid4(), amount_cents=150_000, redeem_by=REDEEM_BY
+        ),
+        "vouchers.voucher.redeemed.v1": vouchers.VoucherRedeemed(
+            **ref, **voucher, attendance_pct=70, completed=True, paid_cents=105_000, released_cents=45_000, partial=True
+        ),
+        "vouchers.voucher.claim_rejected.v1": vouchers.VoucherClaimRejected(
+            **ref, **voucher, attendance_pct=40, completed=False, released_cents=150_000
+        ),
+        "vouchers.voucher.expired.v1": vouchers.VoucherExpired(**ref, voucher_id=uuid.uuid4(), released_cents=150_000),
+        "vouchers.budget.threshold_passed.v1": vouchers.BudgetThresholdPassed(
+            programme_id=uuid.uuid4(),
+            category="zoek",
+            threshold_pct=80,
+            used_pct=81,
+            available_cents=1_900_000,
+            budget_cents=10_000_000,
+        ),
+    }
+    event = made[key]
+    return event.model_copy(update=overrides) if overrides else event
