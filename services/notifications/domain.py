@@ -3,8 +3,7 @@
 Each rule names an event (its catalogue key), the audience it reaches, the channels it uses, the
 category a person can set preferences for, the template of the sentence and the page it links
 to. A new event becomes a notification by adding a row to :data:`RULES` and its sentence to
-each language's file in ``templates/``: matching's proposals and "still open?" questions will
-be rows like the ones below.
+each language's file in ``templates/``.
 
 Email reaches participants only: their address is the one contact detail Regionet knows, and
 intake hands it out at send time only while they consent to contact by email. Staff and
@@ -20,7 +19,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from shared.events.contracts import intake, vouchers
+from shared.events.contracts import intake, matching, vouchers
 
 # Regionet's regions are on Central European time: dates in messages, quiet hours and the
 # daily digest are read on this clock.
@@ -61,6 +60,7 @@ class Category(StrEnum):
     CLAIMS = "claims"
     BUDGETS = "budgets"
     PLACEMENTS = "placements"
+    MATCHING = "matching"
     WEBHOOKS = "webhooks"
 
 
@@ -208,6 +208,64 @@ RULES: tuple[Rule, ...] = (
         Category.VOUCHERS,
         "voucher_expired",
         "/vouchers/{voucher_id}",
+    ),
+    Rule(
+        matching.ProposalMade.spec.key,
+        Audience.EMPLOYER,
+        FEED,
+        Category.MATCHING,
+        "proposal_received",
+        "/proposals/{proposal_id}",
+    ),
+    Rule(
+        matching.ProposalMade.spec.key,
+        Audience.PARTICIPANT,
+        FEED_AND_EMAIL,
+        Category.MATCHING,
+        "proposal_made",
+        "/me",
+    ),
+    Rule(
+        matching.ProposalInterested.spec.key,
+        Audience.CASELOAD_COACH,
+        FEED,
+        Category.MATCHING,
+        "proposal_interested",
+        "/proposals/{proposal_id}",
+    ),
+    Rule(
+        matching.ProposalDeclined.spec.key,
+        Audience.CASELOAD_COACH,
+        FEED,
+        Category.MATCHING,
+        "proposal_declined",
+        "/proposals/{proposal_id}",
+    ),
+    Rule(
+        matching.ProposalPlaced.spec.key,
+        Audience.CASELOAD_COACH,
+        FEED,
+        Category.MATCHING,
+        "proposal_placed",
+        "/proposals/{proposal_id}",
+    ),
+    Rule(
+        matching.OpportunityConfirmationRequested.spec.key,
+        Audience.EMPLOYER,
+        FEED,
+        Category.MATCHING,
+        "opportunity_still_open",
+        "/opportunities/{opportunity_id}",
+        subject="opportunity_id",
+    ),
+    Rule(
+        matching.OpportunityWentStale.spec.key,
+        Audience.EMPLOYER,
+        FEED,
+        Category.MATCHING,
+        "opportunity_went_stale",
+        "/opportunities/{opportunity_id}",
+        subject="opportunity_id",
     ),
     Rule(
         vouchers.BudgetThresholdPassed.spec.key,

@@ -98,6 +98,7 @@ def _environment(language: Language, *, html: bool) -> Environment:
     env.filters["percent"] = lambda value: _format_percent(value, locale)
     env.filters["situation"] = lambda value: catalogue["situations"][value]
     env.filters["rejection"] = lambda value: catalogue["rejections"][value]
+    env.filters["decline"] = lambda value: catalogue["declines"][value]
     return env
 
 

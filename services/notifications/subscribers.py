@@ -63,7 +63,7 @@ def _handlers(service: str, *, shared: bool) -> dict[str, BatchHandler]:
 
 def _shared_handlers() -> dict[str, BatchHandler]:
     found: dict[str, BatchHandler] = {}
-    for service in ("intake", "vouchers"):
+    for service in ("intake", "vouchers", "matching"):
         found.update(_handlers(service, shared=True))
     return found
 
@@ -94,6 +94,16 @@ SUBSCRIBERS = (
             description="Notifies participants, coaches, providers and officers about vouchers; sends webhooks",
         ),
         handlers=_handlers("vouchers", shared=False),
+    ),
+    Subscriber(
+        ConsumerSpec(
+            service="notifications",
+            durable="notifications-matching",
+            stream="MATCHING",
+            filter_subjects=("{region}.matching.>",),
+            description="Notifies employers, participants and coaches of proposals and opportunities; sends webhooks",
+        ),
+        handlers=_handlers("matching", shared=False),
     ),
     Subscriber(
         ConsumerSpec(

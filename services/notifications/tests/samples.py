@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from shared.events.contracts import intake, vouchers
+from shared.events.contracts import intake, matching, vouchers
 from shared.events.envelope import EventData
 
 REDEEM_BY = datetime(2027, 6, 1, 10, 0, tzinfo=UTC)
@@ -16,6 +16,18 @@ def sample(key: str, *, participant_id: uuid.UUID | None = None, **overrides: ob
     p = participant_id or uuid.uuid4()
     ref = {"application_id": uuid.uuid4(), "programme_id": uuid.uuid4(), "category": "zoek", "participant_id": p}
     voucher = {"voucher_id": uuid.uuid4(), "provider_id": uuid.uuid4()}
+    proposal = {
+        "proposal_id": uuid.uuid4(),
+        "opportunity_id": uuid.uuid4(),
+        "employer_id": uuid.uuid4(),
+        "participant_id": p,
+        "by_role": "coach",
+    }
+    opportunity = {
+        "opportunity_id": uuid.uuid4(),
+        "employer_id": uuid.uuid4(),
+        "kind": matching.OpportunityKind.VACANCY,
+    }
     made: dict[str, EventData] = {
         "intake.participant.registered.v1": intake.ParticipantRegistered(
             participant_id=p, coach_id="coach-anna", situation=intake.Situation.LOOKING_FOR_WORK
@@ -40,6 +52,20 @@ def sample(key: str, *, participant_id: uuid.UUID | None = None, **overrides: ob
             **ref, **voucher, attendance_pct=40, completed=False, released_cents=150_000
         ),
         "vouchers.voucher.expired.v1": vouchers.VoucherExpired(**ref, voucher_id=uuid.uuid4(), released_cents=150_000),
+        "matching.proposal.made.v1": matching.ProposalMade(
+            **proposal, coach_id="coach-anna", score=74.9, weights_version="2026-12-01.1", hold_until=REDEEM_BY
+        ),
+        "matching.proposal.interested.v1": matching.ProposalInterested(**proposal, hold_until=REDEEM_BY),
+        "matching.proposal.declined.v1": matching.ProposalDeclined(**proposal, reason=matching.DeclineReason.HOURS),
+        "matching.proposal.placed.v1": matching.ProposalPlaced(
+            **proposal, kind=matching.OpportunityKind.BBL, days_since_proposed=12
+        ),
+        "matching.opportunity.confirmation_requested.v1": matching.OpportunityConfirmationRequested(
+            **opportunity, last_confirmed_at=REDEEM_BY, confirm_by=REDEEM_BY
+        ),
+        "matching.opportunity.went_stale.v1": matching.OpportunityWentStale(
+            **opportunity, reason=next(iter(matching.StaleReason)), last_confirmed_at=REDEEM_BY
+        ),
         "vouchers.budget.threshold_passed.v1": vouchers.BudgetThresholdPassed(
             programme_id=uuid.uuid4(),
             category="zoek",

@@ -100,3 +100,27 @@ async def test_erasure_leaves_nothing_about_the_participant_in_any_feed_or_deliv
     (cancelled,) = await feeds.query("SELECT status, recipient FROM notifications.deliveries")
     assert cancelled["status"] == "cancelled"
     assert "p-erased" not in cancelled["recipient"]
+
+
+async def test_matching_tells_the_employer_of_a_proposal_and_the_coach_of_its_answer(feeds: Feeds) -> None:
+    participant, employer, elsewhere = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    await feeds.enrol("p-kees", "participant", participant, language="en")
+    await feeds.enrol("coach-anna", "coach", language="en")
+    await feeds.enrol("smit-hr", "employer", employer, language="de")
+    await feeds.enrol("other-employer", "employer", elsewhere)
+    await feeds.registered("coach-anna", participant)
+    await feeds.handled()
+    made = sample("matching.proposal.made.v1", participant_id=participant, employer_id=employer)
+    await feeds.send(made)
+    await feeds.send(sample("matching.proposal.declined.v1", participant_id=participant, employer_id=employer))
+    await feeds.send(sample("matching.opportunity.confirmation_requested.v1", employer_id=employer))
+    await feeds.handled()
+
+    hr = [x["message"] for x in await feeds.of("smit-hr", "employer")]
+    assert any(m.startswith("Ein Coach hat für eine Ihrer Stellen eine Person vorgeschlagen") for m in hr)
+    assert any(m.startswith("Ist Ihre Stelle noch offen?") for m in hr)
+    assert await feeds.of("other-employer", "employer") == []
+    (kees,) = await feeds.of("p-kees", "participant")
+    assert kees["message"].startswith("Your coach proposed you to an employer")
+    coach = [x["message"] for x in await feeds.of("coach-anna")]
+    assert "An employer declined a proposal for a participant in your caseload: the hours do not fit." in coach
