@@ -9,13 +9,18 @@ import json
 import logging
 import os
 import platform
+import socket
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import uvicorn
+
+from shared.service import ServiceDefinition, create_app
+from tests.support.platform import Platform
 from tests.support.servers import Servers, test_servers
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -194,3 +199,26 @@ def fmt_rate(per_second: float) -> str:
 def fmt_ms(seconds: float) -> str:
     """Seconds shown as milliseconds."""
     return f"{seconds * 1000:.1f} ms"
+
+
+@contextlib.asynccontextmanager
+async def serving(platform: Platform, definition: ServiceDefinition, pool_size: int) -> AsyncIterator[str]:
+    """A service under uvicorn on a free local port (no access log), with a pool of ``pool_size``; its URL."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings = platform.settings(definition.name, db_pool_min=pool_size, db_pool_max=pool_size)
+    config = uvicorn.Config(
+        create_app(definition, settings), host="127.0.0.1", port=port, log_config=None, access_log=False
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task

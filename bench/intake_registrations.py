@@ -19,23 +19,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import datetime as dt
 import random
-import socket
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
 import httpx
-import uvicorn
 
-from bench.common import Report, Row, fmt_ms, fmt_rate, percentile
+from bench.common import Report, Row, fmt_ms, fmt_rate, percentile, serving
 from services.intake.app import definition as intake
 from shared.events.contracts.intake import Situation, TargetGroup, TrajectoryStatus
-from shared.service import create_app
 from tests.support.platform import Platform, open_platform
 from tests.support.servers import Servers
 
@@ -53,29 +49,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--concurrency", type=int, default=32, help="concurrent clients and raw inserters (32)")
     group.add_argument("--participants", type=int, default=100_000, help="participants bulk-loaded for lists (100000)")
     group.add_argument("--list-queries", type=int, default=100, help="requests per list query kind (100)")
-
-
-@contextlib.asynccontextmanager
-async def serving(platform: Platform) -> AsyncIterator[str]:
-    """The intake service under uvicorn on a free local port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    settings = platform.settings("intake", db_pool_min=POOL_SIZE, db_pool_max=POOL_SIZE)
-    config = uvicorn.Config(
-        create_app(intake, settings), host="127.0.0.1", port=port, log_config=None, access_log=False
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 def registration(i: int) -> dict[str, Any]:
@@ -234,7 +207,7 @@ async def list_latencies(platform: Platform, url: str, per_kind: int) -> dict[st
 async def run(servers: Servers, args: argparse.Namespace) -> Report:
     """The whole benchmark."""
     report = Report(NAME, "intake registrations over HTTP vs raw INSERT; list p95 at 100k participants")
-    async with open_platform(servers) as platform, serving(platform) as url:
+    async with open_platform(servers) as platform, serving(platform, intake, POOL_SIZE) as url:
         await platform.enrol_all([("admin", "admin-bench", "admin-bench"), *(("coach", c, c) for c in COACHES)])
         http_rate, drain = await http_registrations(platform, url, args.registrations, args.concurrency)
         raw_rate = await raw_inserts(platform, args.registrations, args.concurrency)

@@ -26,20 +26,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import dataclasses
 import datetime as dt
 import random
-import socket
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import asyncpg
 import httpx
-import uvicorn
 
-from bench.common import Report, Row, fmt_ms, fmt_rate, percentile
+from bench.common import Report, Row, fmt_ms, fmt_rate, percentile, serving
 from bench.matching_plan import _areas, make_candidates, make_opportunities
 from services.matching.app import definition as matching
 from services.matching.batch import Candidates, Opportunities, rank_candidates, rank_opportunities
@@ -47,7 +44,6 @@ from services.matching.domain import Candidate, Opportunity
 from services.matching.vocabulary import load
 from shared.events.contracts.intake import ConsentPurpose, ParticipantConsentWithdrawn
 from shared.events.envelope import Envelope
-from shared.service import create_app
 from tests.support.platform import Platform, open_platform
 from tests.support.servers import Servers
 
@@ -64,29 +60,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--http-candidates", type=int, default=100_000, help="candidates loaded (100000)")
     group.add_argument("--http-requests", type=int, default=200, help="timed requests per side (200)")
     group.add_argument("--http-clients", type=int, default=8, help="clients at once for the rate (8)")
-
-
-@contextlib.asynccontextmanager
-async def serving(platform: Platform) -> AsyncIterator[str]:
-    """The matching service under uvicorn on a free local port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    settings = platform.settings("matching", db_pool_min=POOL_SIZE, db_pool_max=POOL_SIZE)
-    config = uvicorn.Config(
-        create_app(matching, settings), host="127.0.0.1", port=port, log_config=None, access_log=False
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 async def bulk_load(platform: Platform, cands: Sequence[Candidate], opps: Sequence[Opportunity]) -> float:
@@ -217,7 +190,7 @@ async def _measure(report: Report, platform: Platform, args: argparse.Namespace)
     cands, opps = _with_uuids(cands, opps)
     today = dt.datetime.now(dt.UTC).date()
     # The service creates its tables when it starts; the region is loaded after.
-    async with serving(platform) as url, httpx.AsyncClient(base_url=url, timeout=120) as client:
+    async with serving(platform, matching, POOL_SIZE) as url, httpx.AsyncClient(base_url=url, timeout=120) as client:
         loaded = await bulk_load(platform, cands, opps)
         report.notes.append(f"{len(opps):,} opportunities and {len(cands):,} candidates COPYed in {fmt_ms(loaded)}")
         admin = {"Authorization": f"Bearer {platform.token('admin', 'admin-bench')}"}
