@@ -90,6 +90,15 @@ class ServiceSettings(BaseSettings):
     session_secret: SecretStr | None = Field(
         default=None, description="Signs the web UI's session cookies (at least 32 characters)"
     )
+    intake_url: str | None = Field(
+        default=None, description="The web UI (matching): intake's API, for the names of a coach's caseload"
+    )
+    vouchers_url: str | None = Field(
+        default=None, description="The web UI (matching): vouchers' API, for the budget burn-down"
+    )
+    notifications_url: str | None = Field(
+        default=None, description="The web UI (matching): notifications' API, for live updates"
+    )
     accounts_cache_seconds: float = Field(
         default=2.0, ge=0, le=60, description="How long an account lookup is reused (a deactivation's extra delay)"
     )
@@ -138,6 +147,13 @@ class ServiceSettings(BaseSettings):
                     " at the OIDC provider, and a REGIONET_MATCHING_SESSION_SECRET of at least 32 characters"
                 )
         return self
+
+    def service_url(self, name: str) -> str:
+        """Where this service reaches ``name``'s HTTP API: ``REGIONET_<NAME>_URL``, else its default port here."""
+        configured: str | None = getattr(self, f"{name}_url", None)
+        if configured:
+            return configured.rstrip("/")
+        return f"http://127.0.0.1:{SERVICES[name].default_port}"
 
     @classmethod
     def settings_customise_sources(

@@ -50,7 +50,7 @@ async def test_every_page_reads_well_at_every_width_and_signs_in_with_the_keyboa
 
             await page.keyboard.press("Tab")
             assert await page.evaluate("document.activeElement.className") == "skip"
-            for _ in range(4):  # past the skip link and the three languages, to the account list
+            for _ in range(5):  # past the skip link, the home link and the three languages, to the accounts
                 await page.keyboard.press("Tab")
             assert await page.evaluate("document.activeElement.id") == "account"
             await page.keyboard.press("ArrowDown")  # the second account: coach-anna (sorted by role)

@@ -2,13 +2,13 @@
 
 from services.matching import housekeeping
 from services.matching.api import routers
-from services.matching.web.pages import router as web
+from services.matching.web.routes import routers as web
 from shared.service import ServiceDefinition
 
 definition = ServiceDefinition(
     name="matching",
     title="Regionet matching",
     description="Explainable, capacity-aware matching of candidates with employers and learning places.",
-    routers=[*routers, web],
+    routers=[*routers, *web],
     on_start=housekeeping.start,
 )

@@ -1,104 +1,37 @@
 """The web UI's words in Dutch, German and English, and which language a reader gets.
 
-Every visible string of a page comes from :data:`MESSAGES`; a test checks that each key exists
-in all three languages. A reader's language is, in order: the one they picked (``?lang=`` is
+Every visible string of a page comes from :data:`MESSAGES` (merged from ``messages/``); a test
+checks that each key exists in all three languages. A reader's language is, in order: the one they picked (``?lang=`` is
 remembered in a cookie), their account's, their browser's (``Accept-Language``), Dutch.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Mapping
+
+from services.matching.web import messages as _areas
 
 LANGUAGES = ("nl", "de", "en")
 DEFAULT = "nl"
 LANGUAGE_NAMES = {"nl": "Nederlands", "de": "Deutsch", "en": "English"}
 
-MESSAGES: Mapping[str, Mapping[str, str]] = {
-    "nl": {
-        "app": "Regionet",
-        "skip": "Naar de inhoud",
-        "language": "Taal",
-        "signin.title": "Inloggen",
-        "signin.intro": "Log in met het account van je regio.",
-        "signin.oidc": "Inloggen bij je regio",
-        "signin.dev.title": "Ontwikkelomgeving: kies een account",
-        "signin.dev.intro": "Alleen onder ./dev up: kies een van de accounts van deze regio.",
-        "signin.dev.account": "Account",
-        "signin.dev.submit": "Inloggen als dit account",
-        "signin.dev.none": "Er zijn nog geen accounts. Laad de demoregio met: regionet demo",
-        "signout": "Uitloggen",
-        "home.title": "Welkom",
-        "home.signed_in_as": "Je bent ingelogd als",
-        "home.role": "Rol",
-        "home.party": "Handelt namens",
-        "role.participant": "deelnemer",
-        "role.coach": "arbeidsmarktcoach",
-        "role.employer": "werkgever",
-        "role.provider": "opleider",
-        "role.programme_officer": "programmamedewerker",
-        "role.admin": "beheerder",
-        "error.title": "Dat lukte niet",
-        "error.csrf": "Het formulier was verlopen of kwam niet van deze pagina. Probeer het opnieuw.",
-        "error.signin": "Inloggen is niet gelukt",
-        "error.back": "Terug naar inloggen",
-    },
-    "de": {
-        "app": "Regionet",
-        "skip": "Zum Inhalt",
-        "language": "Sprache",
-        "signin.title": "Anmelden",
-        "signin.intro": "Melden Sie sich mit dem Konto Ihrer Region an.",
-        "signin.oidc": "Bei Ihrer Region anmelden",
-        "signin.dev.title": "Entwicklungsumgebung: Konto wählen",
-        "signin.dev.intro": "Nur unter ./dev up: wählen Sie eines der Konten dieser Region.",
-        "signin.dev.account": "Konto",
-        "signin.dev.submit": "Mit diesem Konto anmelden",
-        "signin.dev.none": "Es gibt noch keine Konten. Laden Sie die Demoregion mit: regionet demo",
-        "signout": "Abmelden",
-        "home.title": "Willkommen",
-        "home.signed_in_as": "Sie sind angemeldet als",
-        "home.role": "Rolle",
-        "home.party": "Handelt für",
-        "role.participant": "Teilnehmende Person",
-        "role.coach": "Arbeitsmarkt-Coach",
-        "role.employer": "Arbeitgeber",
-        "role.provider": "Bildungsanbieter",
-        "role.programme_officer": "Programmverantwortliche Person",
-        "role.admin": "Administration",
-        "error.title": "Das hat nicht geklappt",
-        "error.csrf": "Das Formular war abgelaufen oder kam nicht von dieser Seite. Bitte versuchen Sie es erneut.",
-        "error.signin": "Die Anmeldung ist fehlgeschlagen",
-        "error.back": "Zurück zur Anmeldung",
-    },
-    "en": {
-        "app": "Regionet",
-        "skip": "Skip to content",
-        "language": "Language",
-        "signin.title": "Sign in",
-        "signin.intro": "Sign in with your region's account.",
-        "signin.oidc": "Sign in with your region",
-        "signin.dev.title": "Development: pick an account",
-        "signin.dev.intro": "Only under ./dev up: pick one of this region's accounts.",
-        "signin.dev.account": "Account",
-        "signin.dev.submit": "Sign in as this account",
-        "signin.dev.none": "There are no accounts yet. Load the demo region with: regionet demo",
-        "signout": "Sign out",
-        "home.title": "Welcome",
-        "home.signed_in_as": "You are signed in as",
-        "home.role": "Role",
-        "home.party": "Acts for",
-        "role.participant": "participant",
-        "role.coach": "labour-market coach",
-        "role.employer": "employer",
-        "role.provider": "training provider",
-        "role.programme_officer": "programme officer",
-        "role.admin": "administrator",
-        "error.title": "That did not work",
-        "error.csrf": "The form had expired or did not come from this page. Please try again.",
-        "error.signin": "Signing in failed",
-        "error.back": "Back to sign-in",
-    },
-}
+
+def _merge() -> dict[str, dict[str, str]]:
+    """Every area's words by language; a key defined by two areas is a mistake caught at import."""
+    merged: dict[str, dict[str, str]] = {language: {} for language in LANGUAGES}
+    for area in sorted(info.name for info in pkgutil.iter_modules(_areas.__path__)):
+        words: Mapping[str, Mapping[str, str]] = importlib.import_module(f"{_areas.__name__}.{area}").MESSAGES
+        for language in LANGUAGES:
+            clash = merged[language].keys() & words.get(language, {}).keys()
+            if clash:
+                raise RuntimeError(f"web messages of {area!r} define {sorted(clash)} again")
+            merged[language].update(words.get(language, {}))
+    return merged
+
+
+MESSAGES: Mapping[str, Mapping[str, str]] = _merge()
 
 
 def from_accept_language(header: str | None) -> str | None:

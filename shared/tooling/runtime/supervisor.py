@@ -235,12 +235,14 @@ def _child_env(
     service: str,
     port: int,
     extra: Mapping[str, str] | None = None,
+    urls: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """A service's environment: the caller's, minus every credential but the service's own, plus its own.
 
     A service's own settings (``REGIONET_<SERVICE>_…``, such as notifications' SMTP password)
     stay, except the infrastructure credentials this function sets itself; ``extra`` is added
-    last (the embedded mail sink's address).
+    last (the embedded mail sink's address), after where every service's API is
+    (``REGIONET_<NAME>_URL``, from ``urls``).
     """
     secret_words = ("PASSWORD", "ADMIN", "DATABASE_URL", "SECRET")
     prefix = f"REGIONET_{service.upper()}_"
@@ -266,6 +268,7 @@ def _child_env(
             "PYTHONPATH": os.pathsep.join(p for p in (str(PROJECT_DIR), env.get("PYTHONPATH", "")) if p),
         }
     )
+    env.update({f"REGIONET_{name.upper()}_URL": url for name, url in (urls or {}).items()})
     env.update(extra or {})
     return env
 
@@ -556,9 +559,10 @@ def start(options: UpOptions, *, report: Report) -> Deployment:
             asyncio.run(provision(infra, options.region))
             secret = jwt_secret(root, os.environ)
             sink_env = _mail_sink_env(sink)
+            urls = {name: f"http://{LOCALHOST}:{ports[name]}" for name in SERVICES}
             for service in SERVICES:
                 environments[service] = _child_env(
-                    infra, secret, options.region, service, ports[service], sink_env.get(service)
+                    infra, secret, options.region, service, ports[service], sink_env.get(service), urls
                 )
                 processes[service] = _start_service(root, service, environments[service])
             report(f"starting {', '.join(SERVICES)}; waiting until each is ready")

@@ -1,0 +1,7 @@
+"""Every router of the web UI, in the order they are matched."""
+
+from fastapi import APIRouter
+
+from services.matching.web.pages import router as frame
+
+routers: list[APIRouter] = [frame]
