@@ -49,6 +49,7 @@ PUBLIC = None  # no token needed
 PARTICIPANT = frozenset({Role.PARTICIPANT})
 ADMIN = frozenset({Role.ADMIN})
 COACH_OR_ADMIN = frozenset({Role.COACH, Role.ADMIN})
+COACH_ONLY = frozenset({Role.COACH})
 STAFF = frozenset({Role.ADMIN, Role.COACH, Role.PROGRAMME_OFFICER})
 OFFICER = frozenset({Role.PROGRAMME_OFFICER, Role.ADMIN})
 APPLICANTS = frozenset({Role.PARTICIPANT, Role.COACH, Role.EMPLOYER})
@@ -176,6 +177,9 @@ ALLOWED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("matching", "POST /proposals/{proposal_id}/withdraw"): COACH_OR_ADMIN,
     ("matching", "POST /plans"): OFFICER,
     ("matching", "GET /fairness"): OFFICER,
+    ("matching", "POST /saved-searches"): COACH_ONLY,
+    ("matching", "GET /saved-searches"): COACH_ONLY,
+    ("matching", "DELETE /saved-searches/{search_id}"): COACH_ONLY,
 }
 
 Values = Mapping[str, str]
@@ -265,6 +269,7 @@ BODIES: dict[tuple[str, str], Callable[[Values], dict[str, Any]]] = {
     ("matching", "POST /proposals/{proposal_id}/retained"): lambda v: {"json": {"months": 3}},
     ("matching", "POST /proposals/{proposal_id}/end"): lambda v: {"json": {"reason": "other"}},
     ("matching", "POST /proposals/{proposal_id}/withdraw"): lambda v: {"json": {"reason": "coach_withdrew"}},
+    ("matching", "POST /saved-searches"): lambda v: {"json": {"occupation": "welder", "postcode": "6811"}},
     ("notifications", "POST /webhooks/endpoints"): lambda v: {
         "json": {"url": "http://127.0.0.1:9/hooks", "event_types": ["vouchers.programme.published.v1"]}
     },
@@ -419,6 +424,7 @@ def random_values() -> dict[str, str]:
             "opportunity_id",
             "proposal_id",
             "endpoint_id",
+            "search_id",
         )
     }
     return values | {"coach_id": "coach-nobody", "account_id": "account-nobody"}

@@ -6,18 +6,26 @@ age group, postcode area, skills, desired occupations, education, consent) and e
 Without matching consent a candidate is never suggested; withdrawing it takes them out of the
 suggestions at once and withdraws their proposals that still hold a place. On erasure the
 profile is deleted, open proposals close, and the figures that stay link to nobody.
+
+Vouchers' events about a participant (application filed, waitlisted, rejected, voucher issued,
+claimed, expired, ...) are kept as codes for the candidate's timeline on the coach's page.
 """
 
 from __future__ import annotations
 
+import uuid
+
 from services.matching.db import candidates as candidate_store
 from services.matching.db import employers as employer_store
 from services.matching.db import proposals as proposal_store
+from services.matching.db import saved_searches as saved_search_store
+from services.matching.db import timeline as timeline_store
 from services.matching.handlers.proposals import withdraw_all_of
 from shared.accounts import registry_subscriber
 from shared.bus.consumer import Subscriber
 from shared.bus.topology import ConsumerSpec
 from shared.db.uow import UnitOfWork
+from shared.events.catalogue import CATALOGUE
 from shared.events.contracts.intake import (
     ConsentPurpose,
     EmployerRegistered,
@@ -97,6 +105,8 @@ async def on_participant_erased(uow: UnitOfWork, event: Envelope) -> None:
     await candidate_store.get(uow.conn, data.participant_id, for_update=True)
     await withdraw_all_of(uow, data.participant_id, WithdrawReason.PARTICIPANT_ERASED, event.time)
     await proposal_store.unlink_participant(uow.conn, data.participant_id)
+    await timeline_store.forget(uow.conn, data.participant_id)
+    await saved_search_store.forget_participant(uow.conn, data.participant_id)
     await candidate_store.delete(uow.conn, data.participant_id)
 
 
@@ -108,6 +118,26 @@ async def on_employer(uow: UnitOfWork, event: Envelope) -> None:
         uow.conn, data.employer_id, postcode_area=data.postcode_area, accredited=data.accredited_learning_company
     )
 
+
+async def on_voucher_event(uow: UnitOfWork, event: Envelope) -> None:
+    """A vouchers event about a participant: its type and reason code go on their timeline."""
+    reason = event.data.get("reason")
+    await timeline_store.add(
+        uow.conn,
+        event.id,
+        uuid.UUID(str(event.data["participant_id"])),
+        event.type,
+        str(reason) if reason is not None else None,
+        event.time,
+    )
+
+
+# Every event of vouchers that names a participant (applications and vouchers).
+TIMELINE_EVENTS = tuple(
+    spec.key
+    for spec in CATALOGUE.of_service("vouchers")
+    if not spec.shared and "participant_id" in spec.model.model_fields
+)
 
 SUBSCRIBERS = (
     Subscriber(
@@ -130,6 +160,16 @@ SUBSCRIBERS = (
             EmployerRegistered.spec.key: on_employer,
             EmployerUpdated.spec.key: on_employer,
         },
+    ),
+    Subscriber(
+        ConsumerSpec(
+            service="matching",
+            durable="matching-vouchers",
+            stream="VOUCHERS",
+            filter_subjects=("{region}.vouchers.application.>", "{region}.vouchers.voucher.>"),
+            description="Keeps vouchers' events about each participant for the coach's timeline",
+        ),
+        handlers=dict.fromkeys(TIMELINE_EVENTS, on_voucher_event),
     ),
     registry_subscriber("matching"),
 )

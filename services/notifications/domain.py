@@ -250,6 +250,15 @@ RULES: tuple[Rule, ...] = (
         "/proposals/{proposal_id}",
     ),
     Rule(
+        matching.SavedSearchMatched.spec.key,
+        Audience.COACH,
+        FEED,
+        Category.MATCHING,
+        "saved_search_matched",
+        "/coach/opportunities/{opportunity_id}",
+        subject="search_id",
+    ),
+    Rule(
         matching.OpportunityConfirmationRequested.spec.key,
         Audience.EMPLOYER,
         FEED,

@@ -180,3 +180,25 @@ class PlanRequest(BaseModel):
     """What a programme officer sets on a plan."""
 
     reserved: list[Reserve] = Field(default_factory=list, max_length=1000)
+
+
+class SaveSearch(BaseModel):
+    """What places a coach is looking for; at least one criterion. Told when a fitting place opens."""
+
+    participant_id: uuid.UUID | None = Field(
+        default=None, description="Only places that pass every filter for this candidate of your caseload"
+    )
+    occupation: OccupationId | None = None
+    kind: OpportunityKind | None = None
+    postcode: Postcode | None = Field(default=None, description="Near this Dutch postcode (area), with radius_km")
+    radius_km: int | None = Field(default=None, ge=1, le=300, description="How far from the postcode; 25 if left out")
+
+    @model_validator(mode="after")
+    def _something(self) -> SaveSearch:
+        if self.participant_id is None and self.occupation is None and self.kind is None and self.postcode is None:
+            raise ValueError("give at least one of participant_id, occupation, kind or postcode")
+        if self.radius_km is not None and self.postcode is None:
+            raise ValueError("a radius needs a postcode to measure from")
+        if self.postcode is not None:
+            check_place("NL", self.postcode)
+        return self

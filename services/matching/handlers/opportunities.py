@@ -9,7 +9,7 @@ from typing import Any
 from services.matching.access import employer_of, may_manage
 from services.matching.db import employers as employer_store
 from services.matching.db import opportunities as store
-from services.matching.handlers import proposals
+from services.matching.handlers import proposals, saved_searches
 from services.matching.handlers.commands import CreateOpportunity, UpdateOpportunity, check_opportunity, check_place
 from services.matching.vocabulary import load
 from shared.auth import Principal, Role
@@ -104,6 +104,7 @@ async def create(uow: UnitOfWork, body: CreateOpportunity, principal: Principal,
         ),
         subject=str(opportunity_id),
     )
+    await saved_searches.check_opening(uow, await store.get(uow.conn, opportunity_id), now)
     return opportunity_id
 
 

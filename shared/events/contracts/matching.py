@@ -205,3 +205,15 @@ class ProposalExpired(ProposalRef):
     """The hold ran out; the place is free again."""
 
     held_since: datetime
+
+
+@event_type(SERVICE, "saved_search.matched", 1, "An opening opportunity fits a coach's saved search")
+class SavedSearchMatched(OpportunityRef):
+    """A newly published opportunity passes a saved search; tells its owner (a coach's account)."""
+
+    search_id: uuid.UUID
+    coach_id: str = Field(description="The account that saved the search")
+    participant_id: uuid.UUID | None = Field(
+        default=None, description="The candidate the search was saved for, if any (every filter passes)"
+    )
+    occupation: str = Field(description="Occupation id from matching's vocabulary")
