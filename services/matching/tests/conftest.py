@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -170,10 +171,10 @@ class World:
         return await eventually(found)
 
 
-@pytest.fixture
-async def world(platform: Platform) -> AsyncIterator[World]:
-    """The matching service with one employer (a recognised learning company) in its read model."""
-    async with run_service(platform, definition) as service:
+@contextlib.asynccontextmanager
+async def open_world(platform: Platform, **overrides: Any) -> AsyncIterator[World]:
+    """The matching service (with setting ``overrides``) and one employer, a recognised learning company."""
+    async with run_service(platform, definition, **overrides) as service:
         w = World(platform=platform, service=service)
         await w.feed(
             EmployerRegistered(
@@ -205,4 +206,11 @@ async def world(platform: Platform) -> AsyncIterator[World]:
                 (Role.EMPLOYER, "employer-2", str(w.other_employer)),
             ]
         )
+        yield w
+
+
+@pytest.fixture
+async def world(platform: Platform) -> AsyncIterator[World]:
+    """The matching service with one employer (a recognised learning company) in its read model."""
+    async with open_world(platform) as w:
         yield w

@@ -62,10 +62,11 @@ async def test_a_developer_picks_an_account_and_the_page_knows_who_signed_in(ui:
     cookie = signed_in.headers["set-cookie"]
     assert "HttpOnly" in cookie
     assert "SameSite=lax" in cookie
-    home = await client.get("/")
+    assert (await client.get("/")).headers["location"] == "/coach", "a coach lands on their caseload"
+    home = await client.get("/coach")
     assert home.status_code == 200
     assert "coach-anna" in home.text
-    assert "arbeidsmarktcoach" in home.text, "Dutch unless asked otherwise"
+    assert "Mijn caseload" in home.text, "Dutch unless asked otherwise"
 
     refused = await client.post("/signout", data={"csrf": "nope"})
     assert refused.status_code == 403
@@ -77,11 +78,11 @@ async def test_a_developer_picks_an_account_and_the_page_knows_who_signed_in(ui:
 async def test_a_deactivated_account_loses_its_session(ui: RunningService, platform: Platform) -> None:
     page = await ui.client.get("/signin")
     await ui.client.post("/signin", data={"account": "coach-anna", "csrf": csrf_of(page.text)})
-    assert (await ui.client.get("/")).status_code == 200
+    assert (await ui.client.get("/coach")).status_code == 200
     await platform.enrol("coach", "coach-anna", active=False)
 
     async def refused() -> bool:
-        return (await ui.client.get("/")).status_code == 303
+        return (await ui.client.get("/coach")).status_code == 303
 
     await eventually(refused, timeout=10)
 
@@ -206,7 +207,7 @@ async def test_the_oidc_authorization_code_flow_signs_in_the_account_of_the_prov
         back = await ui.client.get("/signin/callback", params={"code": code, "state": query["state"]})
         assert back.status_code == 303, back.text
         assert provider.exchanges[-1]["code_verifier"], "PKCE"
-        home = await ui.client.get("/")
+        home = await ui.client.get("/coach")
         assert provider.subject in home.text
 
         replayed = await ui.client.get("/signin/callback", params={"code": code, "state": query["state"]})

@@ -101,6 +101,24 @@ def language_of(request: Request, account_language: str | None = None) -> str:
     )
 
 
+def served_paths(app: Any) -> frozenset[str]:
+    """Every path the app serves, also those of routers FastAPI includes lazily (kept on ``app.state``)."""
+    known: frozenset[str] | None = getattr(app.state, "served_paths", None)
+    if known is None:
+        found: set[str] = set()
+
+        def walk(routes: Any) -> None:
+            for route in routes:
+                if getattr(route, "path", None) is not None:
+                    found.add(route.path)
+                if getattr(route, "original_router", None) is not None:  # fastapi.routing._IncludedRouter
+                    walk(route.original_router.routes)
+
+        walk(app.routes)
+        known = app.state.served_paths = frozenset(found)
+    return known
+
+
 def page(
     request: Request,
     name: str,
@@ -112,7 +130,7 @@ def page(
 ) -> HTMLResponse:
     """Render template ``name`` in the reader's language, with the role's navigation when signed in."""
     lang = language or (viewer.language if viewer else language_of(request))
-    served = {getattr(route, "path", None) for route in request.app.routes}
+    served = served_paths(request.app)
     navigation = [item for item in NAVIGATION.get(viewer.role, ()) if item.path in served] if viewer else []
     response = templates.TemplateResponse(
         request,

@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
+from services.matching.web.coach import router as coach
 from services.matching.web.pages import router as frame
 
-routers: list[APIRouter] = [frame]
+routers: list[APIRouter] = [frame, coach]
