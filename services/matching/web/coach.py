@@ -432,7 +432,7 @@ async def live(request: Request) -> Response:
     async def next_chunk() -> bytes | None:
         try:
             return await chunks.__anext__()
-        except StopAsyncIteration:
+        except (StopAsyncIteration, httpx.HTTPError):  # ended or cut: the browser reconnects
             return None
 
     async def relay() -> AsyncIterator[bytes]:

@@ -12,8 +12,10 @@
 
   function announce(entry) {
     var item = document.createElement("li");
-    var text = entry.link ? document.createElement("a") : document.createElement("span");
-    if (entry.link) {
+    // Only links to the coach's own pages: other services' links name pages the web UI does not serve.
+    var linked = typeof entry.link === "string" && entry.link.indexOf("/coach/") === 0;
+    var text = document.createElement(linked ? "a" : "span");
+    if (linked) {
       text.href = entry.link;
     }
     text.textContent = entry.message;
@@ -51,6 +53,9 @@
   }
 
   var source = new EventSource("/coach/live");
+  source.addEventListener("open", function () {
+    live.dataset.connected = "true";
+  });
   source.addEventListener("notification", function (event) {
     var entry;
     try {
