@@ -25,6 +25,7 @@ BENCHMARKS: dict[str, str] = {
     "matching": "bench.matching_plan",
     "matching-http": "bench.matching_http",
     "notifications": "bench.notifications",
+    "web-pages": "bench.web_pages",
 }
 
 

@@ -202,12 +202,16 @@ def fmt_ms(seconds: float) -> str:
 
 
 @contextlib.asynccontextmanager
-async def serving(platform: Platform, definition: ServiceDefinition, pool_size: int) -> AsyncIterator[str]:
-    """A service under uvicorn on a free local port (no access log), with a pool of ``pool_size``; its URL."""
+async def serving(
+    platform: Platform, definition: ServiceDefinition, pool_size: int, **overrides: Any
+) -> AsyncIterator[str]:
+    """A service under uvicorn on a free local port (no access log), with a pool of ``pool_size``; its URL.
+
+    ``overrides`` are further settings (such as another service's URL)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    settings = platform.settings(definition.name, db_pool_min=pool_size, db_pool_max=pool_size)
+    settings = platform.settings(definition.name, db_pool_min=pool_size, db_pool_max=pool_size, **overrides)
     config = uvicorn.Config(
         create_app(definition, settings), host="127.0.0.1", port=port, log_config=None, access_log=False
     )

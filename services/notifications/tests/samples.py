@@ -66,6 +66,9 @@ def sample(key: str, *, participant_id: uuid.UUID | None = None, **overrides: ob
         "matching.opportunity.went_stale.v1": matching.OpportunityWentStale(
             **opportunity, reason=next(iter(matching.StaleReason)), last_confirmed_at=REDEEM_BY
         ),
+        "matching.saved_search.matched.v1": matching.SavedSearchMatched(
+            **opportunity, search_id=uuid.uuid4(), coach_id="coach-anna", participant_id=p, occupation="welder"
+        ),
         "vouchers.budget.threshold_passed.v1": vouchers.BudgetThresholdPassed(
             programme_id=uuid.uuid4(),
             category="zoek",
