@@ -74,7 +74,8 @@ async def _budgets(request: Request, viewer: Viewer, now: dt.datetime) -> list[d
     programmes = sorted(programmes, key=lambda p: p["opens_at"], reverse=True)[:PROGRAMMES_SHOWN]
     shown = []
     for programme in programmes:
-        bucket = _bucket(dt.datetime.fromisoformat(programme["opens_at"]), now)
+        opens_at = dt.datetime.fromisoformat(programme["opens_at"])
+        bucket = _bucket(opens_at, now)
         burn = await upstream.get_json(
             request, viewer, "vouchers", f"/programmes/{programme['id']}/budget", bucket=bucket
         )
@@ -82,6 +83,9 @@ async def _budgets(request: Request, viewer: Viewer, now: dt.datetime) -> list[d
         for category in burn["categories"]:
             series = burn["series"].get(category["code"], [])
             points = [(dt.datetime.fromisoformat(p["at"]), p["available_cents"] / 100) for p in series]
+            if points and points[0][0] > opens_at:
+                # Nobody can apply before the window opens: then the whole budget was still there.
+                points.insert(0, (opens_at, series[0]["budget_cents"] / 100))
             top = max([category["budget_cents"], *(p["budget_cents"] for p in series)]) / 100
             categories.append(
                 {"category": category, "series": series, "chart": charts.line_chart(points, top=top, unit="{:,.0f}")}
