@@ -18,9 +18,9 @@ import httpx
 from services.matching.fairness import METRICS
 from services.matching.tests.conftest import World, opportunity_body
 from services.matching.tests.test_web_signin import csrf_of
-from services.matching.web import employer, i18n
+from services.matching.web import charts, employer, i18n
 from services.vouchers.app import definition as vouchers
-from shared.events.contracts.intake import TargetGroup
+from shared.events.contracts.intake import ConsentPurpose, ParticipantConsentGiven, TargetGroup
 from shared.events.contracts.matching import DeclineReason, EndReason, OpportunityKind, WithdrawReason
 from shared.tooling.demo.dataset import programme_body
 from tests.support.platform import serve_over_http
@@ -77,6 +77,11 @@ async def test_an_employer_manages_their_places_and_answers_proposals_and_nobody
     assert "Anoniem profiel." in received.text
     assert str(first) not in received.text, "no participant id without sharing"
     assert '<label for="reason-' in received.text
+    share = {"participant_id": second, "purpose": ConsentPurpose.SHARE_WITH_EMPLOYER, "source": "participant"}
+    await world.feed(ParticipantConsentGiven(**share, employer_id=world.employer))
+    shared = (await world.client.get("/employer/proposals")).text
+    assert str(second) in shared, "the reference of a participant who shares their profile with this employer"
+    assert str(first) not in shared
     assert (await world.client.get("/employer/proposals?status=proposed")).text.count("/interested") == 2
     bad_filter = await world.client.get("/employer/proposals?status=<script>")
     assert bad_filter.status_code == 400
@@ -256,3 +261,19 @@ def test_every_word_of_the_office_pages_exists_in_dutch_german_and_english() -> 
     for language, words in i18n.MESSAGES.items():
         assert wanted <= words.keys(), (language, sorted(wanted - words.keys()))
         assert all(words[key].strip() for key in wanted)
+
+
+def test_charts_scale_to_a_round_top_and_leave_hidden_counts_empty() -> None:
+    assert [charts.nice_top(v) for v in (0, 7, 11, 250, 774_000)] == [1.0, 10.0, 20.0, 500.0, 1_000_000.0]
+    drawn = charts.bar_chart([("2026-11-23", 20), ("2026-11-30", None), ("2026-12-07", 0)], top=40)
+    full, hidden, empty = drawn.bars
+    assert (full.height, hidden.height, empty.height) == (64.0, 0.0, 0.0), "half of the 128 units of plot height"
+    assert (full.value, hidden.value) == (20, None)
+    assert full.y + full.height == drawn.baseline
+    assert [t.label for t in drawn.ticks] == ["0", "20", "40"]
+    start = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    line = charts.line_chart([(start + dt.timedelta(hours=2), 50.0), (start, 100.0)], top=100)
+    assert line.path == "M44.0,8.0 L312.0,72.0", "in time order: from the full top left to half at the right"
+    assert (line.first_label, line.last_label) == ("2026-12-01", "2026-12-01")
+    single = charts.line_chart([(start, 10.0)], top=100)
+    assert (single.path, len(single.dots)) == ("", 1), "one point is a dot, not a line"
