@@ -176,6 +176,7 @@ ALLOWED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("matching", "POST /proposals/{proposal_id}/withdraw"): COACH_OR_ADMIN,
     ("matching", "POST /plans"): OFFICER,
     ("matching", "GET /fairness"): OFFICER,
+    ("matching", "GET /inflow"): OFFICER,
 }
 
 Values = Mapping[str, str]

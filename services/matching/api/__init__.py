@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from services.matching.api import candidates, opportunities, proposals, reports, suggestions, vocabulary
+from services.matching.api import candidates, inflow, opportunities, proposals, reports, suggestions, vocabulary
 
 routers: list[APIRouter] = [
     vocabulary.router,
@@ -11,6 +11,7 @@ routers: list[APIRouter] = [
     suggestions.router,
     proposals.router,
     reports.router,
+    inflow.router,
 ]
 
 __all__ = ["routers"]

@@ -101,6 +101,18 @@ def language_of(request: Request, account_language: str | None = None) -> str:
     )
 
 
+def served_paths() -> set[str]:
+    """The paths of the web UI's pages: what navigation may link to and where a role may land.
+
+    Read from the web's routers (not ``app.routes``, where FastAPI keeps an included router as one
+    entry without a path).
+    """
+    from services.matching.web.routes import routers  # imported here: the routers import this module
+
+    paths = (getattr(route, "path", None) for router in routers for route in router.routes)
+    return {path for path in paths if isinstance(path, str)}
+
+
 def page(
     request: Request,
     name: str,
@@ -112,7 +124,7 @@ def page(
 ) -> HTMLResponse:
     """Render template ``name`` in the reader's language, with the role's navigation when signed in."""
     lang = language or (viewer.language if viewer else language_of(request))
-    served = {getattr(route, "path", None) for route in request.app.routes}
+    served = served_paths()
     navigation = [item for item in NAVIGATION.get(viewer.role, ()) if item.path in served] if viewer else []
     response = templates.TemplateResponse(
         request,

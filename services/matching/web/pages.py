@@ -22,6 +22,7 @@ from services.matching.web.common import (
     error_page,
     page,
     require,
+    served_paths,
     settings_of,
 )
 from shared.accounts import Account
@@ -52,7 +53,7 @@ async def home(request: Request) -> Response:
     if not isinstance(viewer, Viewer):
         return viewer
     landing = LANDING.get(viewer.role)
-    if landing is not None and landing in {getattr(route, "path", None) for route in request.app.routes}:
+    if landing is not None and landing in served_paths():
         return RedirectResponse(landing, status_code=303)
     return page(request, "home.html", {"principal": viewer.principal}, viewer=viewer)
 
