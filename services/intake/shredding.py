@@ -154,7 +154,7 @@ async def open_vault(runtime: Runtime) -> Vault:
             await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK)
             await check_key(conn, vault)
             sealed_now = await seal_plain_text(conn, vault)
-        if sealed_now:
+        if any(sealed_now.values()):
             # The old tuples (with the dropped plain-text columns) are dead now; rewriting the tables
             # removes them from the data files. WAL and backups from before still hold them (README).
             await conn.execute("VACUUM FULL participants, timeline, import_keys")
