@@ -16,7 +16,7 @@ import pytest
 from services.intake import csv_import
 from services.intake.app import definition as intake
 from services.intake.tests.observe import fetch
-from services.intake.vault import DataKeyError, Vault
+from services.intake.vault import DataKeyError, Unreadable, Vault
 from shared.db.migrations import migrate, service_migrations_dir
 from tests.support.platform import Platform, run_service
 
@@ -37,6 +37,7 @@ async def test_a_wrong_key_is_refused_at_start_and_a_new_key_takes_over_from_the
         pid = created.json()["id"]
         await s.client.post(f"/participants/{pid}/notes", json={"text": "Belt dinsdag"}, headers=coach)
 
+    [before] = await fetch(platform, "SELECT participant_id, wrapped_key FROM intake.participant_keys")
     with pytest.raises(DataKeyError, match=r"is not the key this database's personal data is protected with"):
         async with run_service(platform, intake, data_key=wrong):
             pass
@@ -53,6 +54,10 @@ async def test_a_wrong_key_is_refused_at_start_and_a_new_key_takes_over_from_the
     assert during["name"] == after["name"] == "Fenna Bakker"
     assert "Belt dinsdag" in notes
     assert kek_ids == {Vault(base64.urlsafe_b64decode(second)).kek_id}
+    # A copy of the key row from before the rotation (old WAL, a backup) opens only with the old key.
+    with pytest.raises(Unreadable):
+        Vault(base64.urlsafe_b64decode(second)).unwrap(before["participant_id"], before["wrapped_key"])
+    assert Vault(base64.urlsafe_b64decode(first)).unwrap(before["participant_id"], before["wrapped_key"])
 
 
 async def test_plain_text_an_earlier_version_stored_is_sealed_at_start_and_left_in_no_table_file(
