@@ -192,10 +192,15 @@ async def start_runtime(definition: ServiceDefinition, settings: ServiceSettings
         runtime.tasks.append(
             asyncio.create_task(consumer.run(runtime.stop), name=f"consumer-{subscriber.spec.durable}")
         )
+    if definition.on_start is not None:
+        try:
+            await definition.on_start(runtime)
+        except BaseException:
+            await stop_runtime(runtime)  # a service that cannot start leaves nothing running
+            raise
+    # After the start-up work: an answer may need what it prepared (intake's vault).
     for responder in service_responders(definition.name):
         await _serve_requests(runtime, responder)
-    if definition.on_start is not None:
-        await definition.on_start(runtime)
     return runtime
 
 
@@ -210,7 +215,7 @@ async def _serve_requests(runtime: Runtime, responder: Responder) -> None:
             await msg.respond(NOT_ALLOWED)
             return
         assert caller is not None  # callers lists service names only
-        await msg.respond(await responder.answer(runtime.pool, msg.data, caller))
+        await msg.respond(await responder.answer(runtime, msg.data, caller))
 
     await runtime.nc.subscribe(spec.subject(runtime.settings.region), queue=spec.service, cb=answer)
 
