@@ -6,8 +6,9 @@ Measures, in one run against the same servers:
    port (with its outbox relay publishing to JetStream); C client tasks POST /participants as
    coaches; rate = N / elapsed. Also the time until every event of the run was published;
 2. the raw baseline: single-row ``INSERT`` statements of the same columns into a scratch table
-   by asyncpg with the same concurrency and pool size (no HTTP, no validation, no events);
-3. list queries: 100,000 participants bulk-loaded with ``COPY``, then GET /participants as an
+   by asyncpg with the same concurrency and pool size (no HTTP, no validation, no events, no
+   encryption: the sealed columns get random bytes of the same length, and no key row);
+3. list queries: 100,000 participants sealed with a key each and bulk-loaded with ``COPY``, then GET /participants as an
    administrator and as coaches with each filter (coach, status, target group, situation,
    postcode area) and deep pages; p50/p95 per query kind and overall, every read access-logged.
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import os
 import random
 import time
 import uuid
@@ -31,6 +33,8 @@ import httpx
 
 from bench.common import Report, Row, fmt_ms, fmt_rate, percentile, serving
 from services.intake.app import definition as intake
+from services.intake.db.participants import PERSONAL, sealed
+from services.intake.vault import Vault
 from shared.events.contracts.intake import Situation, TargetGroup, TrajectoryStatus
 from tests.support.platform import Platform, open_platform
 from tests.support.servers import Servers
@@ -108,16 +112,18 @@ async def raw_inserts(platform: Platform, count: int, workers: int) -> float:
     try:
         await pool.execute("CREATE TABLE bench_raw_participants (LIKE intake.participants INCLUDING ALL)")
         sql = (
-            "INSERT INTO bench_raw_participants (id, name, email, phone, birth_date, postcode, postcode_area,"
-            " situation, target_groups, skills, coach_id, registered_by)"
+            "INSERT INTO bench_raw_participants (id, name_sealed, email_sealed, phone_sealed, birth_date_sealed,"
+            " postcode_sealed, postcode_area, situation, target_groups, skills, coach_id, registered_by)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
         )
+        # Sealed fields are as long as the service's (nonce + text + tag); the bytes themselves do not matter.
+        sealed = [os.urandom(28 + len(text)) for text in ("Deelnemer 1234", "d1234@example.nl", "06 12345678")]
 
         async def one(i: int) -> None:
             coach = COACHES[i % 100]
             await pool.execute(
-                sql, uuid.uuid4(), f"Deelnemer {i}", f"d{i}@example.nl", "06 12345678", dt.date(1980, 5, 17),
-                "6811 AB", "6811", "student", ["woman"], ["lassen"], coach, coach,
+                sql, uuid.uuid4(), *sealed, os.urandom(38), os.urandom(35),
+                "6811", "student", ["woman"], ["lassen"], coach, coach,
             )  # fmt: skip
 
         await concurrently(min(200, count), workers, one)
@@ -140,14 +146,20 @@ async def bulk_load(platform: Platform, count: int) -> float:
         await conn.execute(
             "INSERT INTO intake.coaches (id, region) SELECT unnest($1::text[]), 'gld' ON CONFLICT DO NOTHING", COACHES
         )
+        # Sealed as the service seals them: a data key per person, wrapped with the service's key.
+        vault = Vault.from_settings(platform.settings("intake"))
+        keys = vault.new_keys([uuid.uuid4() for _ in range(count)])
         records = []
-        for i in range(count):
+        for i, (key, _) in enumerate(keys):
             area = rng.choice(AREAS)
             coach = rng.choice(COACHES) if rng.random() < 0.9 else None
+            personal = {
+                "name": f"Geladen Deelnemer {i}", "email": f"geladen{i}@example.nl", "phone": "06 12345678",
+                "birth_date": dt.date(1960 + i % 45, 1 + i % 12, 1 + i % 28), "postcode": f"{area} AB",
+            }  # fmt: skip
             records.append(
                 (
-                    uuid.uuid4(), f"Geladen Deelnemer {i}", f"geladen{i}@example.nl", "06 12345678",
-                    dt.date(1960 + i % 45, 1 + i % 12, 1 + i % 28), f"{area} AB", area,
+                    key.participant_id, *sealed(key, personal).values(), area,
                     rng.choice(situations), rng.sample(groups, rng.randint(0, 2)),
                     ["lassen"], coach, rng.choice(statuses), "bench",
                 )
@@ -157,10 +169,16 @@ async def bulk_load(platform: Platform, count: int) -> float:
             schema_name="intake",
             records=records,
             columns=[
-                "id", "name", "email", "phone", "birth_date", "postcode", "postcode_area", "situation",
+                "id", *(f"{field}_sealed" for field in PERSONAL), "postcode_area", "situation",
                 "target_groups", "skills", "coach_id", "status", "registered_by",
             ],
         )  # fmt: skip
+        await conn.copy_records_to_table(
+            "participant_keys",
+            schema_name="intake",
+            records=[(w.participant_id, w.kek_id, w.wrapped) for _, w in keys],
+            columns=["participant_id", "kek_id", "wrapped_key"],
+        )
         await conn.execute("ANALYZE intake.participants")
         return time.perf_counter() - started
     finally:
@@ -247,6 +265,7 @@ async def run(servers: Servers, args: argparse.Namespace) -> Report:
     )
     report.notes.append("client and server share one process and event loop; HTTP figures include client cost")
     report.notes.append("every list answer of 50 participants also writes 50 access-log rows")
+    report.notes.append("every registration makes a data key; every participant listed opens theirs (crypto-shredding)")
     report.data.update(
         {
             "http_registrations_per_s": http_rate,

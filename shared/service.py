@@ -46,7 +46,7 @@ from shared.db.migrations import is_migrated, migrate
 from shared.db.pool import create_pool
 from shared.db.uow import UnitOfWork, UnitOfWorkFactory, current_traceparent
 from shared.hot import HotRoute, add_to_openapi, starlette_route
-from shared.http_errors import error_response, install_error_handlers
+from shared.http_errors import document_errors, error_response, install_error_handlers
 from shared.logging import configure_logging, request_id_var
 from shared.services import SERVICES, service_responders, service_subscribers
 from shared.settings import ServiceSettings
@@ -192,10 +192,15 @@ async def start_runtime(definition: ServiceDefinition, settings: ServiceSettings
         runtime.tasks.append(
             asyncio.create_task(consumer.run(runtime.stop), name=f"consumer-{subscriber.spec.durable}")
         )
+    if definition.on_start is not None:
+        try:
+            await definition.on_start(runtime)
+        except BaseException:
+            await stop_runtime(runtime)  # a service that cannot start leaves nothing running
+            raise
+    # After the start-up work: an answer may need what it prepared (intake's vault).
     for responder in service_responders(definition.name):
         await _serve_requests(runtime, responder)
-    if definition.on_start is not None:
-        await definition.on_start(runtime)
     return runtime
 
 
@@ -210,7 +215,7 @@ async def _serve_requests(runtime: Runtime, responder: Responder) -> None:
             await msg.respond(NOT_ALLOWED)
             return
         assert caller is not None  # callers lists service names only
-        await msg.respond(await responder.answer(runtime.pool, msg.data, caller))
+        await msg.respond(await responder.answer(runtime, msg.data, caller))
 
     await runtime.nc.subscribe(spec.subject(runtime.settings.region), queue=spec.service, cb=answer)
 
@@ -313,8 +318,13 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings) -> Fast
     if definition.hot_routes:
         # First in the router: matched before any FastAPI route, without FastAPI's dependency resolution.
         app.router.routes[:0] = [starlette_route(route) for route in definition.hot_routes]
-        documented = app.openapi
-        app.openapi = lambda: add_to_openapi(documented(), definition.hot_routes)  # type: ignore[method-assign]
+    documented = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        """FastAPI's document, plus the hot routes, plus every route's error answers in Regionet's shape."""
+        return document_errors(add_to_openapi(documented(), definition.hot_routes))
+
+    app.openapi = openapi  # type: ignore[method-assign]
     # Outside the hot routes, so that they are guarded too; inside ObserveRequests, so refusals are counted.
     app.add_middleware(RefuseControlCharacters)
     app.add_middleware(ObserveRequests, service=settings.service)

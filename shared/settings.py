@@ -108,6 +108,13 @@ class ServiceSettings(BaseSettings):
         max_length=255,
         description="Intake: the token subject of the first administrator account, created when there is none",
     )
+    data_key: SecretStr | None = Field(
+        default=None,
+        description="Intake: base64 of 32 random bytes, the key-encryption key of participants' data keys",
+    )
+    data_key_retired: SecretStr | None = Field(
+        default=None, description="Intake: the previous data_key while its data keys are wrapped again (rotation)"
+    )
     log_level: str = "INFO"
     workers: int = Field(default=1, ge=1, le=32, description="HTTP worker processes (replicas on one host)")
     relay_batch_size: int = 500
@@ -137,6 +144,11 @@ class ServiceSettings(BaseSettings):
                 raise ValueError("production needs REGIONET_JWT_ISSUER: the issuer (iss) of the OIDC provider's tokens")
             if self.nats_user is None:
                 raise ValueError("production needs a NATS user per service (REGIONET_<SERVICE>_NATS_USER)")
+            if self.service == "intake" and self.data_key is None:
+                raise ValueError(
+                    "production needs REGIONET_INTAKE_DATA_KEY (base64 of 32 random bytes): it protects every"
+                    " participant's personal data, and losing it makes all of it unreadable; keep it apart from backups"
+                )
             if self.service == "matching" and (
                 self.oidc_client_id is None
                 or self.session_secret is None

@@ -180,6 +180,7 @@ ALLOWED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("matching", "POST /saved-searches"): COACH_ONLY,
     ("matching", "GET /saved-searches"): COACH_ONLY,
     ("matching", "DELETE /saved-searches/{search_id}"): COACH_ONLY,
+    ("matching", "GET /inflow"): OFFICER,
 }
 
 Values = Mapping[str, str]

@@ -9,8 +9,12 @@ that nobody learns who is in another coach's caseload.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 from services.intake import db
+from services.intake.db.participants import Participant
+from services.intake.vault import Vault
 from shared.auth import Principal, Role
 from shared.db import Connection
 from shared.errors import ClientError, Forbidden, NotFound
@@ -23,7 +27,7 @@ class Gone(ClientError):
     status = 410
 
 
-def can_reach(principal: Principal, row: db.Row) -> bool:
+def can_reach(principal: Principal, row: db.Row | Mapping[str, Any]) -> bool:
     """True when the caller may see and change this participant."""
     if principal.role is Role.ADMIN:
         return True
@@ -36,17 +40,17 @@ def can_reach(principal: Principal, row: db.Row) -> bool:
 
 
 async def reachable_participant(
-    conn: Connection, participant_id: uuid.UUID, principal: Principal, *, for_update: bool = False
-) -> db.Row:
-    """The participant if the caller may reach them; otherwise a clear 404 (or 410 when erased)."""
+    conn: Connection, vault: Vault, participant_id: uuid.UUID, principal: Principal, *, for_update: bool = False
+) -> Participant:
+    """The participant, opened, if the caller may reach them; otherwise a clear 404 (or 410 when erased)."""
     if not principal.has(Role.ADMIN, Role.COACH, Role.PARTICIPANT):
         raise Forbidden(
             f"the role {principal.role.value} cannot see participants' personal data;"
             " programme officers use GET /statistics/participants"
         )
-    row = await db.participants.get_participant(conn, participant_id, for_update=for_update)
+    row = await db.participants.find_participant(conn, participant_id, for_update=for_update)
     if row is None or not can_reach(principal, row):
         if principal.role is Role.ADMIN and await db.audit.get_erasure(conn, participant_id) is not None:
             raise Gone(f"participant {participant_id} was erased at their request; nothing is kept about them")
         raise NotFound(f"there is no participant {participant_id} in your caseload")
-    return row
+    return db.participants.open_participant(vault, row)

@@ -2,6 +2,7 @@
 
 from services.intake.api import routers
 from services.intake.handlers.accounts import ensure_first_admin
+from services.intake.shredding import open_vault
 from shared.service import Runtime, ServiceDefinition
 
 
@@ -18,6 +19,12 @@ async def make_first_admin(runtime: Runtime) -> None:
             await uow.commit()
 
 
+async def start(runtime: Runtime) -> None:
+    """Open the vault of personal data (refusing a wrong key), then make the first administrator."""
+    await open_vault(runtime)
+    await make_first_admin(runtime)
+
+
 definition = ServiceDefinition(
     name="intake",
     title="Regionet intake",
@@ -26,5 +33,5 @@ definition = ServiceDefinition(
         " It also owns the accounts registry: who may sign in, as whom."
     ),
     routers=routers,
-    on_start=make_first_admin,
+    on_start=start,
 )

@@ -16,13 +16,15 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-import asyncpg
 from pydantic import BaseModel, ValidationError
 
 from services.intake import db
+from services.intake.shredding import VAULT
+from services.intake.vault import Vault
 from shared.bus.rpc import RpcSpec
 from shared.db import Connection
 from shared.events.contracts.intake import ConsentPurpose
+from shared.service import Runtime
 
 CONTACT = RpcSpec(
     service="intake",
@@ -52,9 +54,9 @@ def contact_subject(region: str) -> str:
     return CONTACT.subject(region)
 
 
-async def contact_details(conn: Connection, participant_id: uuid.UUID, *, caller: str) -> ContactReply:
+async def contact_details(conn: Connection, vault: Vault, participant_id: uuid.UUID, *, caller: str) -> ContactReply:
     """The email address of a participant if they consent to contact by email."""
-    row = await db.participants.get_participant(conn, participant_id)
+    row = await db.participants.get_participant(conn, vault, participant_id)
     if row is None:
         return ContactReply(participant_id=participant_id, reason="unknown_participant")
     reply = ContactReply(participant_id=participant_id, preferred_language=row["preferred_language"])
@@ -67,13 +69,13 @@ async def contact_details(conn: Connection, participant_id: uuid.UUID, *, caller
     return reply.model_copy(update={"email": row["email"]})
 
 
-async def answer_contact_request(pool: asyncpg.Pool, body: bytes, caller: str) -> bytes:
+async def answer_contact_request(runtime: Runtime, body: bytes, caller: str) -> bytes:
     """The reply to one contact lookup by ``caller`` (a service allowed to ask)."""
     try:
         request = ContactRequest.model_validate_json(body)
     except ValidationError:
         reply = ContactReply(participant_id=None, reason="bad_request")
     else:
-        async with pool.acquire() as conn:
-            reply = await contact_details(conn, request.participant_id, caller=caller)
+        async with runtime.pool.acquire() as conn:
+            reply = await contact_details(conn, runtime.extensions[VAULT], request.participant_id, caller=caller)
     return reply.model_dump_json().encode()

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import asyncpg
+if TYPE_CHECKING:
+    from shared.service import Runtime
 
 # The answer to a caller the operation does not name.
 NOT_ALLOWED = b'{"reason": "not_allowed"}'
@@ -34,8 +36,8 @@ class RpcSpec:
         return f"rpc.{region}.{self.service}.{self.operation}"
 
 
-# (pool, request body, calling service) → reply body
-Answer = Callable[[asyncpg.Pool, bytes, str], Awaitable[bytes]]
+# (the answering service's runtime, request body, calling service) → reply body
+Answer = Callable[["Runtime", bytes, str], Awaitable[bytes]]
 
 
 @dataclass(frozen=True)

@@ -166,7 +166,11 @@ def test_production_takes_tokens_only_from_an_oidc_provider() -> None:
         ServiceSettings.load("intake", {**production, "REGIONET_JWKS_URL": oidc["REGIONET_JWKS_URL"]})
     with pytest.raises(ValidationError, match="NATS user"):
         ServiceSettings.load("intake", {"REGIONET_ENVIRONMENT": "production", **oidc})
-    assert ServiceSettings.load("intake", {**production, **oidc}).jwks_url == oidc["REGIONET_JWKS_URL"]
+    with pytest.raises(ValidationError, match="needs REGIONET_INTAKE_DATA_KEY"):
+        ServiceSettings.load("intake", {**production, **oidc})
+    data_key = {"REGIONET_INTAKE_DATA_KEY": "A" * 43}
+    assert ServiceSettings.load("intake", {**production, **oidc, **data_key}).jwks_url == oidc["REGIONET_JWKS_URL"]
+    assert ServiceSettings.load("vouchers", {**production, **oidc}).data_key is None
     with pytest.raises(ValidationError, match="unknown service"):
         ServiceSettings.load("payroll", {})
 

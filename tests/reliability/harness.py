@@ -28,6 +28,7 @@ import nats.errors
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
+from services.intake.vault import Vault
 from services.vouchers.domain import GELDERLAND_CATEGORIES
 from shared.auth import Role
 from shared.bus.topology import declared_consumers
@@ -476,7 +477,13 @@ async def check(system: System, workload: Workload) -> Figures:
     )
     assert registered - people == set(), "acknowledged registrations missing from intake"
     assert applied - {str(r["id"]) for r in applications} == set(), "acknowledged applications missing"
-    stored_names = {r["name"] for r in await system.query("SELECT name FROM intake.participants")}
+    # Names are sealed per person; the services' development key (from the tests' token secret) opens them.
+    vault = Vault.from_settings(system.platform.settings("intake"))
+    sealed_names = await system.query(
+        "SELECT p.id, p.name_sealed, k.wrapped_key FROM intake.participants p"
+        " JOIN intake.participant_keys k ON k.participant_id = p.id"
+    )
+    stored_names = {vault.unwrap(r["id"], r["wrapped_key"]).open("name", r["name_sealed"]) or "" for r in sealed_names}
     assert {n for n in stored_names if n.startswith("Belasting")} <= system.names_sent, "nobody registered them"
     per_person = Counter(str(r["participant_id"]) for r in applications)
     doubled_applications = {p: n for p, n in per_person.items() if n > 1}

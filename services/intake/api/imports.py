@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from services.intake import csv_import
 from services.intake.api.schemas import ImportOut, RejectedRowOut
 from services.intake.handlers import imports as handle
+from services.intake.shredding import VaultDep
 from shared.auth import Principal, Role, require_roles
 from shared.errors import ClientError, Unprocessable
 from shared.service import UnitOfWorkDep
@@ -50,22 +51,22 @@ def _answer(result: handle.ImportResult) -> ImportOut:
 
 
 @router.post("/participants", response_model=ImportOut, openapi_extra=CSV_BODY)
-async def import_participants(request: Request, principal: Admin, uow: UnitOfWorkDep) -> ImportOut:
+async def import_participants(request: Request, principal: Admin, uow: UnitOfWorkDep, vault: VaultDep) -> ImportOut:
     """Import participants from a CSV file: valid rows once, rejected rows listed with line and reason."""
     try:
         parsed = csv_import.parse_participants(await _content(request))
     except csv_import.FileRejected as exc:
         raise Unprocessable(f"The file cannot be imported: {exc}") from exc
-    result = await handle.import_participants(uow, parsed, actor=principal)
+    result = await handle.import_participants(uow, parsed, actor=principal, vault=vault)
     return _answer(result)
 
 
 @router.post("/employers", response_model=ImportOut, openapi_extra=CSV_BODY)
-async def import_employers(request: Request, principal: Admin, uow: UnitOfWorkDep) -> ImportOut:
+async def import_employers(request: Request, principal: Admin, uow: UnitOfWorkDep, vault: VaultDep) -> ImportOut:
     """Import employers from a CSV file; KvK numbers already registered are skipped."""
     try:
         parsed = csv_import.parse_employers(await _content(request))
     except csv_import.FileRejected as exc:
         raise Unprocessable(f"The file cannot be imported: {exc}") from exc
-    result = await handle.import_employers(uow, parsed, actor=principal)
+    result = await handle.import_employers(uow, parsed, actor=principal, vault=vault)
     return _answer(result)

@@ -19,6 +19,7 @@ from services.intake.handlers.commands import (
     RegisterParticipant,
     UpdateParticipant,
 )
+from services.intake.shredding import VaultDep
 from shared.auth import Principal, Role, require_roles
 from shared.errors import Forbidden
 from shared.events.contracts.intake import Situation, TargetGroup, TrajectoryStatus
@@ -32,13 +33,15 @@ Admin = Annotated[Principal, require_roles(Role.ADMIN)]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ParticipantOut)
-async def register(body: RegisterParticipant, principal: CoachOrAdmin, uow: UnitOfWorkDep) -> ParticipantOut:
+async def register(
+    body: RegisterParticipant, principal: CoachOrAdmin, uow: UnitOfWorkDep, vault: VaultDep
+) -> ParticipantOut:
     """Register a participant; a coach who names no coach takes the participant on."""
     if principal.role is Role.COACH:
         if body.coach_id not in (None, principal.sub):
             raise Forbidden("a coach can register participants only for their own caseload")
         body = body.model_copy(update={"coach_id": principal.sub})
-    row = await handle.register_participant(uow, body, actor=principal)
+    row = await handle.register_participant(uow, body, actor=principal, vault=vault)
     return ParticipantOut.of(row)
 
 
@@ -46,6 +49,7 @@ async def register(body: RegisterParticipant, principal: CoachOrAdmin, uow: Unit
 async def list_participants(
     principal: CoachOrAdmin,
     uow: UnitOfWorkDep,
+    vault: VaultDep,
     coach_id: str | None = None,
     unassigned: bool = False,
     status: TrajectoryStatus | None = None,
@@ -66,85 +70,91 @@ async def list_participants(
         target_group=target_group.value if target_group else None,
         postcode_area=postcode_area,
     )
-    rows = await handle.list_participants(uow.conn, where, principal, after=after, limit=limit)
+    rows = await handle.list_participants(uow.conn, vault, where, principal, after=after, limit=limit)
     next_after = rows[-1]["seq"] if len(rows) == limit else None
     return ParticipantPage(items=[ParticipantOut.of(r) for r in rows], next_after=next_after)
 
 
 @router.get("/{participant_id}", response_model=ParticipantOut)
-async def read(participant_id: uuid.UUID, principal: CoachOrAdmin, uow: UnitOfWorkDep) -> ParticipantOut:
+async def read(
+    participant_id: uuid.UUID, principal: CoachOrAdmin, uow: UnitOfWorkDep, vault: VaultDep
+) -> ParticipantOut:
     """One participant of the caller's caseload (the read is logged)."""
-    row = await handle.read_participant(uow.conn, participant_id, principal)
+    row = await handle.read_participant(uow.conn, vault, participant_id, principal)
     return ParticipantOut.of(row)
 
 
 @router.patch("/{participant_id}", response_model=ParticipantOut)
 async def update(
-    participant_id: uuid.UUID, body: UpdateParticipant, principal: CoachOrAdmin, uow: UnitOfWorkDep
+    participant_id: uuid.UUID, body: UpdateParticipant, principal: CoachOrAdmin, uow: UnitOfWorkDep, vault: VaultDep
 ) -> ParticipantOut:
     """Change details; fields left out stay as they are, ``null`` empties an optional field."""
-    row = await handle.update_participant(uow, participant_id, body, actor=principal)
+    row = await handle.update_participant(uow, participant_id, body, actor=principal, vault=vault)
     return ParticipantOut.of(row)
 
 
 @router.put("/{participant_id}/coach", response_model=ParticipantOut)
 async def assign_coach(
-    participant_id: uuid.UUID, body: AssignCoach, principal: CoachOrAdmin, uow: UnitOfWorkDep
+    participant_id: uuid.UUID, body: AssignCoach, principal: CoachOrAdmin, uow: UnitOfWorkDep, vault: VaultDep
 ) -> ParticipantOut:
     """Put the participant in a coach's caseload: take them on, or hand them over."""
-    row = await handle.assign_coach(uow, participant_id, body, actor=principal)
+    row = await handle.assign_coach(uow, participant_id, body, actor=principal, vault=vault)
     return ParticipantOut.of(row)
 
 
 @router.put("/{participant_id}/employer", response_model=ParticipantOut)
 async def record_employer(
-    participant_id: uuid.UUID, body: RecordEmployer, principal: CoachOrAdmin, uow: UnitOfWorkDep
+    participant_id: uuid.UUID, body: RecordEmployer, principal: CoachOrAdmin, uow: UnitOfWorkDep, vault: VaultDep
 ) -> ParticipantOut:
     """Record whom the participant works for (or null): that employer may then act for them, e.g. apply for a
     voucher. Consent to share with an employer (POST .../consents) links them too."""
-    row = await handle.record_employer(uow, participant_id, body, actor=principal)
+    row = await handle.record_employer(uow, participant_id, body, actor=principal, vault=vault)
     return ParticipantOut.of(row)
 
 
 @router.post("/{participant_id}/trajectory", response_model=ParticipantOut)
 async def change_trajectory(
-    participant_id: uuid.UUID, body: ChangeTrajectory, principal: CoachOrAdmin, uow: UnitOfWorkDep
+    participant_id: uuid.UUID, body: ChangeTrajectory, principal: CoachOrAdmin, uow: UnitOfWorkDep, vault: VaultDep
 ) -> ParticipantOut:
     """Move the trajectory on: intake → active → placed / ended (ending needs a reason)."""
-    row = await handle.change_trajectory(uow, participant_id, body, actor=principal)
+    row = await handle.change_trajectory(uow, participant_id, body, actor=principal, vault=vault)
     return ParticipantOut.of(row)
 
 
 @router.get("/{participant_id}/timeline", response_model=list[TimelineEntryOut])
-async def timeline(participant_id: uuid.UUID, principal: CoachOrAdmin, uow: UnitOfWorkDep) -> list[TimelineEntryOut]:
+async def timeline(
+    participant_id: uuid.UUID, principal: CoachOrAdmin, uow: UnitOfWorkDep, vault: VaultDep
+) -> list[TimelineEntryOut]:
     """Everything that happened to the participant, with who and when, and the coaches' notes."""
-    rows = await handle.read_timeline(uow.conn, participant_id, principal)
+    rows = await handle.read_timeline(uow.conn, vault, participant_id, principal)
     return [TimelineEntryOut.of(r) for r in rows]
 
 
 @router.post("/{participant_id}/notes", status_code=status.HTTP_201_CREATED, response_model=TimelineEntryOut)
 async def add_note(
-    participant_id: uuid.UUID, body: AddNote, principal: CoachOrAdmin, uow: UnitOfWorkDep
+    participant_id: uuid.UUID, body: AddNote, principal: CoachOrAdmin, uow: UnitOfWorkDep, vault: VaultDep
 ) -> TimelineEntryOut:
     """Add a note to the participant's timeline."""
-    row = await handle.add_note(uow, participant_id, body, actor=principal)
+    row = await handle.add_note(uow, participant_id, body, actor=principal, vault=vault)
     return TimelineEntryOut.of(row)
 
 
 @router.get("/{participant_id}/consents", response_model=list[ConsentOut])
-async def consents(participant_id: uuid.UUID, runtime: RuntimeDep, principal: CoachOrAdmin) -> list[ConsentOut]:
+async def consents(
+    participant_id: uuid.UUID, runtime: RuntimeDep, vault: VaultDep, principal: CoachOrAdmin
+) -> list[ConsentOut]:
     """Every consent decision the participant made, oldest first."""
     async with runtime.pool.acquire() as conn:
-        rows = await handle.consents_of(conn, participant_id, principal)
+        rows = await handle.consents_of(conn, vault, participant_id, principal)
     return [ConsentOut.model_validate(dict(r)) for r in rows]
 
 
 @router.post("/{participant_id}/consents", response_model=list[ConsentOut])
 async def record_consent(
-    participant_id: uuid.UUID, body: RecordConsent, principal: CoachOrAdmin, uow: UnitOfWorkDep
+    participant_id: uuid.UUID, body: RecordConsent, principal: CoachOrAdmin, uow: UnitOfWorkDep, vault: VaultDep
 ) -> list[ConsentOut]:
     """Record consent given or withdrawn on the participant's behalf; answers the consents in force."""
-    rows = await handle.record_consent(uow, participant_id, body, actor=principal)
+    rows = await handle.record_consent(uow, participant_id, body, actor=principal, vault=vault)
     return [ConsentOut.model_validate(dict(r)) for r in rows]
 
 

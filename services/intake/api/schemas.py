@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from services.intake import db, domain
+from services.intake import domain
+from services.intake.db.participants import Participant
 from shared.accounts import Account
 from shared.auth import Role
 from shared.events.contracts.intake import AgeGroup, ConsentPurpose, Situation, SizeClass, TargetGroup, TrajectoryStatus
@@ -39,8 +41,8 @@ class ParticipantOut(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, row: db.Row) -> ParticipantOut:
-        """From a participants row."""
+    def of(cls, row: Participant) -> ParticipantOut:
+        """From a participant's record (personal fields opened)."""
         return cls.model_validate({**dict(row), "age_group": domain.age_group(row["birth_date"], date.today())})
 
 
@@ -62,8 +64,8 @@ class TimelineEntryOut(BaseModel):
     at: datetime
 
     @classmethod
-    def of(cls, row: db.Row) -> TimelineEntryOut:
-        """From a timeline row (details are stored as JSON text)."""
+    def of(cls, row: Mapping[str, Any]) -> TimelineEntryOut:
+        """From a timeline entry, its note opened (details are stored as JSON text)."""
         return cls.model_validate({**dict(row), "details": json.loads(row["details"])})
 
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from services.intake import db, domain
+from services.intake.shredding import VaultDep
 from shared.auth import Principal, Role, require_roles
 from shared.service import RuntimeDep
 
@@ -35,15 +36,15 @@ class ParticipantStatistics(BaseModel):
 
 
 @router.get("/participants", response_model=ParticipantStatistics)
-async def participant_statistics(runtime: RuntimeDep, principal: Officer) -> ParticipantStatistics:
+async def participant_statistics(runtime: RuntimeDep, vault: VaultDep, principal: Officer) -> ParticipantStatistics:
     """Counts of participants; no names, no records."""
     async with runtime.pool.acquire() as conn:
         counts = await db.statistics.participant_counts(conn)
-        births = await db.statistics.birth_date_counts(conn)
+        births, unknown = await db.statistics.birth_dates(conn, vault)
     today = date.today()
-    ages: Counter[str] = Counter()
-    for birth_date, n in births:
-        ages[domain.age_group(birth_date, today).value] += n
+    ages: Counter[str] = Counter(domain.age_group(birth_date, today).value for birth_date in births)
+    if unknown:
+        ages[domain.age_group(None, today).value] += unknown
     shown = {name: domain.suppress_small_counts(dict(values)) for name, values in counts.items()}
     return ParticipantStatistics(
         total=sum(counts["status"].values()), age_group=domain.suppress_small_counts(dict(ages)), **shown

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from services.intake.vault import Vault
 from shared.db import Connection
 
 
@@ -24,7 +25,18 @@ async def participant_counts(conn: Connection) -> dict[str, dict[str, int]]:
     return result
 
 
-async def birth_date_counts(conn: Connection) -> list[tuple[date | None, int]]:
-    """How many participants share each birth date (for age-band counts; never shown as such)."""
-    rows = await conn.fetch("SELECT birth_date, count(*) AS n FROM participants GROUP BY 1")
-    return [(r["birth_date"], r["n"]) for r in rows]
+async def birth_dates(conn: Connection, vault: Vault) -> tuple[list[date], int]:
+    """Every known birth date (for age-band counts; never shown as such) and how many are unknown.
+
+    Birth dates are sealed per person, so each is opened with its own key.
+    """
+    rows = await conn.fetch(
+        "SELECT p.id, p.birth_date_sealed, k.wrapped_key FROM participants p"
+        " JOIN participant_keys k ON k.participant_id = p.id WHERE p.birth_date_sealed IS NOT NULL"
+    )
+    unknown: int = await conn.fetchval("SELECT count(*) FROM participants WHERE birth_date_sealed IS NULL")
+    known = []
+    for r in rows:
+        text = vault.unwrap(r["id"], r["wrapped_key"]).open("birth_date", r["birth_date_sealed"])
+        known.append(date.fromisoformat(str(text)))
+    return known, unknown

@@ -23,8 +23,10 @@ from datetime import UTC, datetime, timedelta
 
 from services.intake import db
 from services.intake.access import can_reach
+from services.intake.db.participants import Participant
 from services.intake.handlers import participants
 from services.intake.handlers.commands import ChangeAccount, Claim, CreateAccount, Invite, RegisterParticipant
+from services.intake.vault import Vault
 from shared.accounts import STAFF_ROLES, Account, get_account, principal_of, put_account
 from shared.auth import Identity, Principal, Role
 from shared.db import Connection
@@ -82,7 +84,7 @@ async def _check_party(conn: Connection, role: Role, party: uuid.UUID | None) ->
     if party is None:
         raise Unprocessable(f"a {role.value} account needs the party: the id of the {role.value} it acts for")
     if role is Role.PARTICIPANT:
-        found = await db.participants.get_participant(conn, party)
+        found = await db.participants.find_participant(conn, party)
     elif role is Role.EMPLOYER:
         found = await db.employers.get_employer(conn, party)
     else:
@@ -103,7 +105,7 @@ async def _may_make(conn: Connection, actor: Principal, role: Role, party: uuid.
     if actor.role is Role.COACH and role is Role.PARTICIPANT:
         if party is None:
             raise Unprocessable("a participant's invitation needs the party: the participant's id")
-        row = await db.participants.get_participant(conn, party)
+        row = await db.participants.find_participant(conn, party)
         if row is None or not can_reach(actor, row):
             raise NotFound(f"there is no participant {party} in your caseload")
         return party
@@ -245,7 +247,7 @@ async def ensure_first_admin(uow: UnitOfWork, subject: str) -> bool:
     return True
 
 
-async def register_self(uow: UnitOfWork, cmd: RegisterParticipant, *, identity: Identity) -> db.Row:
+async def register_self(uow: UnitOfWork, cmd: RegisterParticipant, *, identity: Identity, vault: Vault) -> Participant:
     """A person registers themself: a participant record and their participant account, together."""
     if identity.role is not None and identity.role is not Role.PARTICIPANT:
         raise Forbidden(f"registering yourself is for participants; your token claims {identity.role.value}")
@@ -259,7 +261,7 @@ async def register_self(uow: UnitOfWork, cmd: RegisterParticipant, *, identity: 
         raise Conflict(f"your sign-in is already a {existing.role.value} account; register with another one")
     participant_id = uuid.uuid4()
     actor = Principal(identity.sub, Role.PARTICIPANT, uow.region, party=str(participant_id))
-    row = await participants.register_participant(uow, cmd, actor=actor, participant_id=participant_id)
+    row = await participants.register_participant(uow, cmd, actor=actor, vault=vault, participant_id=participant_id)
     language = cmd.preferred_language.value
     await store(uow, Account(identity.sub, Role.PARTICIPANT, str(participant_id), uow.region, True, language))
     return row

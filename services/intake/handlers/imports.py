@@ -1,6 +1,7 @@
 """CSV imports: every valid row once, in one transaction, each rejected row with its reason.
 
-A row already imported (recognised by the digest of its normalised content, or for employers
+A row already imported (recognised by the digest of its normalised content, kept as an HMAC under the
+deployment's data key, or for employers
 by the KvK number) is skipped, so sending the same file twice imports it once. Rows run in
 savepoints: a row that breaks a rule only the database can check (an unknown coach, a full
 caseload) is rejected on its own while the rest continue; anything unexpected rolls the whole
@@ -21,6 +22,7 @@ from services.intake.csv_import import Accepted, ParsedFile, Rejected
 from services.intake.handlers.commands import RegisterEmployer, RegisterParticipant
 from services.intake.handlers.organisations import register_employer
 from services.intake.handlers.participants import register_participant
+from services.intake.vault import Vault
 from shared.auth import Principal
 from shared.db.uow import UnitOfWork
 from shared.errors import ClientError
@@ -44,6 +46,7 @@ class ImportResult:
 
 async def _import(
     uow: UnitOfWork,
+    vault: Vault,
     parsed: ParsedFile[C],
     kind: str,
     store: Callable[[Accepted[C], uuid.UUID], Awaitable[bool]],
@@ -53,7 +56,7 @@ async def _import(
         entity_id = uuid.uuid4()
         try:
             async with uow.savepoint():
-                if not await db.imports.claim_import_key(uow.conn, kind, row.digest, entity_id):
+                if not await db.imports.claim_import_key(uow.conn, kind, vault.digest(row.digest), entity_id):
                     raise _AlreadyImported
                 if not await store(row, entity_id):
                     raise _AlreadyImported
@@ -68,18 +71,22 @@ async def _import(
 
 
 async def import_participants(
-    uow: UnitOfWork, parsed: ParsedFile[RegisterParticipant], *, actor: Principal
+    uow: UnitOfWork, parsed: ParsedFile[RegisterParticipant], *, actor: Principal, vault: Vault
 ) -> ImportResult:
     """Register every valid participant row not imported before."""
 
     async def store(row: Accepted[RegisterParticipant], participant_id: uuid.UUID) -> bool:
-        await register_participant(uow, row.command, actor=actor, source="import", participant_id=participant_id)
+        await register_participant(
+            uow, row.command, actor=actor, vault=vault, source="import", participant_id=participant_id
+        )
         return True
 
-    return await _import(uow, parsed, "participant", store)
+    return await _import(uow, vault, parsed, "participant", store)
 
 
-async def import_employers(uow: UnitOfWork, parsed: ParsedFile[RegisterEmployer], *, actor: Principal) -> ImportResult:
+async def import_employers(
+    uow: UnitOfWork, parsed: ParsedFile[RegisterEmployer], *, actor: Principal, vault: Vault
+) -> ImportResult:
     """Register every valid employer row whose KvK number is not registered yet."""
 
     async def store(row: Accepted[RegisterEmployer], employer_id: uuid.UUID) -> bool:
@@ -88,4 +95,4 @@ async def import_employers(uow: UnitOfWork, parsed: ParsedFile[RegisterEmployer]
         await register_employer(uow, row.command, actor=actor.sub, employer_id=employer_id)
         return True
 
-    return await _import(uow, parsed, "employer", store)
+    return await _import(uow, vault, parsed, "employer", store)

@@ -13,6 +13,7 @@ from typing import Any
 
 from services.intake import db, domain
 from services.intake.access import Gone, reachable_participant
+from services.intake.db.participants import Participant
 from services.intake.handlers.commands import (
     AddNote,
     AssignCoach,
@@ -22,6 +23,7 @@ from services.intake.handlers.commands import (
     RegisterParticipant,
     UpdateParticipant,
 )
+from services.intake.vault import Vault
 from shared.accounts import forget_participant, link_employer, unlink_employer
 from shared.auth import Principal, Role
 from shared.db import Connection
@@ -62,7 +64,7 @@ def _column(value: Any) -> Any:
     return value
 
 
-def profile(row: db.Row, consents: set[ConsentPurpose]) -> dict[str, Any]:
+def profile(row: Participant, consents: set[ConsentPurpose]) -> dict[str, Any]:
     """The non-personal profile of a participant row, for events."""
     return {
         "participant_id": row["id"],
@@ -114,10 +116,12 @@ async def register_participant(
     cmd: RegisterParticipant,
     *,
     actor: Principal,
+    vault: Vault,
     source: str | None = None,
     participant_id: uuid.UUID | None = None,
-) -> db.Row:
-    """Store a new participant with the consents given at intake, and announce both."""
+) -> Participant:
+    """Store a new participant (personal fields sealed with a new key of their own) with the consents given
+    at intake, and announce both."""
     conn = uow.conn
     consents = set(cmd.consents)
     _check_target_groups(cmd.target_groups, consents)
@@ -130,7 +134,7 @@ async def register_participant(
         "postcode_area": domain.postcode_area(cmd.postcode),
         "registered_by": actor.sub,
     }
-    row = await db.participants.insert_participant(conn, values)
+    row = await db.participants.insert_participant(conn, vault, values)
     await db.timeline.add_timeline(conn, participant_id, "registered", actor.sub)
     uow.emit(ParticipantRegistered(**profile(row, consents)), subject=str(participant_id))
     for purpose in sorted(consents):
@@ -140,30 +144,36 @@ async def register_participant(
     return row
 
 
-async def read_participant(conn: Connection, participant_id: uuid.UUID, actor: Principal) -> db.Row:
+async def read_participant(conn: Connection, vault: Vault, participant_id: uuid.UUID, actor: Principal) -> Participant:
     """A participant's record for the caller, logged as a read of personal data."""
-    row = await reachable_participant(conn, participant_id, actor)
+    row = await reachable_participant(conn, vault, participant_id, actor)
     await db.audit.log_access(conn, [participant_id], accessor=actor.sub, role=actor.role.value, action="read")
     return row
 
 
 async def list_participants(
-    conn: Connection, where: db.participants.ParticipantFilter, actor: Principal, *, after: int, limit: int
-) -> list[db.Row]:
+    conn: Connection,
+    vault: Vault,
+    where: db.participants.ParticipantFilter,
+    actor: Principal,
+    *,
+    after: int,
+    limit: int,
+) -> list[Participant]:
     """A page of the participants the caller may see, each logged as a read of personal data."""
     if actor.role is Role.COACH:
         where = db.participants.ParticipantFilter(**{**where.__dict__, "visible_to_coach": actor.sub})
-    rows = await db.participants.list_participants(conn, where, after=after, limit=limit)
+    rows = await db.participants.list_participants(conn, vault, where, after=after, limit=limit)
     await db.audit.log_access(conn, [r["id"] for r in rows], accessor=actor.sub, role=actor.role.value, action="list")
     return rows
 
 
 async def update_participant(
-    uow: UnitOfWork, participant_id: uuid.UUID, cmd: UpdateParticipant, *, actor: Principal
-) -> db.Row:
+    uow: UnitOfWork, participant_id: uuid.UUID, cmd: UpdateParticipant, *, actor: Principal, vault: Vault
+) -> Participant:
     """Change details; announce which fields changed (names only) and a new situation."""
     conn = uow.conn
-    row = await reachable_participant(conn, participant_id, actor, for_update=True)
+    row = await reachable_participant(conn, vault, participant_id, actor, for_update=True)
     changes: dict[str, Any] = {}
     for field in sorted(cmd.model_fields_set):
         value = getattr(cmd, field)
@@ -181,7 +191,7 @@ async def update_participant(
         _check_target_groups(changes["target_groups"], consents)
     if not changes:
         return row
-    new = await db.participants.update_participant(conn, participant_id, changes)
+    new = await db.participants.update_participant(conn, row, changes)
     await db.timeline.add_timeline(conn, participant_id, "updated", actor.sub, details={"fields": sorted(changes)})
     uow.emit(ParticipantUpdated(**profile(new, consents), changed_fields=sorted(changes)), subject=str(participant_id))
     if "situation" in changes:
@@ -196,14 +206,16 @@ async def update_participant(
     return new
 
 
-async def assign_coach(uow: UnitOfWork, participant_id: uuid.UUID, cmd: AssignCoach, *, actor: Principal) -> db.Row:
+async def assign_coach(
+    uow: UnitOfWork, participant_id: uuid.UUID, cmd: AssignCoach, *, actor: Principal, vault: Vault
+) -> Participant:
     """Put a participant in a coach's caseload (taking on, or handing over)."""
     conn = uow.conn
-    row = await reachable_participant(conn, participant_id, actor, for_update=True)
+    row = await reachable_participant(conn, vault, participant_id, actor, for_update=True)
     if row["coach_id"] == cmd.coach_id:
         return row
     await _check_coach(conn, cmd.coach_id)
-    new = await db.participants.update_participant(conn, participant_id, {"coach_id": cmd.coach_id})
+    new = await db.participants.update_participant(conn, row, {"coach_id": cmd.coach_id})
     await db.timeline.add_timeline(
         conn,
         participant_id,
@@ -221,11 +233,11 @@ async def assign_coach(uow: UnitOfWork, participant_id: uuid.UUID, cmd: AssignCo
 
 
 async def change_trajectory(
-    uow: UnitOfWork, participant_id: uuid.UUID, cmd: ChangeTrajectory, *, actor: Principal
-) -> db.Row:
+    uow: UnitOfWork, participant_id: uuid.UUID, cmd: ChangeTrajectory, *, actor: Principal, vault: Vault
+) -> Participant:
     """Move the trajectory on (intake → active → placed / ended), recording who and why."""
     conn = uow.conn
-    row = await reachable_participant(conn, participant_id, actor, for_update=True)
+    row = await reachable_participant(conn, vault, participant_id, actor, for_update=True)
     current = TrajectoryStatus(row["status"])
     try:
         reason = domain.check_transition(current, cmd.status, cmd.reason)
@@ -233,7 +245,7 @@ async def change_trajectory(
         raise Unprocessable(str(exc)) from exc
     if cmd.status is TrajectoryStatus.ACTIVE and row["coach_id"] is None:
         raise Unprocessable("a trajectory becomes active only with a coach; assign a coach first")
-    new = await db.participants.update_participant(conn, participant_id, {"status": cmd.status.value})
+    new = await db.participants.update_participant(conn, row, {"status": cmd.status.value})
     await db.timeline.add_timeline(
         conn,
         participant_id,
@@ -248,17 +260,21 @@ async def change_trajectory(
     return new
 
 
-async def add_note(uow: UnitOfWork, participant_id: uuid.UUID, cmd: AddNote, *, actor: Principal) -> db.Row:
-    """A coach's note on the timeline (personal data: never in an event)."""
-    await reachable_participant(uow.conn, participant_id, actor, for_update=True)
-    return await db.timeline.add_timeline(uow.conn, participant_id, "note", actor.sub, note=cmd.text)
+async def add_note(
+    uow: UnitOfWork, participant_id: uuid.UUID, cmd: AddNote, *, actor: Principal, vault: Vault
+) -> dict[str, Any]:
+    """A coach's note on the timeline (personal data: sealed with the participant's key, never in an event)."""
+    row = await reachable_participant(uow.conn, vault, participant_id, actor, for_update=True)
+    return await db.timeline.add_note(uow.conn, row.key, cmd.text, actor.sub)
 
 
-async def read_timeline(conn: Connection, participant_id: uuid.UUID, actor: Principal) -> list[db.Row]:
+async def read_timeline(
+    conn: Connection, vault: Vault, participant_id: uuid.UUID, actor: Principal
+) -> list[dict[str, Any]]:
     """A participant's timeline, logged as a read of personal data (notes are)."""
-    await reachable_participant(conn, participant_id, actor)
+    row = await reachable_participant(conn, vault, participant_id, actor)
     await db.audit.log_access(conn, [participant_id], accessor=actor.sub, role=actor.role.value, action="timeline")
-    return await db.timeline.timeline(conn, participant_id)
+    return await db.timeline.timeline(conn, row.key)
 
 
 async def _record_consent(
@@ -297,7 +313,7 @@ async def _record_consent(
 
 
 async def record_consent(
-    uow: UnitOfWork, participant_id: uuid.UUID, cmd: RecordConsent, *, actor: Principal
+    uow: UnitOfWork, participant_id: uuid.UUID, cmd: RecordConsent, *, actor: Principal, vault: Vault
 ) -> list[db.Row]:
     """Give or withdraw consent for a purpose; returns the consents in force afterwards.
 
@@ -305,7 +321,7 @@ async def record_consent(
     the last consent that allows declared target groups also forgets the target groups.
     """
     conn = uow.conn
-    row = await reachable_participant(conn, participant_id, actor, for_update=True)
+    row = await reachable_participant(conn, vault, participant_id, actor, for_update=True)
     if cmd.purpose is ConsentPurpose.SHARE_WITH_EMPLOYER:
         if cmd.employer_id is None:
             raise Unprocessable("sharing the profile needs the employer_id of the employer to share it with")
@@ -327,21 +343,21 @@ async def record_consent(
         )
         remaining = await consented_purposes(conn, participant_id)
         if not cmd.given and row["target_groups"] and not remaining & domain.TARGET_GROUP_CONSENTS:
-            await db.participants.update_participant(conn, participant_id, {"target_groups": []})
+            await db.participants.update_participant(conn, row, {"target_groups": []})
     return await db.consents.current_consents(conn, participant_id)
 
 
 async def record_employer(
-    uow: UnitOfWork, participant_id: uuid.UUID, cmd: RecordEmployer, *, actor: Principal
-) -> db.Row:
+    uow: UnitOfWork, participant_id: uuid.UUID, cmd: RecordEmployer, *, actor: Principal, vault: Vault
+) -> Participant:
     """Record whom the participant works for: that employer may then act for them (apply for a voucher)."""
     conn = uow.conn
-    row = await reachable_participant(conn, participant_id, actor, for_update=True)
+    row = await reachable_participant(conn, vault, participant_id, actor, for_update=True)
     if cmd.employer_id is not None and await db.employers.get_employer(conn, cmd.employer_id) is None:
         raise Unprocessable(f"there is no employer {cmd.employer_id}; check the employer_id")
     if row["employer_id"] == cmd.employer_id:
         return row
-    new = await db.participants.update_participant(conn, participant_id, {"employer_id": cmd.employer_id})
+    new = await db.participants.update_participant(conn, row, {"employer_id": cmd.employer_id})
     await unlink_employer(conn, participant_id, "employee")
     if cmd.employer_id is not None:
         await link_employer(conn, participant_id, cmd.employer_id, "employee")
@@ -356,16 +372,17 @@ async def record_employer(
     return new
 
 
-async def consents_of(conn: Connection, participant_id: uuid.UUID, actor: Principal) -> list[db.Row]:
+async def consents_of(conn: Connection, vault: Vault, participant_id: uuid.UUID, actor: Principal) -> list[db.Row]:
     """A participant's consent history."""
-    await reachable_participant(conn, participant_id, actor)
+    await reachable_participant(conn, vault, participant_id, actor)
     return await db.consents.consent_history(conn, participant_id)
 
 
 async def erase_participant(uow: UnitOfWork, participant_id: uuid.UUID, *, actor: Principal) -> None:
-    """Delete a participant's personal data, keep a record of the erasure without it, announce it."""
+    """Destroy the participant's data key and delete their records; keep a record of the erasure without
+    personal data, announce it. Copies of their sealed fields left in Postgres's files cannot be opened."""
     conn = uow.conn
-    row = await db.participants.get_participant(conn, participant_id, for_update=True)
+    row = await db.participants.find_participant(conn, participant_id, for_update=True)
     if row is None:
         if await db.audit.get_erasure(conn, participant_id) is not None:
             raise Gone(f"participant {participant_id} was already erased; nothing is kept about them")

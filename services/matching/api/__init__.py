@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from services.matching.api import (
     candidates,
+    inflow,
     opportunities,
     proposals,
     reports,
@@ -20,6 +21,7 @@ routers: list[APIRouter] = [
     proposals.router,
     reports.router,
     saved_searches.router,
+    inflow.router,
 ]
 
 __all__ = ["routers"]

@@ -101,22 +101,16 @@ def language_of(request: Request, account_language: str | None = None) -> str:
     )
 
 
-def served_paths(app: Any) -> frozenset[str]:
-    """Every path the app serves, also those of routers FastAPI includes lazily (kept on ``app.state``)."""
-    known: frozenset[str] | None = getattr(app.state, "served_paths", None)
-    if known is None:
-        found: set[str] = set()
+def served_paths() -> set[str]:
+    """The paths of the web UI's pages: what navigation may link to and where a role may land.
 
-        def walk(routes: Any) -> None:
-            for route in routes:
-                if getattr(route, "path", None) is not None:
-                    found.add(route.path)
-                if getattr(route, "original_router", None) is not None:  # fastapi.routing._IncludedRouter
-                    walk(route.original_router.routes)
+    Read from the web's routers (not ``app.routes``, where FastAPI keeps an included router as one
+    entry without a path).
+    """
+    from services.matching.web.routes import routers  # imported here: the routers import this module
 
-        walk(app.routes)
-        known = app.state.served_paths = frozenset(found)
-    return known
+    paths = (getattr(route, "path", None) for router in routers for route in router.routes)
+    return {path for path in paths if isinstance(path, str)}
 
 
 def page(
@@ -130,7 +124,7 @@ def page(
 ) -> HTMLResponse:
     """Render template ``name`` in the reader's language, with the role's navigation when signed in."""
     lang = language or (viewer.language if viewer else language_of(request))
-    served = served_paths(request.app)
+    served = served_paths()
     navigation = [item for item in NAVIGATION.get(viewer.role, ()) if item.path in served] if viewer else []
     response = templates.TemplateResponse(
         request,

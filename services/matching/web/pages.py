@@ -53,7 +53,7 @@ async def home(request: Request) -> Response:
     if not isinstance(viewer, Viewer):
         return viewer
     landing = LANDING.get(viewer.role)
-    if landing is not None and landing in served_paths(request.app):
+    if landing is not None and landing in served_paths():
         return RedirectResponse(landing, status_code=303)
     return page(request, "home.html", {"principal": viewer.principal}, viewer=viewer)
 

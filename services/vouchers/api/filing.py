@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import status
 
 from services.vouchers.access import APPLICANT_ROLES
-from services.vouchers.api.schemas import ApplicationOut, Problem, application_out
+from services.vouchers.api.schemas import ApplicationOut, application_out
 from services.vouchers.clock import now_of
 from services.vouchers.handlers import filing as handle
 from services.vouchers.handlers.commands import ApplyCommand
@@ -20,6 +20,7 @@ from services.vouchers.handlers.filing import Applicant, desk_of
 from shared.auth import authenticate, bearer_token, ensure_role
 from shared.events.contracts.vouchers import SubmittedBy
 from shared.hot import HotRequest, HotResponse, HotRoute, InvalidRequest, parse_body
+from shared.http_errors import Problem
 from shared.service import Runtime
 
 IDEMPOTENCY_KEY_MAX = 200

@@ -159,10 +159,3 @@ class ClawbackIn(BaseModel):
     reason: str = Field(
         min_length=3, max_length=500, description="e.g. 'attendance list withdrawn'; kept in the ledger"
     )
-
-
-class Problem(BaseModel):
-    """Every 4xx and 5xx answer."""
-
-    detail: str
-    errors: list[dict[str, str]] | None = Field(default=None, description="Per field, for validation errors")

@@ -1,0 +1,279 @@
+"""The employer's and programme officer's web pages against the running service (real Postgres and NATS).
+
+Every page renders for its role and refuses the others; an employer never sees or touches another
+employer's opportunity or proposal; a decline without a reason, a form without its CSRF token and
+bad input each get a sentence and change nothing; the officer's dashboard shows the rest when
+vouchers does not answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from pathlib import Path
+
+import httpx
+
+from services.matching.fairness import METRICS
+from services.matching.tests.conftest import World, opportunity_body
+from services.matching.tests.test_web_signin import csrf_of
+from services.matching.web import charts, employer, i18n
+from services.vouchers.app import definition as vouchers
+from shared.events.contracts.intake import ConsentPurpose, ParticipantConsentGiven, TargetGroup
+from shared.events.contracts.matching import DeclineReason, EndReason, OpportunityKind, WithdrawReason
+from shared.tooling.demo.dataset import programme_body
+from tests.support.platform import serve_over_http
+from tests.support.ports import free_port
+
+TEMPLATES = Path(employer.__file__).parent / "templates"
+
+
+async def sign_in(world: World, account: str) -> str:
+    """Sign in with the development picker; the home page's CSRF token."""
+    picker = await world.client.get("/signin")
+    answer = await world.client.post("/signin", data={"account": account, "csrf": csrf_of(picker.text)})
+    assert answer.status_code == 303, answer.text
+    return csrf_of((await world.client.get("/signin")).text)
+
+
+async def page_csrf(world: World, path: str) -> str:
+    answer = await world.client.get(path)
+    assert answer.status_code == 200, answer.text
+    return csrf_of(answer.text)
+
+
+async def proposal_status(world: World, proposal_id: str) -> str:
+    answer = await world.client.get(f"/proposals/{proposal_id}", headers=world.admin())
+    status: str = answer.json()["status"]
+    return status
+
+
+async def test_an_employer_manages_their_places_and_answers_proposals_and_nobody_elses(world: World) -> None:
+    mine = await world.opportunity(title="BBL lasser Smit")
+    theirs_answer = await world.client.post(
+        "/opportunities", json=opportunity_body(world.other_employer, title="Monteur elders"), headers=world.coach()
+    )
+    theirs = theirs_answer.json()
+    first, second, third = [await world.candidate() for _ in range(3)]
+    # The opportunity has two places: two proposals hold them; the third goes to the other employer.
+    p1 = (await world.propose(first, mine)).json()["id"]
+    p2 = (await world.propose(second, mine)).json()["id"]
+    p_other = (await world.propose(third, theirs)).json()["id"]
+
+    await sign_in(world, "employer-1")
+    listing = await world.client.get("/employer")
+    assert listing.status_code == 200
+    assert "BBL lasser Smit" in listing.text
+    assert "Monteur elders" not in listing.text
+    assert "0 van 2 vrij (2 gereserveerd, 0 bezet)" in listing.text
+    csrf = csrf_of(listing.text)
+
+    received = await world.client.get("/employer/proposals")
+    assert received.status_code == 200
+    assert p1 in received.text
+    assert p2 in received.text
+    assert p_other not in received.text
+    assert "Anoniem profiel." in received.text
+    assert str(first) not in received.text, "no participant id without sharing"
+    assert '<label for="reason-' in received.text
+    share = {"participant_id": second, "purpose": ConsentPurpose.SHARE_WITH_EMPLOYER, "source": "participant"}
+    await world.feed(ParticipantConsentGiven(**share, employer_id=world.employer))
+    shared = (await world.client.get("/employer/proposals")).text
+    assert str(second) in shared, "the reference of a participant who shares their profile with this employer"
+    assert str(first) not in shared
+    assert (await world.client.get("/employer/proposals?status=proposed")).text.count("/interested") == 2
+    bad_filter = await world.client.get("/employer/proposals?status=<script>")
+    assert bad_filter.status_code == 400
+    assert "Die status bestaat niet" in bad_filter.text
+
+    no_reason = await world.client.post(f"/employer/proposals/{p1}/decline", data={"csrf": csrf})
+    assert no_reason.status_code == 422
+    assert "Kies een reden om af te wijzen; er is niets veranderd" in no_reason.text
+    made_up = await world.client.post(f"/employer/proposals/{p1}/decline", data={"csrf": csrf, "reason": "rude"})
+    assert made_up.status_code == 422
+    forged = await world.client.post(f"/employer/proposals/{p1}/interested", data={"csrf": "forged"})
+    assert forged.status_code == 403
+    assert "kwam niet van deze pagina" in forged.text
+    assert await proposal_status(world, p1) == "proposed"
+
+    yes = await world.client.post(f"/employer/proposals/{p1}/interested", data={"csrf": csrf})
+    assert (yes.status_code, yes.headers["location"]) == (303, "/employer/proposals?done=interested")
+    assert await proposal_status(world, p1) == "interested"
+    again = await world.client.post(f"/employer/proposals/{p1}/interested", data={"csrf": csrf})
+    assert again.status_code == 409
+    assert "cannot become interested" in again.text
+    no = await world.client.post(f"/employer/proposals/{p2}/decline", data={"csrf": csrf, "reason": "distance"})
+    assert no.status_code == 303
+    assert await proposal_status(world, p2) == "declined"
+    answered = await world.client.get("/employer/proposals?done=declined")
+    assert "Je antwoord is opgeslagen: afgewezen." in answered.text
+    assert "Te ver weg" in answered.text
+
+    for path in (
+        f"/employer/proposals/{p_other}/interested",
+        f"/employer/opportunities/{theirs['id']}/confirm",
+        f"/employer/opportunities/{theirs['id']}/close",
+        "/employer/opportunities/not-an-id/close",
+        "/employer/proposals/not-an-id/interested",
+    ):
+        refused = await world.client.post(path, data={"csrf": csrf, "reason": "other"})
+        assert refused.status_code == 404, path
+        assert "Dat mag of kan niet" in refused.text or "Niet gevonden" in refused.text, path
+    stranger = await world.client.post(f"/employer/proposals/{p_other}/decline", data={"csrf": csrf, "reason": "other"})
+    assert stranger.status_code == 404
+    assert await proposal_status(world, p_other) == "proposed"
+    assert (await world.get_opportunity(theirs))["status"] == "open"
+
+    form = await world.client.get("/employer/new")
+    assert form.status_code == 200
+    assert '<label for="f-postcode">' in form.text
+    body = {
+        "csrf": csrf,
+        "kind": "vacancy",
+        "title": "Lasser dagdienst",
+        "occupation": "welder",
+        "essential_skills": ["tig-welding", "mag-welding"],
+        "hours": "36",
+        "start_date": (dt.date.today() + dt.timedelta(days=20)).isoformat(),
+        "country": "NL",
+        "postcode": "0000 ZZ",
+        "open_until": (dt.date.today() + dt.timedelta(days=60)).isoformat(),
+        "places_total": "3",
+    }
+    wrong = await world.client.post("/employer/new", data=body)
+    assert wrong.status_code == 422
+    assert "De plek is niet gepubliceerd" in wrong.text
+    assert "not a known NL postcode area" in wrong.text
+    assert 'value="Lasser dagdienst"' in wrong.text, "what was typed stays"
+    assert (await world.client.post("/employer/new", data={**body, "hours": "lots"})).status_code == 422
+    assert (await world.client.post("/employer/new", data={**body, "csrf": ""})).status_code == 403
+    published = await world.client.post("/employer/new", data={**body, "postcode": "6511 AB"})
+    assert (published.status_code, published.headers["location"]) == (303, "/employer?done=created")
+    own = (await world.client.get("/opportunities", headers=world.employer_user())).json()
+    created = next(o for o in own if o["title"] == "Lasser dagdienst")
+    assert (created["essential_skills"], created["places_total"]) == (["tig-welding", "mag-welding"], 3)
+    assert len([o for o in own if o["title"] == "Lasser dagdienst"]) == 1
+
+    confirmed = await world.client.post(f"/employer/opportunities/{created['id']}/confirm", data={"csrf": csrf})
+    assert confirmed.headers["location"] == "/employer?done=confirmed"
+    closed = await world.client.post(f"/employer/opportunities/{created['id']}/close", data={"csrf": csrf})
+    assert closed.status_code == 303
+    assert "De plek is gesloten." in (await world.client.get("/employer?done=closed")).text
+
+    english = await world.client.get("/employer/proposals?lang=en")
+    assert '<html lang="en">' in english.text
+    assert "Reason for declining" in english.text
+
+    for account, path in (("coach-1", "/employer?lang=nl"), ("officer-1", "/employer"), ("coach-1", "/officer")):
+        await sign_in(world, account)
+        other_role = await world.client.get(path)
+        assert other_role.status_code == 403, (account, path)
+        assert "niet voor jouw rol" in other_role.text
+
+
+async def test_an_officer_reads_inflow_budgets_fairness_and_runs_the_plan(world: World) -> None:
+    women = [await world.candidate(target_groups=[TargetGroup.WOMAN]) for _ in range(11)]
+    await world.candidate(target_groups=[TargetGroup.AGE_45_PLUS])
+    others = [await world.candidate() for _ in range(10)]
+    place = await world.opportunity(places_total=4)
+    for other in others[:2]:  # proposals for others only: the women's proposals per 100 are 0, flagged
+        assert (await world.propose(other, place)).status_code == 201
+    settings = world.service.app.state.settings
+    world.service.app.state.settings = settings.model_copy(update={"vouchers_url": f"http://127.0.0.1:{free_port()}"})
+
+    inflow = (await world.client.get("/inflow", headers=world.officer())).json()
+    this_week = {s["target_group"]: s["people"][-1] for s in inflow["series"]}
+    assert (this_week[None], this_week["woman"], this_week["age_45_plus"]) == (22, 11, None)
+    assert len(inflow["weeks"]) == 12
+    assert (await world.client.get("/inflow", headers=world.coach())).status_code == 403
+    assert (await world.client.get("/inflow?weeks=0", headers=world.officer())).status_code == 422
+
+    await sign_in(world, "officer-1")
+    down = await world.client.get("/officer")
+    assert down.status_code == 200
+    assert "De vouchersdienst antwoordt nu niet" in down.text
+    assert down.text.count('<svg class="chart"') == 1 + len(TargetGroup), "the inflow charts still show"
+    assert '<caption id="inflow-caption">' in down.text
+    assert "<td>11</td>" in down.text
+    assert "minder dan 10" in down.text, "small cells are hidden"
+
+    async with serve_over_http(world.platform, vouchers) as url:
+        await world.platform.enrol_all([("programme_officer", "officer-1", "officer-1")])
+        async with httpx.AsyncClient(base_url=url) as client:
+            answer = await client.post(
+                "/programmes", json=programme_body(dt.datetime.now(dt.UTC)), headers=world.officer()
+            )
+        assert answer.status_code == 201, answer.text
+        created = answer.json()
+        world.service.app.state.settings = settings.model_copy(update={"vouchers_url": url})
+        up = await world.client.get("/officer?lang=en")
+    assert up.status_code == 200
+    assert "not answering" not in up.text
+    names = [c["name"] for c in created["categories"]]
+    assert all(name in html.unescape(up.text) for name in names)
+    assert up.text.count('<svg class="chart"') == 1 + len(TargetGroup) + len(names)
+    assert f"budget-caption-{created['id']}" in up.text
+
+    report = await world.client.get("/officer/plan?lang=nl")
+    assert report.status_code == 200
+    assert "Vrouwen" in report.text
+    assert "<td>11</td>" in report.text
+    assert "Minder dan 10 mensen: geen cijfers" in report.text, "the 45-plus cell of one person"
+    assert "Groepen met een verhouding onder 0.8: 1." in report.text
+    flag = r'<td class="flag">\s*0\.0\s*<span class="ratio">verhouding 0\.00</span>\s*<strong class="flag-text">onder'
+    flagged = re.search(flag, report.text)
+    assert flagged is not None, "the women's proposals per 100, flagged in words"
+    forged = await world.client.post("/officer/plan", data={"csrf": "forged"})
+    assert forged.status_code == 403
+    planned = await world.client.post("/officer/plan", data={"csrf": csrf_of(report.text)})
+    assert planned.status_code == 200
+    assert "Plan gemaakt op" in planned.text
+    assert "Toewijzingen (2 van 2)" in planned.text, "two free places for 22 candidates"
+    assert sum(str(p) in planned.text for p in (*women, *others[2:])) == 2
+
+    await sign_in(world, "employer-1")
+    for path in ("/officer", "/officer/plan"):
+        assert (await world.client.get(path)).status_code == 403
+
+
+def test_every_word_of_the_office_pages_exists_in_dutch_german_and_english() -> None:
+    dynamic: dict[str, set[str]] = {
+        "employer.done.": set(employer.DONE),
+        "employer.status.": {"open", "stale", "closed"},
+        "employer.kind.": {k.value for k in OpportunityKind},
+        "employer.field.": {*employer.FIELDS, *employer.SKILL_FIELDS, "recognised"},
+        "employer.hint.": {"essential_skills", "optional_skills", "hours", "postcode"},
+        "employer.pstatus.": set(employer.STATUSES),
+        "employer.reason.": {r.value for r in (*DeclineReason, *WithdrawReason, *EndReason)},
+        "employer.country.": {"NL", "DE"},
+        "officer.group.": {"all", *(g.value for g in TargetGroup)},
+        "officer.bucket.": {"minute", "hour", "day"},
+        "officer.metric.": set(METRICS),
+    }
+    used: set[str] = set()
+    for area in ("employer", "officer"):
+        for path in (TEMPLATES / area).glob("*.html"):
+            used |= set(re.findall(r't(?:\[|\.get\()"([a-z_.]+)"', path.read_text()))
+    prefixes = {key for key in used if key.endswith(".")}
+    assert prefixes <= dynamic.keys(), prefixes - dynamic.keys()
+    wanted = (used - prefixes) | {prefix + value for prefix, values in dynamic.items() for value in values}
+    for language, words in i18n.MESSAGES.items():
+        assert wanted <= words.keys(), (language, sorted(wanted - words.keys()))
+        assert all(words[key].strip() for key in wanted)
+
+
+def test_charts_scale_to_a_round_top_and_leave_hidden_counts_empty() -> None:
+    assert [charts.nice_top(v) for v in (0, 7, 11, 250, 774_000)] == [1.0, 10.0, 20.0, 500.0, 1_000_000.0]
+    drawn = charts.bar_chart([("2026-11-23", 20), ("2026-11-30", None), ("2026-12-07", 0)], top=40)
+    full, hidden, empty = drawn.bars
+    assert (full.height, hidden.height, empty.height) == (64.0, 0.0, 0.0), "half of the 128 units of plot height"
+    assert (full.value, hidden.value) == (20, None)
+    assert full.y + full.height == drawn.baseline
+    assert [t.label for t in drawn.ticks] == ["0", "20", "40"]
+    start = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    line = charts.line_chart([(start + dt.timedelta(hours=2), 50.0), (start, 100.0)], top=100)
+    assert line.path == "M44.0,8.0 L312.0,72.0", "in time order: from the full top left to half at the right"
+    assert (line.first_label, line.last_label) == ("2026-12-01", "2026-12-01")
+    single = charts.line_chart([(start, 10.0)], top=100)
+    assert (single.path, len(single.dots)) == ("", 1), "one point is a dot, not a line"
