@@ -56,15 +56,15 @@ async def test_every_page_reads_well_at_every_width_and_signs_in_with_the_keyboa
             await page.keyboard.press("ArrowDown")  # the second account: coach-anna (sorted by role)
             await page.keyboard.press("Tab")
             await page.keyboard.press("Enter")
-            await page.wait_for_url(f"{url}/")
-            assert "coach-anna" in await page.inner_text("main")
-            assert "Arbeitsmarkt-Coach" in await page.inner_text("main"), "the browser's language"
-            await check(page, "home", width)
+            await page.wait_for_url(f"{url}/coach")
+            assert "coach-anna" in await page.inner_text("header")
+            assert "Fallbestand" in await page.inner_text("header nav"), "the browser's language"
 
-            await page.goto(f"{url}/?lang=en")
-            assert "labour-market coach" in await page.inner_text("main")
+            await page.goto(f"{url}/coach?lang=en")
+            assert "Caseload" in await page.inner_text("header nav")
             await page.goto(f"{url}/")
-            assert "labour-market coach" in await page.inner_text("main"), "the pick is remembered"
+            await page.wait_for_url(f"{url}/coach")
+            assert "Caseload" in await page.inner_text("header nav"), "the pick is remembered"
 
             await page.evaluate("document.querySelector('form.signout input[name=csrf]').value = 'forged'")
             await page.click("form.signout button")
