@@ -1,10 +1,17 @@
 """The region plan: an optimal assignment of candidates to places under every place's capacity.
 
 Min-cost flow (OR-Tools): source → each candidate (1) → each eligible place (1, cost −score) →
-sink (the place's free capacity); every candidate also has an arc straight to the sink at cost 0,
-the "unassigned" option, so the flow of one unit per candidate is always feasible and a candidate
-is only assigned where it adds score. Scores are integers (milli-points) because the solver's
-costs are; the same integers are what greedy and brute force compare against in the tests.
+sink (the place's free capacity); an arc from the source straight to the sink carries the
+candidates left unassigned, so the flow is always feasible and a candidate is only assigned where
+it adds score. Scores are integers (milli-points) because the solver's costs are; the same
+integers are what greedy and brute force compare against in the tests.
+
+A region-wide quota ("at least 40 places for women") is a layer of its own: a node per quota
+that must send its number of units, each through one member of the group (a member has a gate
+of capacity 1, so they are still assigned at most once) into a place; what it cannot place goes
+to the sink at a penalty larger than any plan's whole score. So the plan meets every quota it
+can, and among the plans that meet as much, it is the best by score. A member counts towards one
+quota at most. Target groups decide only who may pass a quota's node, never a score.
 """
 
 from __future__ import annotations
@@ -32,40 +39,115 @@ def score_units(score: float) -> int:
 
 def solve(n_candidates: int, capacities: IntArray, cand: IntArray, place: IntArray, units: IntArray) -> IntArray:
     """For each candidate the index of its place, or UNASSIGNED; edges are (cand[i], place[i]) worth units[i]."""
+    chosen, _ = solve_with_quotas(n_candidates, capacities, cand, place, units)
+    return chosen
+
+
+def _ints(*parts: npt.ArrayLike) -> IntArray:
+    return np.concatenate([np.asarray(p, dtype=np.int64) for p in parts])
+
+
+def solve_with_quotas(
+    n_candidates: int,
+    capacities: IntArray,
+    cand: IntArray,
+    place: IntArray,
+    units: IntArray,
+    quotas: Sequence[tuple[IntArray, int]] = (),
+) -> tuple[IntArray, IntArray]:
+    """``solve``, meeting as much as it can of each quota (the candidates who are members, how many of them
+    to assign); and for each candidate the index of the quota it was counted for, or UNASSIGNED."""
     keep = units > 0  # an edge worth nothing never beats staying unassigned
     cand, place, units = cand[keep], place[keep], units[keep]
-    n_places = len(capacities)
+    n_places, n_quotas = len(capacities), len(quotas)
+    members = [np.unique(np.asarray(m, dtype=np.int64)) for m, _ in quotas]
+    wanted = [int(min(max(0, q), len(m))) for m, (_, q) in zip(members, quotas, strict=True)]
+    gated = np.unique(_ints(np.zeros(0, np.int64), *members))  # members of some quota get a gate node
+    # nodes: candidates, places, source, sink, quotas, gates
     source, sink = n_candidates + n_places, n_candidates + n_places + 1
+    first_quota = sink + 1
+    first_gate = first_quota + n_quotas
+    gate_of = np.full(n_candidates, -1, dtype=np.int64)
+    gate_of[gated] = first_gate + np.arange(len(gated), dtype=np.int64)
     people = np.arange(n_candidates, dtype=np.int64)
-    places = np.arange(n_places, dtype=np.int64)
-    tails = np.concatenate([np.full(n_candidates, source), cand, n_candidates + places, people])
-    heads = np.concatenate([people, n_candidates + place, np.full(n_places, sink), np.full(n_candidates, sink)])
-    caps = np.concatenate([np.ones(n_candidates), np.ones(len(cand)), capacities, np.ones(n_candidates)])
-    costs = np.concatenate([np.zeros(n_candidates), -units, np.zeros(n_places), np.zeros(n_candidates)])
+    entry = np.where(gate_of >= 0, gate_of, people)  # where a candidate's unit comes in
+    # more than any plan's whole score: meeting a quota by one more place always wins
+    penalty = int(units.max(initial=0)) * max(1, min(n_candidates, int(capacities.sum(initial=0)))) + 1
+    quota_arcs = [(first_quota + k, gate_of[m]) for k, m in enumerate(members)]
+    tails = _ints(
+        [source],
+        np.full(n_candidates, source),
+        gate_of[gated],
+        cand,
+        n_candidates + np.arange(n_places),
+        *(np.full(len(m), q) for q, m in quota_arcs),
+        first_quota + np.arange(n_quotas),
+    )
+    heads = _ints(
+        [sink],
+        entry,
+        gated,
+        n_candidates + place,
+        np.full(n_places, sink),
+        *(g for _, g in quota_arcs),
+        np.full(n_quotas, sink),
+    )
+    caps = _ints(
+        [n_candidates],
+        np.ones(n_candidates),
+        np.ones(len(gated)),
+        np.ones(len(cand)),
+        capacities,
+        *(np.ones(len(m)) for m in members),
+        wanted,
+    )
+    costs = _ints(
+        [0],
+        np.zeros(n_candidates),
+        np.zeros(len(gated)),
+        -units,
+        np.zeros(n_places),
+        *(np.zeros(len(m)) for m in members),
+        np.full(n_quotas, penalty),
+    )
     flow = min_cost_flow.SimpleMinCostFlow()
-    flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps.astype(np.int64), costs.astype(np.int64))
+    flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
     flow.set_node_supply(source, n_candidates)
-    flow.set_node_supply(sink, -n_candidates)
+    for k, q in enumerate(wanted):
+        flow.set_node_supply(first_quota + k, q)
+    flow.set_node_supply(sink, -n_candidates - sum(wanted))
     status = flow.solve()
     if status != flow.OPTIMAL:
-        raise RuntimeError(f"min-cost flow ended with status {status}")  # cannot happen: unassigned keeps it feasible
-    start = n_candidates
+        raise RuntimeError(f"min-cost flow ended with status {status}")  # cannot happen: the bypasses keep it feasible
+    start = 1 + n_candidates + len(gated)
     used = flow.flows(np.arange(start, start + len(cand), dtype=np.int64)) > 0
     result = np.full(n_candidates, UNASSIGNED, dtype=np.int64)
     result[cand[used]] = place[used]
-    return result
+    counted = np.full(n_candidates, UNASSIGNED, dtype=np.int64)
+    arc = start + len(cand) + n_places
+    for k, m in enumerate(members):
+        through = flow.flows(np.arange(arc, arc + len(m), dtype=np.int64)) > 0
+        counted[m[through]] = k
+        arc += len(m)
+    return result, counted
 
 
 @dataclass(frozen=True, slots=True)
 class Plan:
     """Each assigned candidate's evaluation (with its explanation's facts); the rest are unassigned.
 
-    ``reserved`` names the candidates who got a place reserved for their target group, and which.
+    ``reserved`` names the candidates who got a place reserved for their target group, and which;
+    ``counted`` the candidates counted towards a region-wide quota, and whose.
     """
 
     assigned: tuple[Evaluation, ...]
     unassigned: tuple[str, ...]
     reserved: tuple[tuple[str, str], ...] = ()
+    counted: tuple[tuple[str, str], ...] = ()
+
+    def met(self, group: str) -> int:
+        """How many assignments count towards ``group``'s quota."""
+        return sum(1 for _, g in self.counted if g == group)
 
     @property
     def total_units(self) -> int:
@@ -106,17 +188,28 @@ class Reservation:
     places: int
 
 
+@dataclass(frozen=True, slots=True)
+class Quota:
+    """Explicit, visible policy across the whole region: at least ``places`` assignments go to members of
+    ``group`` when there are members who fit that many places. Never a weight: the score is the same."""
+
+    group: str
+    places: int
+
+
 def plan_region(
     cs: Candidates,
     os: Opportunities,
     vocab: Vocabulary,
     reservations: Sequence[Reservation] = (),
     groups: Mapping[str, frozenset[str]] | None = None,
+    quotas: Sequence[Quota] = (),
 ) -> Plan:
     """The optimal plan for all of a region's candidates and opportunities, each assignment evaluated to explain it.
 
     With ``reservations``, each opportunity's free places are split: the reserved ones are nodes
     of their own that only members of the group (``groups``: candidate id → target groups) reach.
+    With ``quotas``, the plan meets each as far as the members' eligible places allow (``solve_with_quotas``).
     """
     parts = [(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64)), *eligible_pairs(cs, os)]
     cand = np.concatenate([p[0] for p in parts])
@@ -146,8 +239,18 @@ def plan_region(
         extra_cand.append(cand[on_it])
         extra_node.append(np.full(len(on_it), node, dtype=np.int64))
         extra_units.append(units[on_it])
-    chosen = solve(
-        len(cs.items), capacities, np.concatenate(extra_cand), np.concatenate(extra_node), np.concatenate(extra_units)
+    ids = [c.id for c in cs.items]
+    layer = [
+        (np.array([i for i, c in enumerate(ids) if q.group in member_of.get(c, frozenset())], np.int64), q.places)
+        for q in quotas
+    ]
+    chosen, counted = solve_with_quotas(
+        len(cs.items),
+        capacities,
+        np.concatenate(extra_cand),
+        np.concatenate(extra_node),
+        np.concatenate(extra_units),
+        layer,
     )
     picks = [(i, int(n)) for i, n in enumerate(chosen.tolist()) if n != UNASSIGNED]
     assigned = tuple(
@@ -162,4 +265,5 @@ def plan_region(
     )
     unassigned = tuple(cs.items[i].id for i, n in enumerate(chosen.tolist()) if n == UNASSIGNED)
     reserved = tuple((cs.items[i].id, group_of[n]) for i, n in picks if group_of[n])
-    return Plan(assigned, unassigned, reserved)
+    towards = tuple((ids[i], quotas[k].group) for i, k in enumerate(counted.tolist()) if k != UNASSIGNED)
+    return Plan(assigned, unassigned, reserved, towards)

@@ -18,7 +18,12 @@ async def test_an_unconfirmed_opportunity_is_asked_then_leaves_the_suggestions_w
     opportunity = await world.opportunity()
     participant = await world.candidate()
     now = dt.datetime.now(dt.UTC)
-    assert await sweep(world.runtime, now + dt.timedelta(days=29)) == {"expired": 0, "asked": 0, "stale": 0}
+    assert await sweep(world.runtime, now + dt.timedelta(days=29)) == {
+        "expired": 0,
+        "asked": 0,
+        "stale": 0,
+        "forgotten": 0,
+    }
     asked_at = now + dt.timedelta(days=31)
     assert (await sweep(world.runtime, asked_at))["asked"] == 1
     assert (await sweep(world.runtime, asked_at + dt.timedelta(days=1)))["asked"] == 0  # asked once

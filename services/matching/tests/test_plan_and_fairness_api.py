@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 from collections import Counter
 
+import pytest
+
+from services.matching.handlers.plans import due_night
+from services.matching.housekeeping import nightly
+from services.matching.settings import MatchingSettings
 from services.matching.tests.conftest import World
 from shared.events.contracts.intake import TargetGroup
+from shared.events.contracts.matching import PlanMade
 
 
 async def test_the_plan_respects_every_capacity_and_explains_each_assignment(world: World) -> None:
@@ -57,3 +65,85 @@ async def test_the_fairness_report_counts_per_group_and_hides_small_cells(world:
     assert rows["refugee_with_permit"]["proposals_per_100"] is None
     assert str(few[0]) not in answer.text
     assert (await world.client.get("/fairness", headers=world.coach())).status_code == 403
+
+
+async def test_a_region_wide_quota_is_applied_shown_and_checked(world: World) -> None:
+    await world.opportunity(places_total=2)
+    await world.candidate(skills=["tig-welding", "mag-welding", "read-technical-drawings", "measure-precision"])
+    await world.candidate(skills=["tig-welding", "mag-welding", "read-technical-drawings", "measure-precision"])
+    member = await world.candidate(skills=["tig-welding"], target_groups=[TargetGroup.AGE_45_PLUS])
+    body = {"quotas": [{"target_group": "age_45_plus", "share": 0.5}]}
+    plan = (await world.client.post("/plans", json=body, headers=world.officer())).json()
+    assert plan["quotas"] == [{"target_group": "age_45_plus", "places": None, "share": 0.5, "wanted": 1, "met": 1}]
+    counted = [a for a in plan["assigned"] if a["quota_for"] == "age_45_plus"]
+    assert [a["participant_id"] for a in counted] == [str(member)]
+    assert len(plan["assigned"]) == 2
+    for bad in (
+        {"quotas": [{"target_group": "age_45_plus", "places": 1, "share": 0.5}]},
+        {"quotas": [{"target_group": "age_45_plus"}]},
+        {"quotas": [{"target_group": "woman", "places": 1}, {"target_group": "woman", "share": 0.1}]},
+        {"quotas": [{"target_group": "woman", "share": 1.5}]},
+    ):
+        answer = await world.client.post("/plans", json=bad, headers=world.officer())
+        assert answer.status_code == 422, bad
+
+
+async def test_the_nightly_plan_is_made_once_kept_for_coaches_and_officers_and_told_without_personal_data(
+    world: World,
+) -> None:
+    assert (await world.client.get("/plans/latest", headers=world.officer())).status_code == 404
+    await world.opportunity(places_total=3)
+    mine = [await world.candidate(target_groups=[TargetGroup.WOMAN]) for _ in range(2)]
+    theirs = await world.candidate(coach="coach-2")
+    policy = {"quotas": [{"target_group": "woman", "places": 1}]}
+    assert (await world.client.put("/plans/policy", json=policy, headers=world.coach())).status_code == 403
+    assert (await world.client.put("/plans/policy", json={"quotas": [{}]}, headers=world.officer())).status_code == 422
+    assert (await world.client.get("/plans/policy", headers=world.officer())).json()["quotas"] == []
+    assert (await world.client.put("/plans/policy", json=policy, headers=world.officer())).status_code == 200
+    assert (await world.client.get("/plans/policy", headers=world.officer())).json()["set_by"] == "officer-1"
+
+    started = dt.datetime(2026, 5, 4, 12, 0, tzinfo=dt.UTC)  # 14:00 in the region; the plan is due at 02:00
+    assert await nightly(world.runtime, started + dt.timedelta(hours=11), started) is None
+    night = started + dt.timedelta(hours=12, minutes=5)
+    made = await asyncio.gather(*(nightly(world.runtime, night, started) for _ in range(3)))  # three replicas
+    assert len([m for m in made if m is not None]) == 1
+    assert await nightly(world.runtime, night + dt.timedelta(hours=1), started) is None  # once a night
+
+    everything = (await world.client.get("/plans/latest?lang=en", headers=world.officer())).json()
+    assert everything["night"] == "2026-05-05"
+    assert {a["participant_id"] for a in everything["assigned"]} == {*map(str, mine), str(theirs)}
+    assert everything["quotas"][0]["met"] == 1
+    assert sum(1 for a in everything["assigned"] if a["quota_for"] == "woman") == 1
+    assert all("essential skills" in a["explanation"] for a in everything["assigned"])
+    caseload = (await world.client.get("/plans/latest?lang=de", headers=world.coach("coach-2"))).json()
+    assert [a["participant_id"] for a in caseload["assigned"]] == [str(theirs)]
+    assert "wesentlichen" in caseload["assigned"][0]["explanation"]
+    assert (await world.client.get("/plans/latest", headers=world.employer_user())).status_code == 403
+
+    await world.erase(mine[0])
+    await world.withdraw_consent(mine[1])
+    left = (await world.client.get("/plans/latest", headers=world.officer())).json()
+    assert [a["participant_id"] for a in left["assigned"]] == [str(theirs)]
+
+    told = [e for e in await world.events(2) if e.type == "plan.made"]
+    assert len(told) == 1
+    made_event = told[0].parse(PlanMade)
+    assert (made_event.assigned, made_event.quotas_met) == (3, {"woman": 1})
+    raw = told[0].model_dump_json()
+    assert not any(str(p) in raw for p in (*mine, theirs))
+
+
+def test_the_nightly_plan_is_due_once_the_moment_passed_while_running_or_to_catch_up_a_missed_night() -> None:
+    settings = MatchingSettings(plan_at="02:00", timezone="Europe/Amsterdam")
+    started = dt.datetime(2026, 5, 4, 12, 0, tzinfo=dt.UTC)
+    before = dt.datetime(2026, 5, 4, 23, 59, tzinfo=dt.UTC)  # 01:59 on the 5th in the region
+    after = dt.datetime(2026, 5, 5, 0, 1, tzinfo=dt.UTC)  # 02:01
+    assert due_night(settings, before, started, None) is None
+    assert due_night(settings, after, started, None) == dt.date(2026, 5, 5)
+    assert due_night(settings, after, started, dt.date(2026, 5, 5)) is None
+    assert due_night(settings, after, after, None) is None  # a fresh start waits for the next moment ...
+    assert due_night(settings, after, after, dt.date(2026, 5, 2)) == dt.date(2026, 5, 5)  # ... unless it catches up
+    with pytest.raises(ValueError, match="HH:MM"):
+        MatchingSettings.load({"REGIONET_MATCHING_PLAN_AT": "25:00"})
+    with pytest.raises(ValueError, match="timezone"):
+        MatchingSettings.load({"REGIONET_MATCHING_TIMEZONE": "Mars/Olympus"})
