@@ -2,7 +2,15 @@
 
 from fastapi import APIRouter
 
-from services.matching.api import candidates, opportunities, proposals, reports, suggestions, vocabulary
+from services.matching.api import (
+    candidates,
+    housekeeping,
+    opportunities,
+    proposals,
+    reports,
+    suggestions,
+    vocabulary,
+)
 
 routers: list[APIRouter] = [
     vocabulary.router,
@@ -11,6 +19,7 @@ routers: list[APIRouter] = [
     suggestions.router,
     proposals.router,
     reports.router,
+    housekeeping.router,
 ]
 
 __all__ = ["routers"]
