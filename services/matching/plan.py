@@ -7,11 +7,12 @@ it adds score. Scores are integers (milli-points) because the solver's costs are
 integers are what greedy and brute force compare against in the tests.
 
 A region-wide quota ("at least 40 places for women") is a layer of its own: a node per quota
-that must send its number of units, each through one member of the group (a member has a gate
-of capacity 1, so they are still assigned at most once) into a place; what it cannot place goes
-to the sink at a penalty larger than any plan's whole score. So the plan meets every quota it
-can, and among the plans that meet as much, it is the best by score. A member counts towards one
-quota at most. Target groups decide only who may pass a quota's node, never a score.
+that sends units, each through one member of the group (a member has a gate of capacity 1, so
+they are still assigned at most once) into a place. A max flow over the members' edges first
+finds the most the quotas can have together; the quotas' common node then must send exactly
+that, so the plan meets every quota as far as members fit, and among such plans it is the best
+by score. A member counts towards one quota at most. Target groups decide only who may pass a
+quota's node, never a score.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from ortools.graph.python import min_cost_flow
+from ortools.graph.python import max_flow, min_cost_flow
 
 from services.matching import geo
 from services.matching.batch import Candidates, Opportunities, eligible_pairs
@@ -44,7 +45,7 @@ def solve(n_candidates: int, capacities: IntArray, cand: IntArray, place: IntArr
 
 
 def _ints(*parts: npt.ArrayLike) -> IntArray:
-    return np.concatenate([np.asarray(p, dtype=np.int64) for p in parts])
+    return np.concatenate([np.zeros(0, np.int64), *(np.asarray(p, dtype=np.int64) for p in parts)])
 
 
 def solve_with_quotas(
@@ -55,76 +56,65 @@ def solve_with_quotas(
     units: IntArray,
     quotas: Sequence[tuple[IntArray, int]] = (),
 ) -> tuple[IntArray, IntArray]:
-    """``solve``, meeting as much as it can of each quota (the candidates who are members, how many of them
+    """``solve``, meeting as much as it can of the quotas (each: the candidates who are members, how many of them
     to assign); and for each candidate the index of the quota it was counted for, or UNASSIGNED."""
     keep = units > 0  # an edge worth nothing never beats staying unassigned
     cand, place, units = cand[keep], place[keep], units[keep]
     n_places, n_quotas = len(capacities), len(quotas)
     members = [np.unique(np.asarray(m, dtype=np.int64)) for m, _ in quotas]
     wanted = [int(min(max(0, q), len(m))) for m, (_, q) in zip(members, quotas, strict=True)]
-    gated = np.unique(_ints(np.zeros(0, np.int64), *members))  # members of some quota get a gate node
-    # nodes: candidates, places, source, sink, quotas, gates
-    source, sink = n_candidates + n_places, n_candidates + n_places + 1
-    first_quota = sink + 1
-    first_gate = first_quota + n_quotas
+    gated = np.unique(_ints(*members))  # members of some quota pass a gate of capacity 1
+    # nodes: candidates, places, source, sink, the quotas' pool, each quota, each gate
+    source, sink, pool = n_candidates + n_places, n_candidates + n_places + 1, n_candidates + n_places + 2
+    first_quota = pool + 1
     gate_of = np.full(n_candidates, -1, dtype=np.int64)
-    gate_of[gated] = first_gate + np.arange(len(gated), dtype=np.int64)
-    people = np.arange(n_candidates, dtype=np.int64)
-    entry = np.where(gate_of >= 0, gate_of, people)  # where a candidate's unit comes in
-    # more than any plan's whole score: meeting a quota by one more place always wins
-    penalty = int(units.max(initial=0)) * max(1, min(n_candidates, int(capacities.sum(initial=0)))) + 1
-    quota_arcs = [(first_quota + k, gate_of[m]) for k, m in enumerate(members)]
-    tails = _ints(
-        [source],
-        np.full(n_candidates, source),
-        gate_of[gated],
-        cand,
-        n_candidates + np.arange(n_places),
-        *(np.full(len(m), q) for q, m in quota_arcs),
-        first_quota + np.arange(n_quotas),
-    )
-    heads = _ints(
-        [sink],
-        entry,
-        gated,
-        n_candidates + place,
-        np.full(n_places, sink),
-        *(g for _, g in quota_arcs),
-        np.full(n_quotas, sink),
-    )
-    caps = _ints(
-        [n_candidates],
-        np.ones(n_candidates),
-        np.ones(len(gated)),
-        np.ones(len(cand)),
-        capacities,
-        *(np.ones(len(m)) for m in members),
-        wanted,
-    )
-    costs = _ints(
-        [0],
-        np.zeros(n_candidates),
-        np.zeros(len(gated)),
-        -units,
-        np.zeros(n_places),
-        *(np.zeros(len(m)) for m in members),
-        np.full(n_quotas, penalty),
-    )
+    gate_of[gated] = first_quota + n_quotas + np.arange(len(gated), dtype=np.int64)
+    entry = np.where(gate_of >= 0, gate_of, np.arange(n_candidates, dtype=np.int64))  # where a unit comes in
+    into_gates = _ints(*(gate_of[m] for m in members))
+    # arcs, in this order: the bypass of the unassigned, source → each candidate, gate → member, the edges,
+    # place → sink, pool → quota, quota → gate
+    parts: list[tuple[npt.ArrayLike, ...]] = [
+        ([source], [sink], [n_candidates], [0]),
+        (np.full(n_candidates, source), entry, np.ones(n_candidates), np.zeros(n_candidates)),
+        (gate_of[gated], gated, np.ones(len(gated)), np.zeros(len(gated))),
+        (cand, n_candidates + place, np.ones(len(cand)), -units),
+        (n_candidates + np.arange(n_places), np.full(n_places, sink), capacities, np.zeros(n_places)),
+        (np.full(n_quotas, pool), first_quota + np.arange(n_quotas), wanted, np.zeros(n_quotas)),
+        (
+            _ints(*(np.full(len(m), first_quota + k) for k, m in enumerate(members))),
+            into_gates,
+            np.ones(len(into_gates)),
+            np.zeros(len(into_gates)),
+        ),
+    ]
+    tails, heads, caps, costs = (_ints(*(p[i] for p in parts)) for i in range(4))
+    first_edge = 1 + n_candidates + len(gated)
+    first_quota_arc = first_edge + len(cand) + n_places + n_quotas
+    # First the most the quotas can have together (a max flow over the members' edges alone), then the best
+    # plan that gives them exactly that: feasible, so no penalty needs to outweigh the scores.
+    quota_only = np.ones(len(tails), dtype=np.bool_)
+    quota_only[: first_edge - len(gated)] = False
+    quota_only[first_edge : first_edge + len(cand)] = gate_of[cand] >= 0
+    most = 0
+    if n_quotas:
+        reach = max_flow.SimpleMaxFlow()
+        reach.add_arcs_with_capacity(tails[quota_only], heads[quota_only], caps[quota_only])
+        if reach.solve(pool, sink) != reach.OPTIMAL:
+            raise RuntimeError("max flow over the quotas failed")  # cannot happen: every capacity is finite
+        most = int(reach.optimal_flow())
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
     flow.set_node_supply(source, n_candidates)
-    for k, q in enumerate(wanted):
-        flow.set_node_supply(first_quota + k, q)
-    flow.set_node_supply(sink, -n_candidates - sum(wanted))
+    flow.set_node_supply(pool, most)
+    flow.set_node_supply(sink, -n_candidates - most)
     status = flow.solve()
     if status != flow.OPTIMAL:
-        raise RuntimeError(f"min-cost flow ended with status {status}")  # cannot happen: the bypasses keep it feasible
-    start = 1 + n_candidates + len(gated)
-    used = flow.flows(np.arange(start, start + len(cand), dtype=np.int64)) > 0
+        raise RuntimeError(f"min-cost flow ended with status {status}")  # cannot happen: the bypass keeps it feasible
+    used = flow.flows(np.arange(first_edge, first_edge + len(cand), dtype=np.int64)) > 0
     result = np.full(n_candidates, UNASSIGNED, dtype=np.int64)
     result[cand[used]] = place[used]
     counted = np.full(n_candidates, UNASSIGNED, dtype=np.int64)
-    arc = start + len(cand) + n_places
+    arc = first_quota_arc
     for k, m in enumerate(members):
         through = flow.flows(np.arange(arc, arc + len(m), dtype=np.int64)) > 0
         counted[m[through]] = k
