@@ -204,6 +204,7 @@ async def _measure(report: Report, platform: Platform, args: argparse.Namespace)
     async with serving(platform, matching, POOL_SIZE) as url, httpx.AsyncClient(base_url=url, timeout=120) as client:
         loaded = await bulk_load(platform, cands, opps)
         report.notes.append(f"{len(opps):,} opportunities and {len(cands):,} candidates COPYed in {fmt_ms(loaded)}")
+        await platform.enrol("admin", "admin-bench")  # a token's account must be in the registry
         admin = {"Authorization": f"Bearer {platform.token('admin', 'admin-bench')}"}
         some_cands = rng.sample(cands, args.http_requests)
         some_opps = rng.sample(opps, args.http_requests)
