@@ -1,22 +1,20 @@
 """Development only: matching's housekeeping as of a later day, so that ``regionet demo`` can show what
-time does (a proposal's hold running out) without waiting for it. Absent in production."""
+time does (a proposal's hold running out) without waiting for it. A production deployment answers 404."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from services.matching.access import Admin
 from services.matching.clock import Now
 from services.matching.housekeeping import sweep
-from shared.auth import Principal, Role, require_roles
 from shared.errors import NotFound
 from shared.service import RuntimeDep
 
 router = APIRouter(tags=["development"])
-Admin = Annotated[Principal, require_roles(Role.ADMIN)]
 
 
 class SweepAhead(BaseModel):

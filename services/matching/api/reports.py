@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from services.matching.access import Officer, caseload_of
+from services.matching.access import Officer, PlanReader, caseload_of
 from services.matching.api.language import Reader
 from services.matching.api.suggestions import engine_of
 from services.matching.clock import Now
@@ -21,12 +20,9 @@ from services.matching.handlers import plans
 from services.matching.handlers.commands import PlanRequest, RegionQuota, Reserve
 from services.matching.handlers.fairness import measure, raise_flags
 from services.matching.settings import MatchingSettings
-from shared.auth import Principal, Role, require_roles
+from shared.auth import Role
 from shared.errors import NotFound
 from shared.service import RuntimeDep
-
-# Who reads kept plans: officers and administrators all of it, a coach their own caseload's part.
-Planner = Annotated[Principal, require_roles(Role.COACH, Role.PROGRAMME_OFFICER, Role.ADMIN)]
 
 router = APIRouter(tags=["plan and fairness"])
 
@@ -100,7 +96,7 @@ async def make_plan(
 
 
 @router.get("/plans/latest", response_model=PlanOut)
-async def latest_plan(runtime: RuntimeDep, principal: Planner, lang: Reader) -> PlanOut:
+async def latest_plan(runtime: RuntimeDep, principal: PlanReader, lang: Reader) -> PlanOut:
     """The latest kept (nightly) plan. A coach sees the assignments of their own caseload; the figures are the
     region's. Candidates who left the pool since (consent withdrawn, erased) are not in it."""
     coach = caseload_of(principal) if principal.role is Role.COACH else None
