@@ -103,7 +103,10 @@ async def latest_plan(runtime: RuntimeDep, principal: PlanReader, lang: Reader) 
     async with runtime.pool.acquire() as conn:
         kept = await plan_store.latest(conn)
         if kept is None:
-            raise NotFound("no plan has been kept yet; the first is made on the first night (or POST /plans now)")
+            raise NotFound(
+                "no plan has been kept yet: the first is made at the first night's planned time"
+                " (POST /plans plans now, without keeping it)"
+            )
         rows = await plan_store.assignments(conn, kept["id"], coach_id=coach)
     return PlanOut(
         weights_version=kept["weights_version"],
