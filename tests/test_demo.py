@@ -85,7 +85,11 @@ async def test_demo_loads_through_the_apis_once(platform: Platform) -> None:
             "ended",
             "declined",
             "withdrawn",
-        }, "proposals in every state the flow reaches without waiting"
+            "expired",
+        }, "proposals in every state, expired ones through a development sweep a day after their hold"
+        officer_auth = platform.auth("programme_officer", "demo-officer")
+        policy = await m.client.get("/plans/policy", headers=officer_auth)
+        assert policy.json()["quotas"] == [{"target_group": "woman", "places": None, "share": 0.2}]
         programme_id = summary.ids["programmes"][0]
         officer = platform.auth("programme_officer", "demo-officer")  # made by the demo, known everywhere
         budget = await v.client.get(f"/programmes/{programme_id}", headers=officer)

@@ -176,11 +176,15 @@ ALLOWED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("matching", "POST /proposals/{proposal_id}/end"): PROPOSAL_ANSWERERS,
     ("matching", "POST /proposals/{proposal_id}/withdraw"): COACH_OR_ADMIN,
     ("matching", "POST /plans"): OFFICER,
+    ("matching", "GET /plans/latest"): STAFF,  # a coach sees their own caseload's part
+    ("matching", "GET /plans/policy"): OFFICER,
+    ("matching", "PUT /plans/policy"): OFFICER,
     ("matching", "GET /fairness"): OFFICER,
     ("matching", "POST /saved-searches"): COACH_ONLY,
     ("matching", "GET /saved-searches"): COACH_ONLY,
     ("matching", "DELETE /saved-searches/{search_id}"): COACH_ONLY,
     ("matching", "GET /inflow"): OFFICER,
+    ("matching", "POST /housekeeping/sweep"): ADMIN,  # development deployments only
 }
 
 Values = Mapping[str, str]
@@ -271,6 +275,8 @@ BODIES: dict[tuple[str, str], Callable[[Values], dict[str, Any]]] = {
     ("matching", "POST /proposals/{proposal_id}/end"): lambda v: {"json": {"reason": "other"}},
     ("matching", "POST /proposals/{proposal_id}/withdraw"): lambda v: {"json": {"reason": "coach_withdrew"}},
     ("matching", "POST /saved-searches"): lambda v: {"json": {"occupation": "welder", "postcode": "6811"}},
+    ("matching", "PUT /plans/policy"): lambda v: {"json": {"quotas": [{"target_group": "woman", "places": 1}]}},
+    ("matching", "POST /housekeeping/sweep"): lambda v: {"json": {"days_ahead": 1}},
     ("notifications", "POST /webhooks/endpoints"): lambda v: {
         "json": {"url": "http://127.0.0.1:9/hooks", "event_types": ["vouchers.programme.published.v1"]}
     },

@@ -4,7 +4,8 @@
   ``principal.party``); coaches, programme officers and administrators may manage any, on an
   employer's behalf.
 - A coach sees their own caseload's candidates (intake's ``coach_id`` is the coach's party, their
-  own account id); administrators see every candidate; programme officers see aggregates (plan, fairness).
+  own account id), and their part of a kept plan; administrators see every candidate; programme
+  officers see aggregates (plan, fairness) and set the nightly plan's policy.
 - An employer sees candidates only as anonymous profiles, and a participant's id only once the
   participant shares their profile with that employer (``employer_links``: an employee, or
   consent to share).
@@ -27,6 +28,9 @@ OWNERS = (Role.EMPLOYER, *STAFF)
 
 CoachOrAdmin = Annotated[Principal, require_roles(Role.COACH, Role.ADMIN)]
 Officer = Annotated[Principal, require_roles(Role.PROGRAMME_OFFICER, Role.ADMIN)]
+Admin = Annotated[Principal, require_roles(Role.ADMIN)]
+# Who reads kept plans: officers and administrators all of it, a coach their own caseload's part.
+PlanReader = Annotated[Principal, require_roles(*STAFF)]
 
 
 def employer_of(principal: Principal) -> uuid.UUID:

@@ -4,8 +4,12 @@ Runs after intake (employers and participants from ``api.summary.ids``). Opportu
 published by a programme officer on the employers' behalf; then, for the first participants
 with matching consent, their coach widens the travel radius, asks for suggestions and proposes
 the best one, and the proposals are taken through the flow so that every state shows: proposed,
-interested, interview, placed, retained, ended, declined and withdrawn (expired needs the hold
-to run out: the housekeeping loop does that after ``hold_days``). Crebo codes here are made up.
+interested, interview, placed, retained, ended, declined and withdrawn. The first proposals are
+left to expire: an administrator runs matching's housekeeping as of a day after their hold ran
+out (``POST /housekeeping/sweep``, which a development deployment has and production does not),
+before any other proposal holds a place. A programme officer sets the nightly plan's standing
+policy (a region-wide quota for women), which the plan made at night applies. Crebo codes here are
+made up.
 """
 
 from __future__ import annotations
@@ -14,13 +18,18 @@ import asyncio
 import datetime as dt
 from typing import Any
 
+from shared.settings import DEV_ADMIN
 from shared.tooling.demo.dataset import OCCUPATIONS, DemoRegion
 from shared.tooling.demo.loader import READ_MODEL_WAIT_SECONDS, DemoApi
 
 OFFICER = ("programme_officer", "demo-officer")
 KINDS = ("vacancy", "bbl", "internship", "hybrid_teacher")
+ADMIN = ("admin", DEV_ADMIN)
 PER_EMPLOYER = 2
 PROPOSALS = 24
+EXPIRING = 3  # the first proposals, left to expire
+HOLD_DAYS = 14  # matching's default hold; the sweep runs a day after it
+POLICY = {"quotas": [{"target_group": "woman", "share": 0.2}]}
 # The steps after "proposed" that bring a proposal into each state, in turn.
 PATHS: tuple[tuple[tuple[str, dict[str, Any] | None], ...], ...] = (
     (),
@@ -66,7 +75,7 @@ def opportunity_bodies(demo: DemoRegion, employer_ids: list[str]) -> list[dict[s
 
 def request_count(demo: DemoRegion) -> int:
     """How many steps matching's part of ``demo`` reports (a proposal and its flow count as one)."""
-    return len(demo.employers) * PER_EMPLOYER + PROPOSALS
+    return len(demo.employers) * PER_EMPLOYER + PROPOSALS + 2  # and the sweep, and the plan's policy
 
 
 async def _known(api: DemoApi, participant_id: str, coach: str) -> bool:
@@ -108,10 +117,16 @@ async def load(demo: DemoRegion, api: DemoApi) -> None:
         proposal = await api.post("matching", "/proposals", body, "coach", coach)
         made = len(api.summary.ids.get("proposals", []))
         api.summary.add("proposals", proposal["id"])
-        for step, step_body in PATHS[made % len(PATHS)]:
+        path = () if made < EXPIRING else PATHS[(made - EXPIRING) % len(PATHS)]
+        for step, step_body in path:
             await api.post("matching", f"/proposals/{proposal['id']}/{step}", step_body or {}, "coach", coach)
 
     # One after another: each proposal holds a place, which the next suggestions must see.
     for slot in range(PROPOSALS):
+        if slot == EXPIRING:
+            await api.post("matching", "/housekeeping/sweep", {"days_ahead": HOLD_DAYS + 1}, *ADMIN)
+            api.advance("holds running out", 1)
         await propose(slot)
         api.advance("proposals", 1)
+    await api.put("matching", "/plans/policy", POLICY, *OFFICER)
+    api.advance("the nightly plan's policy", 1)

@@ -1,10 +1,18 @@
 """The region plan: an optimal assignment of candidates to places under every place's capacity.
 
 Min-cost flow (OR-Tools): source → each candidate (1) → each eligible place (1, cost −score) →
-sink (the place's free capacity); every candidate also has an arc straight to the sink at cost 0,
-the "unassigned" option, so the flow of one unit per candidate is always feasible and a candidate
-is only assigned where it adds score. Scores are integers (milli-points) because the solver's
-costs are; the same integers are what greedy and brute force compare against in the tests.
+sink (the place's free capacity); an arc from the source straight to the sink carries the
+candidates left unassigned, so the flow is always feasible and a candidate is only assigned where
+it adds score. Scores are integers (milli-points) because the solver's costs are; the same
+integers are what greedy and brute force compare against in the tests.
+
+A region-wide quota ("at least 40 places for women") is a layer of its own: a node per quota
+that sends units, each through one member of the group (a member has a gate of capacity 1, so
+they are still assigned at most once) into a place. A max flow over the members' edges first
+finds the most the quotas can have together; the quotas' common node then must send exactly
+that, so the plan meets every quota as far as members fit, and among such plans it is the best
+by score. A member counts towards one quota at most. Target groups decide only who may pass a
+quota's node, never a score.
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from ortools.graph.python import min_cost_flow
+from ortools.graph.python import max_flow, min_cost_flow
 
 from services.matching import geo
 from services.matching.batch import Candidates, Opportunities, eligible_pairs
@@ -32,40 +40,104 @@ def score_units(score: float) -> int:
 
 def solve(n_candidates: int, capacities: IntArray, cand: IntArray, place: IntArray, units: IntArray) -> IntArray:
     """For each candidate the index of its place, or UNASSIGNED; edges are (cand[i], place[i]) worth units[i]."""
+    chosen, _ = solve_with_quotas(n_candidates, capacities, cand, place, units)
+    return chosen
+
+
+def _ints(*parts: npt.ArrayLike) -> IntArray:
+    return np.concatenate([np.zeros(0, np.int64), *(np.asarray(p, dtype=np.int64) for p in parts)])
+
+
+def solve_with_quotas(
+    n_candidates: int,
+    capacities: IntArray,
+    cand: IntArray,
+    place: IntArray,
+    units: IntArray,
+    quotas: Sequence[tuple[IntArray, int]] = (),
+) -> tuple[IntArray, IntArray]:
+    """``solve``, meeting as much as it can of the quotas (each: the candidates who are members, how many of them
+    to assign); and for each candidate the index of the quota it was counted for, or UNASSIGNED."""
     keep = units > 0  # an edge worth nothing never beats staying unassigned
     cand, place, units = cand[keep], place[keep], units[keep]
-    n_places = len(capacities)
-    source, sink = n_candidates + n_places, n_candidates + n_places + 1
-    people = np.arange(n_candidates, dtype=np.int64)
-    places = np.arange(n_places, dtype=np.int64)
-    tails = np.concatenate([np.full(n_candidates, source), cand, n_candidates + places, people])
-    heads = np.concatenate([people, n_candidates + place, np.full(n_places, sink), np.full(n_candidates, sink)])
-    caps = np.concatenate([np.ones(n_candidates), np.ones(len(cand)), capacities, np.ones(n_candidates)])
-    costs = np.concatenate([np.zeros(n_candidates), -units, np.zeros(n_places), np.zeros(n_candidates)])
+    n_places, n_quotas = len(capacities), len(quotas)
+    members = [np.unique(np.asarray(m, dtype=np.int64)) for m, _ in quotas]
+    wanted = [int(min(max(0, q), len(m))) for m, (_, q) in zip(members, quotas, strict=True)]
+    gated = np.unique(_ints(*members))  # members of some quota pass a gate of capacity 1
+    # nodes: candidates, places, source, sink, the quotas' pool, each quota, each gate
+    source, sink, pool = n_candidates + n_places, n_candidates + n_places + 1, n_candidates + n_places + 2
+    first_quota = pool + 1
+    gate_of = np.full(n_candidates, -1, dtype=np.int64)
+    gate_of[gated] = first_quota + n_quotas + np.arange(len(gated), dtype=np.int64)
+    entry = np.where(gate_of >= 0, gate_of, np.arange(n_candidates, dtype=np.int64))  # where a unit comes in
+    into_gates = _ints(*(gate_of[m] for m in members))
+    # arcs, in this order: the bypass of the unassigned, source → each candidate, gate → member, the edges,
+    # place → sink, pool → quota, quota → gate
+    parts: list[tuple[npt.ArrayLike, ...]] = [
+        ([source], [sink], [n_candidates], [0]),
+        (np.full(n_candidates, source), entry, np.ones(n_candidates), np.zeros(n_candidates)),
+        (gate_of[gated], gated, np.ones(len(gated)), np.zeros(len(gated))),
+        (cand, n_candidates + place, np.ones(len(cand)), -units),
+        (n_candidates + np.arange(n_places), np.full(n_places, sink), capacities, np.zeros(n_places)),
+        (np.full(n_quotas, pool), first_quota + np.arange(n_quotas), wanted, np.zeros(n_quotas)),
+        (
+            _ints(*(np.full(len(m), first_quota + k) for k, m in enumerate(members))),
+            into_gates,
+            np.ones(len(into_gates)),
+            np.zeros(len(into_gates)),
+        ),
+    ]
+    tails, heads, caps, costs = (_ints(*(p[i] for p in parts)) for i in range(4))
+    first_edge = 1 + n_candidates + len(gated)
+    first_quota_arc = first_edge + len(cand) + n_places + n_quotas
+    # First the most the quotas can have together (a max flow over the members' edges alone), then the best
+    # plan that gives them exactly that: feasible, so no penalty needs to outweigh the scores.
+    quota_only = np.ones(len(tails), dtype=np.bool_)
+    quota_only[: first_edge - len(gated)] = False
+    quota_only[first_edge : first_edge + len(cand)] = gate_of[cand] >= 0
+    most = 0
+    if n_quotas:
+        reach = max_flow.SimpleMaxFlow()
+        reach.add_arcs_with_capacity(tails[quota_only], heads[quota_only], caps[quota_only])
+        if reach.solve(pool, sink) != reach.OPTIMAL:
+            raise RuntimeError("max flow over the quotas failed")  # cannot happen: every capacity is finite
+        most = int(reach.optimal_flow())
     flow = min_cost_flow.SimpleMinCostFlow()
-    flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps.astype(np.int64), costs.astype(np.int64))
+    flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
     flow.set_node_supply(source, n_candidates)
-    flow.set_node_supply(sink, -n_candidates)
+    flow.set_node_supply(pool, most)
+    flow.set_node_supply(sink, -n_candidates - most)
     status = flow.solve()
     if status != flow.OPTIMAL:
-        raise RuntimeError(f"min-cost flow ended with status {status}")  # cannot happen: unassigned keeps it feasible
-    start = n_candidates
-    used = flow.flows(np.arange(start, start + len(cand), dtype=np.int64)) > 0
+        raise RuntimeError(f"min-cost flow ended with status {status}")  # cannot happen: the bypass keeps it feasible
+    used = flow.flows(np.arange(first_edge, first_edge + len(cand), dtype=np.int64)) > 0
     result = np.full(n_candidates, UNASSIGNED, dtype=np.int64)
     result[cand[used]] = place[used]
-    return result
+    counted = np.full(n_candidates, UNASSIGNED, dtype=np.int64)
+    arc = first_quota_arc
+    for k, m in enumerate(members):
+        through = flow.flows(np.arange(arc, arc + len(m), dtype=np.int64)) > 0
+        counted[m[through]] = k
+        arc += len(m)
+    return result, counted
 
 
 @dataclass(frozen=True, slots=True)
 class Plan:
     """Each assigned candidate's evaluation (with its explanation's facts); the rest are unassigned.
 
-    ``reserved`` names the candidates who got a place reserved for their target group, and which.
+    ``reserved`` names the candidates who got a place reserved for their target group, and which;
+    ``counted`` the candidates counted towards a region-wide quota, and whose.
     """
 
     assigned: tuple[Evaluation, ...]
     unassigned: tuple[str, ...]
     reserved: tuple[tuple[str, str], ...] = ()
+    counted: tuple[tuple[str, str], ...] = ()
+
+    def met(self, group: str) -> int:
+        """How many assignments count towards ``group``'s quota."""
+        return sum(1 for _, g in self.counted if g == group)
 
     @property
     def total_units(self) -> int:
@@ -106,17 +178,28 @@ class Reservation:
     places: int
 
 
+@dataclass(frozen=True, slots=True)
+class Quota:
+    """Explicit, visible policy across the whole region: at least ``places`` assignments go to members of
+    ``group`` when there are members who fit that many places. Never a weight: the score is the same."""
+
+    group: str
+    places: int
+
+
 def plan_region(
     cs: Candidates,
     os: Opportunities,
     vocab: Vocabulary,
     reservations: Sequence[Reservation] = (),
     groups: Mapping[str, frozenset[str]] | None = None,
+    quotas: Sequence[Quota] = (),
 ) -> Plan:
     """The optimal plan for all of a region's candidates and opportunities, each assignment evaluated to explain it.
 
     With ``reservations``, each opportunity's free places are split: the reserved ones are nodes
     of their own that only members of the group (``groups``: candidate id → target groups) reach.
+    With ``quotas``, the plan meets each as far as the members' eligible places allow (``solve_with_quotas``).
     """
     parts = [(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64)), *eligible_pairs(cs, os)]
     cand = np.concatenate([p[0] for p in parts])
@@ -146,8 +229,18 @@ def plan_region(
         extra_cand.append(cand[on_it])
         extra_node.append(np.full(len(on_it), node, dtype=np.int64))
         extra_units.append(units[on_it])
-    chosen = solve(
-        len(cs.items), capacities, np.concatenate(extra_cand), np.concatenate(extra_node), np.concatenate(extra_units)
+    ids = [c.id for c in cs.items]
+    layer = [
+        (np.array([i for i, c in enumerate(ids) if q.group in member_of.get(c, frozenset())], np.int64), q.places)
+        for q in quotas
+    ]
+    chosen, counted = solve_with_quotas(
+        len(cs.items),
+        capacities,
+        np.concatenate(extra_cand),
+        np.concatenate(extra_node),
+        np.concatenate(extra_units),
+        layer,
     )
     picks = [(i, int(n)) for i, n in enumerate(chosen.tolist()) if n != UNASSIGNED]
     assigned = tuple(
@@ -162,4 +255,5 @@ def plan_region(
     )
     unassigned = tuple(cs.items[i].id for i, n in enumerate(chosen.tolist()) if n == UNASSIGNED)
     reserved = tuple((cs.items[i].id, group_of[n]) for i, n in picks if group_of[n])
-    return Plan(assigned, unassigned, reserved)
+    towards = tuple((ids[i], quotas[k].group) for i, k in enumerate(counted.tolist()) if k != UNASSIGNED)
+    return Plan(assigned, unassigned, reserved, towards)

@@ -6,8 +6,9 @@ reading and converting them all takes seconds. So each process keeps the arrays 
 every request, with one indexed read, whether a table changed since (its generation, bumped in
 every writer's transaction: ``migrations/001_matching.sql``). If it did, it reads only the rows
 written since, in one snapshot together with the generation, and patches its copy (a changed
-row replaces its old self, or leaves the copy when it no longer qualifies); after a deletion
-(an erasure) it reads the table whole. The copy is never behind what was committed before the
+row replaces its old self, or leaves the copy when it no longer qualifies, and a deleted row
+(an erasure), found among the recent removals, leaves it too). Only a copy older than the
+removals housekeeping still keeps is read whole. The copy is never behind what was committed before the
 request started: a withdrawn consent or an erasure shows in the next suggestion at once.
 """
 
@@ -25,7 +26,7 @@ from services.matching import geo
 from services.matching.batch import Candidates, Opportunities, patched
 from services.matching.db import candidates as candidate_store
 from services.matching.db import opportunities as opportunity_store
-from services.matching.db.generations import changed_since, generation
+from services.matching.db.generations import changed_since, generation, removed_since
 from services.matching.domain import Candidate, Kind, LanguageLevel, Opportunity
 from services.matching.vocabulary import Vocabulary, load
 from shared.db import Connection
@@ -90,14 +91,13 @@ def opportunity_of(row: Any) -> Opportunity:
 @dataclass(frozen=True)
 class Copy(Generic[A]):
     generation: int
-    removed: int
     key: Any
     value: A
 
 
 class Cached(Generic[A]):
-    """One table's arrays, patched when its generation moved, read whole after a deletion or when ``key``
-    (such as today's date, which some filters depend on) changed."""
+    """One table's arrays, patched when its generation moved, read whole when the removals it would need
+    are forgotten or when ``key`` (such as today's date, which some filters depend on) changed."""
 
     def __init__(
         self,
@@ -111,37 +111,39 @@ class Cached(Generic[A]):
         self._copy: Copy[A] | None = None
         self._lock = asyncio.Lock()
 
-    def _current(self, key: Any, at: tuple[int, int]) -> A | None:
+    def _current(self, key: Any, at: int) -> A | None:
         copy = self._copy
-        if copy is not None and copy.key == key and (copy.generation, copy.removed) == at:
+        if copy is not None and copy.key == key and copy.generation == at:
             return copy.value
         return None
 
     async def get(self, pool: asyncpg.Pool, key: Any, build: Callable[[Sequence[Any]], A]) -> A:
         async with pool.acquire() as conn:
-            value = self._current(key, await generation(conn, self._what))
+            value = self._current(key, (await generation(conn, self._what))[0])
             if value is not None:
                 return value
             async with self._lock:
                 async with conn.transaction(isolation="repeatable_read", readonly=True):
-                    at = await generation(conn, self._what)
+                    at, forgotten = await generation(conn, self._what)
                     value = self._current(key, at)
                     if value is not None:
                         return value
                     copy = self._copy
-                    if copy is None or copy.key != key or copy.removed != at[1]:
+                    deleted: list[str] = []
+                    if copy is None or copy.key != key or copy.generation < forgotten:
                         copy = None
                         rows = await self._read_all(conn)
                     else:
                         rows = await changed_since(conn, self._what, copy.generation)
+                        deleted = await removed_since(conn, self._what, copy.generation)
                 if copy is None:
                     value = await asyncio.to_thread(build, rows)
                 else:
                     fresh = [r for r in rows if self._qualifies(r)]
-                    gone = [r for r in rows if not self._qualifies(r)]
+                    gone = {self._id(r) for r in rows if not self._qualifies(r)} | set(deleted)
                     changed = await asyncio.to_thread(build, fresh)
-                    value = patched(copy.value, changed, {self._id(r) for r in gone})
-                self._copy = Copy(at[0], at[1], key, value)
+                    value = patched(copy.value, changed, gone)
+                self._copy = Copy(at, key, value)
                 return value
 
     def _id(self, row: Any) -> str:

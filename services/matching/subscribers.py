@@ -17,6 +17,7 @@ import uuid
 
 from services.matching.db import candidates as candidate_store
 from services.matching.db import employers as employer_store
+from services.matching.db import plans as plan_store
 from services.matching.db import proposals as proposal_store
 from services.matching.db import saved_searches as saved_search_store
 from services.matching.db import timeline as timeline_store
@@ -89,7 +90,8 @@ async def on_consent_given(uow: UnitOfWork, event: Envelope) -> None:
 async def on_consent_withdrawn(uow: UnitOfWork, event: Envelope) -> None:
     """Matching consent withdrawn: out of the suggestions at once, and proposals holding a place are withdrawn.
 
-    Without consent for matching or reporting, declared target groups are forgotten as well.
+    Without consent for matching or reporting, declared target groups are forgotten as well, and so are
+    the person's assignments in kept plans (which may name a reserved place or quota of their group).
     """
     data = event.parse(ParticipantConsentWithdrawn)
     if data.purpose is ConsentPurpose.MATCHING:
@@ -97,6 +99,7 @@ async def on_consent_withdrawn(uow: UnitOfWork, event: Envelope) -> None:
         await withdraw_all_of(uow, data.participant_id, WithdrawReason.CONSENT_WITHDRAWN, event.time)
     if data.purpose in (ConsentPurpose.MATCHING, ConsentPurpose.ANONYMOUS_REPORTING):
         await candidate_store.forget_target_groups(uow.conn, data.participant_id)
+        await plan_store.forget_participant(uow.conn, data.participant_id)
 
 
 async def on_participant_erased(uow: UnitOfWork, event: Envelope) -> None:
@@ -107,6 +110,7 @@ async def on_participant_erased(uow: UnitOfWork, event: Envelope) -> None:
     await proposal_store.unlink_participant(uow.conn, data.participant_id)
     await timeline_store.forget(uow.conn, data.participant_id)
     await saved_search_store.forget_participant(uow.conn, data.participant_id)
+    await plan_store.forget_participant(uow.conn, data.participant_id)
     await candidate_store.delete(uow.conn, data.participant_id)
 
 

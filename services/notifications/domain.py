@@ -285,6 +285,15 @@ RULES: tuple[Rule, ...] = (
         "/programmes/{programme_id}/budget",
         subject="programme_id",
     ),
+    Rule(
+        matching.FairnessFlagged.spec.key,
+        Audience.PROGRAMME_OFFICERS,
+        FEED,
+        Category.MATCHING,
+        "fairness_flagged",
+        "/fairness",
+        subject="group",
+    ),
 )
 
 

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from services.matching.api import (
     candidates,
+    housekeeping,
     inflow,
     opportunities,
     proposals,
@@ -22,6 +23,7 @@ routers: list[APIRouter] = [
     reports.router,
     saved_searches.router,
     inflow.router,
+    housekeeping.router,
 ]
 
 __all__ = ["routers"]

@@ -1,6 +1,9 @@
-"""The generations of the tables the suggestion engine reads (see migrations/001_matching.sql)."""
+"""The generations of the tables the suggestion engine reads (migrations/001_matching.sql), and the rows
+deleted since a generation (migrations/003_plans_and_removals.sql)."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import asyncpg
 
@@ -8,10 +11,11 @@ from shared.db import Connection
 
 
 async def generation(conn: Connection, what: str) -> tuple[int, int]:
-    """``what``'s (candidates or opportunities) generation, and how many deleting statements it has seen."""
-    row = await conn.fetchrow("SELECT n, removed FROM generations WHERE what = $1", what)
+    """``what``'s (candidates or opportunities) generation, and the highest generation whose deletions
+    are forgotten (a copy older than that cannot be patched)."""
+    row = await conn.fetchrow("SELECT n, forgotten FROM generations WHERE what = $1", what)
     assert row is not None, f"no generation of {what}: the migrations put one in"
-    return int(row["n"]), int(row["removed"])
+    return int(row["n"]), int(row["forgotten"])
 
 
 async def changed_since(conn: Connection, what: str, seen: int) -> list[asyncpg.Record]:
@@ -19,3 +23,20 @@ async def changed_since(conn: Connection, what: str, seen: int) -> list[asyncpg.
     table = {"candidates": "candidates", "opportunities": "opportunities"}[what]
     rows: list[asyncpg.Record] = await conn.fetch(f"SELECT * FROM {table} WHERE gen > $1", seen)
     return rows
+
+
+async def removed_since(conn: Connection, what: str, seen: int) -> list[str]:
+    """The ids of the rows of ``what`` deleted after generation ``seen``."""
+    rows = await conn.fetch("SELECT id FROM removals WHERE what = $1 AND gen > $2", what, seen)
+    return [str(r["id"]) for r in rows]
+
+
+async def forget_removals(conn: Connection, before: datetime) -> int:
+    """Forget the deletions recorded before ``before``; readers whose copy is older read whole. How many."""
+    rows = await conn.fetch("DELETE FROM removals WHERE at < $1 RETURNING what, gen", before)
+    newest: dict[str, int] = {}
+    for r in rows:
+        newest[r["what"]] = max(newest.get(r["what"], 0), int(r["gen"]))
+    for what, gen in newest.items():
+        await conn.execute("UPDATE generations SET forgotten = greatest(forgotten, $2) WHERE what = $1", what, gen)
+    return len(rows)

@@ -176,10 +176,39 @@ class Reserve(BaseModel):
     places: int = Field(ge=1, le=1000)
 
 
+class RegionQuota(BaseModel):
+    """At least so many of the region's places (a number, or a share of the plan's free places) for members of
+    one target group, wherever members fit: visible policy, never a weight."""
+
+    target_group: TargetGroup
+    places: int | None = Field(default=None, ge=1, le=1_000_000)
+    share: float | None = Field(default=None, gt=0, le=1, description="A share of the plan's free places, 0-1")
+
+    @model_validator(mode="after")
+    def _one_measure(self) -> RegionQuota:
+        if (self.places is None) == (self.share is None):
+            raise ValueError("give a quota either as places or as a share, not both and not neither")
+        return self
+
+    def places_of(self, free_places: int) -> int:
+        """The quota in places, a share counted down to whole places."""
+        if self.places is not None:
+            return self.places
+        return int((self.share or 0.0) * free_places + 1e-9)
+
+
 class PlanRequest(BaseModel):
     """What a programme officer sets on a plan."""
 
     reserved: list[Reserve] = Field(default_factory=list, max_length=1000)
+    quotas: list[RegionQuota] = Field(default_factory=list, max_length=20)
+
+    @model_validator(mode="after")
+    def _one_quota_per_group(self) -> PlanRequest:
+        groups = [q.target_group for q in self.quotas]
+        if len(groups) != len(set(groups)):
+            raise ValueError("give each target group at most one quota")
+        return self
 
 
 class SaveSearch(BaseModel):

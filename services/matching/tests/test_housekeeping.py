@@ -18,7 +18,12 @@ async def test_an_unconfirmed_opportunity_is_asked_then_leaves_the_suggestions_w
     opportunity = await world.opportunity()
     participant = await world.candidate()
     now = dt.datetime.now(dt.UTC)
-    assert await sweep(world.runtime, now + dt.timedelta(days=29)) == {"expired": 0, "asked": 0, "stale": 0}
+    assert await sweep(world.runtime, now + dt.timedelta(days=29)) == {
+        "expired": 0,
+        "asked": 0,
+        "stale": 0,
+        "forgotten": 0,
+    }
     asked_at = now + dt.timedelta(days=31)
     assert (await sweep(world.runtime, asked_at))["asked"] == 1
     assert (await sweep(world.runtime, asked_at + dt.timedelta(days=1)))["asked"] == 0  # asked once
@@ -46,6 +51,20 @@ async def test_an_unconfirmed_opportunity_is_asked_then_leaves_the_suggestions_w
     assert asked.parse(OpportunityConfirmationRequested).employer_id == world.employer
     went = next(e for e in envelopes if e.type == "opportunity.went_stale")
     assert went.parse(OpportunityWentStale).reason.value == "not_confirmed"
+
+
+async def test_a_development_deployment_lets_an_administrator_sweep_as_of_a_later_day(world: World) -> None:
+    opportunity = await world.opportunity()
+    assert (await world.propose(await world.candidate(), opportunity)).status_code == 201
+    ahead = {"days_ahead": 15}
+    assert (await world.client.post("/housekeeping/sweep", json=ahead, headers=world.coach())).status_code == 403
+    refused = await world.client.post("/housekeeping/sweep", json={"days_ahead": 0}, headers=world.admin())
+    assert refused.status_code == 422
+    assert (await world.get_opportunity(opportunity))["places_held"] == 1
+    swept = await world.client.post("/housekeeping/sweep", json=ahead, headers=world.admin())
+    assert swept.status_code == 200
+    assert swept.json()["expired"] == 1
+    assert (await world.get_opportunity(opportunity))["places_held"] == 0
 
 
 def test_settings_come_from_the_environment_and_nonsense_is_refused() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from collections.abc import Sequence
 
 import numpy as np
 from hypothesis import given, settings
@@ -13,7 +14,16 @@ from services.matching import geo
 from services.matching.batch import Candidates, Opportunities
 from services.matching.domain import Candidate, Opportunity, evaluate
 from services.matching.explain import explain
-from services.matching.plan import UNASSIGNED, Reservation, plan_evaluations, plan_region, score_units, solve
+from services.matching.plan import (
+    UNASSIGNED,
+    Quota,
+    Reservation,
+    plan_evaluations,
+    plan_region,
+    score_units,
+    solve,
+    solve_with_quotas,
+)
 from services.matching.tests.factories import TODAY, VOCAB, candidate, candidates, opportunities, opportunity
 
 Edge = tuple[int, int, int]
@@ -140,3 +150,94 @@ def test_a_reserved_place_goes_to_a_member_of_its_group_and_the_plan_says_so() -
     nobody = plan_region(cs, os, VOCAB, [Reservation("o-1", "refugee_with_permit", 1)], groups)
     assert nobody.assigned == ()
     assert set(nobody.unassigned) == {"c-best", "c-member"}
+
+
+Quotas = tuple[list[frozenset[int]], list[int]]
+
+
+@st.composite
+def quota_problems(draw: st.DrawFn) -> tuple[int, list[int], list[Edge], Quotas]:
+    n, capacities, edges = draw(problems(max_candidates=5, max_places=3))
+    member_of = draw(st.lists(st.frozensets(st.integers(0, 1)), min_size=n, max_size=n))
+    return n, capacities, edges, (member_of, draw(st.lists(st.integers(0, 4), min_size=2, max_size=2)))
+
+
+def met(chosen: Sequence[int], quotas: Quotas) -> int:
+    """How much of two quotas a plan can meet, each assigned member counting for one group at most."""
+    member_of, (q0, q1) = quotas
+    assigned = [member_of[c] for c, p in enumerate(chosen) if p != UNASSIGNED]
+    only0 = sum(1 for g in assigned if g == {0})
+    only1 = sum(1 for g in assigned if g == {1})
+    both = sum(1 for g in assigned if g == {0, 1})
+    to0 = min(both, max(0, q0 - only0))
+    return min(q0, only0 + to0) + min(q1, only1 + both - to0)
+
+
+def greedy_with_quotas(n: int, capacities: list[int], edges: list[Edge], quotas: Quotas) -> list[int]:
+    """Each quota filled first with its members' best edges, then everyone greedily."""
+    member_of, wanted = quotas
+    left, chosen = list(capacities), [UNASSIGNED] * n
+    ordered = sorted(edges, key=lambda e: -e[2])
+    for group, q in enumerate(wanted):
+        taken = 0
+        for c, p, u in ordered:
+            if taken < q and u > 0 and group in member_of[c] and chosen[c] == UNASSIGNED and left[p] > 0:
+                chosen[c], left[p], taken = p, left[p] - 1, taken + 1
+    for c, p, u in ordered:
+        if u > 0 and chosen[c] == UNASSIGNED and left[p] > 0:
+            chosen[c], left[p] = p, left[p] - 1
+    return chosen
+
+
+def best_by_brute_force(n: int, capacities: list[int], edges: list[Edge], quotas: Quotas) -> tuple[int, int]:
+    """The most of the quotas any plan meets, and the best score among the plans that meet that much."""
+    options = [[UNASSIGNED] + [p for c2, p, u in edges if c2 == c and u > 0] for c in range(n)]
+    best = (0, 0)
+    for chosen in itertools.product(*options):
+        if all(chosen.count(place) <= cap for place, cap in enumerate(capacities)):
+            best = max(best, (met(chosen, quotas), total(chosen, edges)))
+    return best
+
+
+@settings(max_examples=200)
+@given(quota_problems())
+def test_quotas_are_met_when_they_can_be_capacities_hold_and_the_plan_beats_greedy_under_the_same_quotas(
+    problem: tuple[int, list[int], list[Edge], Quotas],
+) -> None:
+    n, capacities, edges, quotas = problem
+    member_of, wanted = quotas
+    arr = np.array(edges, dtype=np.int64).reshape(-1, 3)
+    layer = [(np.array([c for c in range(n) if g in member_of[c]], dtype=np.int64), q) for g, q in enumerate(wanted)]
+    chosen, counted = solve_with_quotas(n, np.array(capacities, dtype=np.int64), arr[:, 0], arr[:, 1], arr[:, 2], layer)
+    for place, cap in enumerate(capacities):
+        assert int((chosen == place).sum()) <= cap
+    allowed = {(c, p) for c, p, _ in edges}
+    assert all((c, int(p)) in allowed for c, p in enumerate(chosen) if p != UNASSIGNED)
+    for c, group in enumerate(counted.tolist()):
+        if group != UNASSIGNED:
+            assert chosen[c] != UNASSIGNED
+            assert group in member_of[c]
+    assert all(int((counted == g).sum()) <= q for g, q in enumerate(wanted))
+    plan = (met(chosen.tolist(), quotas), total(chosen, edges))
+    assert plan[0] == int((counted != UNASSIGNED).sum())  # the plan says which assignments meet the quotas
+    assert plan == best_by_brute_force(n, capacities, edges, quotas)
+    greedy_plan = greedy_with_quotas(n, capacities, edges, quotas)
+    assert plan >= (met(greedy_plan, quotas), total(tuple(greedy_plan), edges))
+
+
+def test_a_region_wide_quota_moves_places_to_the_group_only_as_far_as_its_members_fit() -> None:
+    strong = [candidate(id=f"c-strong-{i}", skills=frozenset(VOCAB.occupations["welder"].essential)) for i in range(3)]
+    members = [candidate(id=f"c-member-{i}") for i in range(2)]
+    places = [opportunity(id="o-1", places_total=2), opportunity(id="o-2", places_total=1)]
+    cs, os = Candidates.build([*strong, *members], VOCAB), Opportunities.build(places, VOCAB, TODAY)
+    groups = {m.id: frozenset({"age_45_plus"}) for m in members}
+    free = plan_region(cs, os, VOCAB, groups=groups)
+    assert {e.candidate for e in free.assigned} == {c.id for c in strong}
+    one = plan_region(cs, os, VOCAB, groups=groups, quotas=[Quota("age_45_plus", 1)])
+    assert len(one.assigned) == 3
+    assert one.met("age_45_plus") == 1
+    assert sum(1 for e in one.assigned if e.candidate in groups) == 1
+    assert one.total_units < free.total_units  # the policy has a visible price, paid in the fewest points
+    more = plan_region(cs, os, VOCAB, groups=groups, quotas=[Quota("age_45_plus", 5)])
+    assert more.met("age_45_plus") == 2  # only two members: the rest of the places stay open to all
+    assert len(more.assigned) == 3

@@ -4,15 +4,21 @@ database's generations tell a reader exactly which rows changed."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.matching.batch import Candidates, Opportunities, patched, rank_candidates, rank_opportunities
-from services.matching.db.generations import changed_since, generation
+from services.matching.db import candidates as candidate_store
+from services.matching.db.generations import changed_since, forget_removals, generation, removed_since
 from services.matching.domain import Candidate, Opportunity
+from services.matching.snapshot import Cached, candidate_of, in_pool
 from services.matching.tests.conftest import World
 from services.matching.tests.factories import TODAY, VOCAB, candidates, opportunities
+from shared.db import Connection
 
 people = st.lists(candidates(), min_size=1, max_size=10).map(
     lambda cs: [dataclasses.replace(c, id=f"c{i:02d}") for i, c in enumerate(cs)]
@@ -45,9 +51,9 @@ def test_a_patched_copy_ranks_like_a_fresh_one(
         assert rank_opportunities(c, os, VOCAB) == rank_opportunities(c, fresh_os, VOCAB)
 
 
-async def test_each_write_stamps_its_rows_with_a_new_generation_and_a_deletion_is_counted(world: World) -> None:
+async def test_each_write_stamps_its_rows_with_a_new_generation_and_a_deletion_leaves_its_id(world: World) -> None:
     async with world.runtime.pool.acquire() as conn:
-        start, removed = await generation(conn, "candidates")
+        start, _ = await generation(conn, "candidates")
         first = await world.candidate()
         second = await world.candidate()
         after, _ = await generation(conn, "candidates")
@@ -56,5 +62,39 @@ async def test_each_write_stamps_its_rows_with_a_new_generation_and_a_deletion_i
         seen, _ = await generation(conn, "candidates")
         await world.client.patch(f"/candidates/{first}", json={"travel_radius_km": 40}, headers=world.coach())
         assert [r["participant_id"] for r in await changed_since(conn, "candidates", seen)] == [first]
+        seen, _ = await generation(conn, "candidates")
         await world.erase(second)
-        assert (await generation(conn, "candidates"))[1] == removed + 1
+        assert await removed_since(conn, "candidates", seen) == [str(second)]
+        assert await removed_since(conn, "candidates", (await generation(conn, "candidates"))[0]) == []
+
+
+async def test_erasure_and_withdrawn_consent_patch_the_copy_and_only_a_copy_older_than_the_kept_removals_is_read_whole(
+    world: World,
+) -> None:
+    reads: list[int] = []
+
+    async def read_all(conn: Connection) -> Sequence[Any]:
+        rows = await candidate_store.pool(conn)
+        reads.append(len(rows))
+        return rows
+
+    cached: Cached[Candidates] = Cached("candidates", read_all, in_pool)
+
+    async def ids() -> set[str]:
+        copy = await cached.get(
+            world.runtime.pool, None, lambda rows: Candidates.build([candidate_of(r, VOCAB) for r in rows], VOCAB)
+        )
+        return {c.id for c in copy.items}
+
+    people = [await world.candidate() for _ in range(4)]
+    assert await ids() == {str(p) for p in people}
+    await world.erase(people[0])
+    await world.withdraw_consent(people[1])
+    assert await ids() == {str(people[2]), str(people[3])}
+    assert reads == [4]  # patched, not read again
+    await world.erase(people[2])  # the copy is now behind this erasure ...
+    async with world.runtime.uow() as uow:  # ... whose record housekeeping forgets
+        assert await forget_removals(uow.conn, dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)) == 2
+        await uow.commit()
+    assert await ids() == {str(people[3])}
+    assert reads == [4, 1]  # the removal it would need is forgotten: read whole

@@ -77,6 +77,14 @@ def sample(key: str, *, participant_id: uuid.UUID | None = None, **overrides: ob
             available_cents=1_900_000,
             budget_cents=10_000_000,
         ),
+        "matching.fairness.flagged.v1": matching.FairnessFlagged(
+            group="woman+age_45_plus",
+            period="2026-05",
+            people=14,
+            metrics=["top10_share", "acceptance"],
+            ratios={"top10_share": 0.61, "acceptance": 0.7},
+            flag_below=0.8,
+        ),
     }
     event = made[key]
     return event.model_copy(update=overrides) if overrides else event

@@ -124,3 +124,15 @@ async def test_matching_tells_the_employer_of_a_proposal_and_the_coach_of_its_an
     assert kees["message"].startswith("Your coach proposed you to an employer")
     coach = [x["message"] for x in await feeds.of("coach-anna")]
     assert "An employer declined a proposal for a participant in your caseload: the hours do not fit." in coach
+
+
+async def test_programme_officers_hear_when_a_target_group_falls_behind_in_the_fairness_report(feeds: Feeds) -> None:
+    await feeds.enrol("officer-1", "programme_officer", language="en")
+    await feeds.enrol("coach-anna", "coach", language="en")
+    await feeds.send(sample("matching.fairness.flagged.v1"))
+    await feeds.handled()
+    (told,) = await feeds.of("officer-1", "programme_officer")
+    assert told["message"].startswith("In the fairness report, target group woman+age_45_plus (14 people) is below")
+    assert "top10_share, acceptance" in told["message"]
+    assert told["link"] == "/fairness"
+    assert await feeds.of("coach-anna") == []

@@ -4,7 +4,8 @@ Matching owns opportunities (vacancies, BBL places, internships, hybrid-teacher 
 candidate profiles it builds from intake's events, and proposals. Its events carry ids and
 codes only: opportunity, employer and proposal ids, the participant's pseudonymous id, reason
 codes from fixed lists, scores and the weights version. Never a name, a title typed by a
-person, an explanation text or a target group.
+person, an explanation text or a person's target group; a target group is named only in
+region-wide figures (a plan's quotas, a fairness flag), which say nothing about anyone.
 
 A proposal goes proposed → interested / declined → interview → placed → retained (3, 6, 12
 months) or ended; or it is withdrawn or expires. While it is proposed, interested or at
@@ -217,3 +218,32 @@ class SavedSearchMatched(OpportunityRef):
         default=None, description="The candidate the search was saved for, if any (every filter passes)"
     )
     occupation: str = Field(description="Occupation id from matching's vocabulary")
+
+
+@event_type(SERVICE, "plan.made", 1, "A region plan was made (nightly, or on a programme officer's request)")
+class PlanMade(EventData):
+    """Counts only: the plan itself, with its assignments, is read from matching (GET /plans/latest)."""
+
+    plan_id: uuid.UUID
+    night: date | None = Field(default=None, description="The region's date of a nightly plan")
+    candidates: int = Field(ge=0)
+    places: int = Field(ge=0, description="Free places of every open opportunity")
+    assigned: int = Field(ge=0)
+    unassigned: int = Field(ge=0)
+    total_score: float
+    weights_version: str
+    quotas_wanted: dict[str, int] = Field(default_factory=dict, description="Target group → places its quota asks")
+    quotas_met: dict[str, int] = Field(default_factory=dict, description="Target group → assignments meeting it")
+
+
+@event_type(SERVICE, "fairness.flagged", 1, "A target group's outcomes fell below four-fifths of the rest's")
+class FairnessFlagged(EventData):
+    """Said at most once per group and period (a calendar month in the region); a group of fewer than ten
+    people is never reported."""
+
+    group: str = Field(description="A target group, or two joined by '+'")
+    period: str = Field(description="The month it was first seen in, e.g. 2026-05")
+    people: int = Field(ge=10)
+    metrics: list[str] = Field(description="The figures whose ratio to the rest is below the threshold")
+    ratios: dict[str, float] = Field(description="Each flagged figure's ratio to the rest")
+    flag_below: float

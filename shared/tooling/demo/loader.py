@@ -69,15 +69,25 @@ class DemoApi:
 
         Retried while the service does not know yet what another service has just created.
         """
-        response = await self._clients[service].post(path, json=body, headers=self._auth(role, sub))
+        return await self._send("POST", service, path, body, role, sub)
+
+    async def put(self, service: str, path: str, body: dict[str, Any], role: str, sub: str) -> dict[str, Any]:
+        """``PUT body`` to ``path`` at ``service`` as ``role`` ``sub``; the resource as set (retried like ``post``)."""
+        return await self._send("PUT", service, path, body, role, sub)
+
+    async def _send(
+        self, method: str, service: str, path: str, body: dict[str, Any], role: str, sub: str
+    ) -> dict[str, Any]:
+        client = self._clients[service]
+        response = await client.request(method, path, json=body, headers=self._auth(role, sub))
         waited = 0.0
         while _not_arrived(response) and waited < READ_MODEL_WAIT_SECONDS:
             await asyncio.sleep(0.5)
             waited += 0.5
-            response = await self._clients[service].post(path, json=body, headers=self._auth(role, sub))
+            response = await client.request(method, path, json=body, headers=self._auth(role, sub))
         if response.status_code >= 300:
             detail = response.json().get("detail", response.text) if response.content else response.reason_phrase
-            raise DemoError(f"{service} refused POST {path} ({response.status_code}): {detail}")
+            raise DemoError(f"{service} refused {method} {path} ({response.status_code}): {detail}")
         result: dict[str, Any] = response.json()
         return result
 
