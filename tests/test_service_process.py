@@ -9,11 +9,14 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.support.platform import JWT_SECRET, Platform
 from tests.support.ports import free_port
 
 PROJECT = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.slow  # real processes: run apart from the parallel part of the suite
 
 
 def spawned_workers(pid: int) -> list[int]:
