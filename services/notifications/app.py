@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
+import asyncpg
+from nats.aio.client import Client as NatsClient
+
 from services.notifications import live
 from services.notifications.api import routers
 from services.notifications.live import LiveFeeds
@@ -27,13 +30,12 @@ def service_definition(settings: NotificationSettings | None = None) -> ServiceD
         live.install(feeds)
         runtime.extensions["live_feeds"] = feeds
         runtime.tasks.append(asyncio.create_task(_uninstall_on_stop(runtime, feeds), name="live-feeds"))
-        webhooks = WebhookSender(runtime.pool, runtime.settings.database_url, mine)
-        runtime.tasks.append(asyncio.create_task(webhooks.run(runtime.stop), name="webhook-sender"))
-        if mine.smtp_host is None:
-            log.warning("no SMTP server configured (REGIONET_NOTIFICATIONS_SMTP_HOST): emails wait unsent")
-            return
-        sender = EmailSender(runtime.pool, runtime.settings.database_url, runtime.nc, runtime.settings.region, mine)
-        runtime.tasks.append(asyncio.create_task(sender.run(runtime.stop), name="email-sender"))
+        if mine.senders_in_service:
+            runtime.tasks.extend(
+                start_senders(
+                    runtime.pool, runtime.settings.database_url, runtime.nc, runtime.settings.region, mine, runtime.stop
+                )
+            )
 
     return ServiceDefinition(
         name="notifications",
@@ -42,6 +44,23 @@ def service_definition(settings: NotificationSettings | None = None) -> ServiceD
         routers=routers,
         on_start=start,
     )
+
+
+def start_senders(
+    pool: asyncpg.Pool,
+    dsn: str,
+    nc: NatsClient,
+    region: str,
+    settings: NotificationSettings,
+    stop: asyncio.Event,
+) -> list[asyncio.Task[None]]:
+    """The webhook sender and (with an SMTP server configured) the email sender, running until ``stop``."""
+    tasks = [asyncio.create_task(WebhookSender(pool, dsn, settings).run(stop), name="webhook-sender")]
+    if settings.smtp_host is None:
+        log.warning("no SMTP server configured (REGIONET_NOTIFICATIONS_SMTP_HOST): emails wait unsent")
+    else:
+        tasks.append(asyncio.create_task(EmailSender(pool, dsn, nc, region, settings).run(stop), name="email-sender"))
+    return tasks
 
 
 async def _uninstall_on_stop(runtime: Runtime, feeds: LiveFeeds) -> None:

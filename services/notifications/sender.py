@@ -2,11 +2,12 @@
 
 Each round claims a batch of due email deliveries (``FOR UPDATE SKIP LOCKED`` and a lease, so
 replicas share the work and never hold the same row), asks intake for each participant's
-address at send time, renders the message in the recipient's language, sends the batch over
-one SMTP connection and records each outcome: ``sent``; ``skipped`` when there is no address to
-write to (no consent, no address, an erased participant, a deactivated account); ``failed``
-when the server refused for good or the attempts ran out; otherwise the delivery is due again
-after a back-off with jitter. It wakes when intents are added (``LISTEN``) and polls as a
+address at send time (one request for the batch), renders the message in the recipient's
+language, sends the batch over a few SMTP connections kept open from batch to batch and
+records each outcome: ``sent``; ``skipped`` when there is no address to write to (no consent,
+no address, an erased participant, a deactivated account); ``failed`` when the server refused
+for good or the attempts ran out; otherwise the delivery is due again after a back-off with
+jitter. It wakes when intents are added (``LISTEN``) and polls as a
 fallback.
 """
 
@@ -40,6 +41,9 @@ POLL_SECONDS = 1.0
 BACKOFF_BASE_SECONDS = 30.0
 BACKOFF_MAX_SECONDS = 3600.0
 
+# What a delivery without a participant, or one intake does not know, gets.
+UNKNOWN = Contact(email=None, reason="unknown_participant")
+
 Finished = tuple[uuid.UUID, str, str | None]
 Retry = tuple[uuid.UUID, datetime, str]
 
@@ -64,6 +68,8 @@ class EmailSender:
         self._region = region
         self._settings = settings
         self._wake = asyncio.Event()
+        # SMTP connections kept open from batch to batch, one per lane.
+        self._connections: dict[int, aiosmtplib.SMTP] = {}
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send in rounds until ``stop`` is set; a failed round is logged and tried again."""
@@ -81,6 +87,7 @@ class EmailSender:
                 if claimed < self._settings.email_batch_size:
                     await self._sleep(stop)
         finally:
+            await self._close_connections()
             if listener is not None:
                 with contextlib.suppress(Exception):
                     await listener.close()
@@ -105,14 +112,25 @@ class EmailSender:
             if not rows:
                 return 0
             accounts = await db.recipients.account_states(conn, [r["recipient"] for r in rows])
-        contacts = await asyncio.gather(*(self._contact(r["party"]) for r in rows))
+        unavailable: str | None = None
+        contacts: dict[str, Contact] = {}
+        try:
+            contacts = await look_up(
+                self._nc,
+                self._region,
+                [r["party"] for r in rows if r["party"] is not None],
+                timeout=s.contact_timeout_seconds,
+            )
+        except ContactUnavailable as exc:
+            unavailable = str(exc)
         finished: list[Finished] = []
         retries: list[Retry] = []
         ready: list[tuple[asyncpg.Record, str, rendering.Language]] = []
-        for row, contact in zip(rows, contacts, strict=True):
+        for row in rows:
             active, language = accounts.get(row["recipient"], (True, None))
-            if isinstance(contact, ContactUnavailable):
-                self._again(row, str(contact), finished, retries)
+            contact = contacts.get(row["party"] or "", UNKNOWN)
+            if unavailable is not None and row["party"] is not None:
+                self._again(row, unavailable, finished, retries)
             elif not active:
                 finished.append((row["id"], "skipped", "the account is deactivated"))
             elif contact.email is None:
@@ -130,14 +148,6 @@ class EmailSender:
             OUTCOMES.labels(Channel.EMAIL.value, status).inc()
         return len(rows)
 
-    async def _contact(self, participant_id: str | None) -> Contact | ContactUnavailable:
-        if participant_id is None:
-            return Contact(email=None, reason="unknown_participant")
-        try:
-            return await look_up(self._nc, self._region, participant_id, timeout=self._settings.contact_timeout_seconds)
-        except ContactUnavailable as exc:
-            return exc
-
     def _again(self, row: asyncpg.Record, why: str, finished: list[Finished], retries: list[Retry]) -> None:
         """Another attempt later, or ``failed`` once the attempts ran out."""
         if row["attempts"] >= self._settings.email_max_attempts:
@@ -148,37 +158,86 @@ class EmailSender:
     async def _send(self, messages: Sequence[Outgoing], finished: list[Finished], retries: list[Retry]) -> None:
         """Send a batch over up to ``smtp_connections`` connections at once (each waits on the server in turn)."""
         lanes = max(1, min(self._settings.smtp_connections, len(messages)))
-        await asyncio.gather(*(self._send_over_one(messages[lane::lanes], finished, retries) for lane in range(lanes)))
+        await asyncio.gather(
+            *(self._send_over_one(lane, messages[lane::lanes], finished, retries) for lane in range(lanes))
+        )
 
     async def _send_over_one(
-        self, messages: Sequence[Outgoing], finished: list[Finished], retries: list[Retry]
+        self, lane: int, messages: Sequence[Outgoing], finished: list[Finished], retries: list[Retry]
     ) -> None:
-        """Send over one connection; what the connection's failure leaves unsent is tried again later."""
-        s = self._settings
-        done = 0
+        """Send over one kept-open connection; what its failure leaves unsent is tried again later.
 
-        try:
-            async with mail.connection(s) as smtp:
-                for message in messages:
-                    content = self._render(message)
-                    try:
-                        await smtp.send_message(mail.compose(message.id, message.to, content, message.language, s))
-                    except aiosmtplib.SMTPServerDisconnected:
-                        raise
-                    except aiosmtplib.SMTPException as exc:
-                        for row in message.rows:
-                            if mail.is_permanent(exc):
-                                finished.append((row["id"], "failed", f"refused by the mail server: {_code(exc)}"))
-                            else:
-                                self._again(row, f"the mail server said {_code(exc)}", finished, retries)
-                    else:
-                        finished.extend((row["id"], "sent", None) for row in message.rows)
+        A connection kept from an earlier batch may have been closed by the server meanwhile:
+        then the batch goes on over a new one, once.
+        """
+        done = 0
+        reconnected = False
+        while done < len(messages):
+            reused = self._connections.get(lane) is not None
+            try:
+                smtp = await self._connection(lane)
+                while done < len(messages):
+                    self._sent_or_refused(messages[done], await self._deliver(smtp, messages[done]), finished, retries)
                     done += 1
-        except (aiosmtplib.SMTPException, OSError) as exc:
-            log.warning("mail server unavailable; deliveries will be tried again", extra={"error": type(exc).__name__})
-            for message in messages[done:]:
-                for row in message.rows:
-                    self._again(row, f"the mail server was unavailable ({type(exc).__name__})", finished, retries)
+            except (aiosmtplib.SMTPException, OSError) as exc:
+                await self._drop(lane)
+                if reused and not reconnected:
+                    reconnected = True
+                    continue
+                log.warning(
+                    "mail server unavailable; deliveries will be tried again", extra={"error": type(exc).__name__}
+                )
+                for message in messages[done:]:
+                    for row in message.rows:
+                        self._again(row, f"the mail server was unavailable ({type(exc).__name__})", finished, retries)
+                return
+
+    async def _connection(self, lane: int) -> aiosmtplib.SMTP:
+        """The lane's open connection, opened now if it has none."""
+        smtp = self._connections.get(lane)
+        if smtp is None or not smtp.is_connected:
+            smtp = mail.connection(self._settings)
+            await smtp.connect()
+            self._connections[lane] = smtp
+        return smtp
+
+    async def _drop(self, lane: int) -> None:
+        smtp = self._connections.pop(lane, None)
+        if smtp is not None:
+            smtp.close()
+
+    async def _close_connections(self) -> None:
+        for lane in list(self._connections):
+            smtp = self._connections.pop(lane)
+            with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+                await smtp.quit()
+            smtp.close()
+
+    async def _deliver(self, smtp: aiosmtplib.SMTP, message: Outgoing) -> aiosmtplib.SMTPException | None:
+        """Hand one message to the server: None when it accepted it, else its refusal (a lost connection raises)."""
+        composed = mail.compose(message.id, message.to, self._render(message), message.language, self._settings)
+        try:
+            await smtp.sendmail(composed.sender, [composed.to], composed.data)
+        except aiosmtplib.SMTPServerDisconnected:
+            raise
+        except aiosmtplib.SMTPException as exc:
+            return exc
+        return None
+
+    def _sent_or_refused(
+        self,
+        message: Outgoing,
+        refusal: aiosmtplib.SMTPException | None,
+        finished: list[Finished],
+        retries: list[Retry],
+    ) -> None:
+        for row in message.rows:
+            if refusal is None:
+                finished.append((row["id"], "sent", None))
+            elif mail.is_permanent(refusal):
+                finished.append((row["id"], "failed", f"refused by the mail server: {_code(refusal)}"))
+            else:
+                self._again(row, f"the mail server said {_code(refusal)}", finished, retries)
 
     def _render(self, message: Outgoing) -> rendering.Email:
         s = self._settings

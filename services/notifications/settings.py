@@ -45,7 +45,12 @@ class NotificationSettings(BaseSettings):
     # A live stream sends a comment this often so that proxies keep it open, and reads the feed
     # again in case a wake-up over NATS was lost.
     live_keepalive_seconds: float = Field(default=15.0, gt=0)
+    # False: this process handles events and serves the API only; the senders run in
+    # `python -m services.notifications.workers` processes of their own.
+    senders_in_service: bool = True
     webhook_batch_size: int = Field(default=100, ge=1, le=1000)
+    # Webhook requests in flight at once, over every endpoint.
+    webhook_concurrency: int = Field(default=64, ge=1, le=1000)
     # Whether webhooks may go to private and loopback addresses and plain http; None: only in development.
     webhooks_allow_private: bool | None = None
 
