@@ -40,6 +40,11 @@ OUTCOMES = Counter(
 POLL_SECONDS = 1.0
 BACKOFF_BASE_SECONDS = 30.0
 BACKOFF_MAX_SECONDS = 3600.0
+# A daily digest says at most this many things per email; a longer one goes out as numbered parts.
+DIGEST_ITEMS_PER_EMAIL = 50
+# Recipients whose whole digest one round claims, and at most how many items of each.
+DIGEST_RECIPIENTS_PER_ROUND = 10
+DIGEST_MAX_ITEMS = 5000
 
 # What a delivery without a participant, or one intake does not know, gets.
 UNKNOWN = Contact(email=None, reason="unknown_participant")
@@ -108,6 +113,13 @@ class EmailSender:
         async with self._pool.acquire() as conn:
             rows = await db.deliveries.claim_due(
                 conn, Channel.EMAIL.value, limit=s.email_batch_size, lease_seconds=s.email_lease_seconds
+            )
+            rows += await db.deliveries.claim_digests(
+                conn,
+                Channel.EMAIL.value,
+                recipients=DIGEST_RECIPIENTS_PER_ROUND,
+                max_items=DIGEST_MAX_ITEMS,
+                lease_seconds=s.email_lease_seconds,
             )
             if not rows:
                 return 0
@@ -243,7 +255,7 @@ class EmailSender:
         s = self._settings
         items = [(RULES_BY_NAME[row["rule"]], row["payload"]) for row in message.rows]
         if message.digest:
-            return rendering.digest(items, message.language, web_url=s.web_url, region=self._region)
+            return rendering.digest(items, message.language, web_url=s.web_url, region=self._region, part=message.part)
         ((rule, data),) = items
         return rendering.email(rule, data, message.language, web_url=s.web_url, region=self._region)
 
@@ -256,6 +268,8 @@ class Outgoing:
     to: str
     language: rendering.Language
     digest: bool
+    # A digest's part: (this one, of how many, items in all of them).
+    part: tuple[int, int, int] = (1, 1, 0)
 
     @property
     def id(self) -> uuid.UUID:
@@ -267,16 +281,22 @@ class Outgoing:
 def _messages(ready: Sequence[tuple[asyncpg.Record, str, rendering.Language]]) -> list[Outgoing]:
     """The emails to send: one per delivery, except that a recipient's digest deliveries go in one.
 
-    A digest larger than a batch is split over as many emails as batches.
+    A digest of more than :data:`DIGEST_ITEMS_PER_EMAIL` items goes out as numbered parts, oldest
+    items first: nothing is left out, and each part's Message-ID comes from its own first delivery.
     """
     single = [Outgoing((row,), to, language, False) for row, to, language in ready if not row["digest"]]
     digests: dict[str, list[tuple[asyncpg.Record, str, rendering.Language]]] = {}
     for item in ready:
         if item[0]["digest"]:
             digests.setdefault(item[0]["recipient"], []).append(item)
-    grouped = [
-        Outgoing(tuple(row for row, _, _ in items), items[0][1], items[0][2], True) for items in digests.values()
-    ]
+    grouped: list[Outgoing] = []
+    for items in digests.values():
+        rows = sorted((row for row, _, _ in items), key=lambda r: (r["created_at"], r["id"]))
+        chunks = [rows[i : i + DIGEST_ITEMS_PER_EMAIL] for i in range(0, len(rows), DIGEST_ITEMS_PER_EMAIL)]
+        grouped += [
+            Outgoing(tuple(chunk), items[0][1], items[0][2], True, (n, len(chunks), len(rows)))
+            for n, chunk in enumerate(chunks, start=1)
+        ]
     return single + grouped
 
 

@@ -45,6 +45,7 @@ from standardwebhooks import Webhook
 
 from services.notifications import db, rendering
 from services.notifications.domain import Category
+from services.notifications.secrets import SecretBox, UnreadableSecret
 from services.notifications.settings import NotificationSettings
 from shared.auth import Role
 from shared.db import Connection
@@ -189,8 +190,10 @@ class Answer:
 class WebhookSender:
     """Sends due webhook deliveries until stopped."""
 
-    def __init__(self, pool: asyncpg.Pool, dsn: str, settings: NotificationSettings) -> None:
+    def __init__(self, pool: asyncpg.Pool, dsn: str, settings: NotificationSettings, box: SecretBox) -> None:
+        """``box`` reads the endpoints' stored secrets."""
         self._pool = pool
+        self._box = box
         self._dsn = dsn
         self._settings = settings
         self._allow_private = settings.private_targets_allowed
@@ -289,13 +292,19 @@ class WebhookSender:
         refused = refused_url(row["url"], allow_private=self._allow_private)
         if refused is not None:
             return Answer(status_code=None, error=refused, latency_ms=0)
+        try:
+            keys = [self._box.open(stored) for stored in row["secrets"]]
+        except UnreadableSecret:
+            return Answer(
+                status_code=None, error="the endpoint's secret cannot be decrypted with the keys set", latency_ms=0
+            )
         timestamp = datetime.now(UTC)
         msg_id = str(row["id"])
         headers = {
             "content-type": "application/json",
             "webhook-id": msg_id,
             "webhook-timestamp": str(int(timestamp.timestamp())),
-            "webhook-signature": signature(row["secrets"], msg_id, timestamp, row["body"]),
+            "webhook-signature": signature(keys, msg_id, timestamp, row["body"]),
             "user-agent": "Regionet-Webhooks/1",
         }
         started = time.monotonic()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from shared.events.contracts import intake, matching, vouchers
+from shared.events.contracts import intake, matching, notifications, vouchers
 from shared.events.envelope import EventData
 
 REDEEM_BY = datetime(2027, 6, 1, 10, 0, tzinfo=UTC)
@@ -65,6 +65,9 @@ def sample(key: str, *, participant_id: uuid.UUID | None = None, **overrides: ob
         ),
         "matching.opportunity.went_stale.v1": matching.OpportunityWentStale(
             **opportunity, reason=next(iter(matching.StaleReason)), last_confirmed_at=REDEEM_BY
+        ),
+        "notifications.dead_letters.waiting.v1": notifications.DeadLettersWaiting(
+            waiting=3, consumers=[notifications.WaitingLetters(consumer="matching-intake", waiting=3)]
         ),
         "vouchers.budget.threshold_passed.v1": vouchers.BudgetThresholdPassed(
             programme_id=uuid.uuid4(),

@@ -124,3 +124,21 @@ async def test_matching_tells_the_employer_of_a_proposal_and_the_coach_of_its_an
     assert kees["message"].startswith("Your coach proposed you to an employer")
     coach = [x["message"] for x in await feeds.of("coach-anna")]
     assert "An employer declined a proposal for a participant in your caseload: the hours do not fit." in coach
+
+
+async def test_one_account_reached_in_two_roles_by_one_event_gets_an_entry_in_each_roles_feed(feeds: Feeds) -> None:
+    participant, provider = uuid.uuid4(), uuid.uuid4()
+    # The same id is a provider's user and, in intake's events, the participant's coach.
+    await feeds.enrol("dual", "provider", provider)
+    await feeds.registered("dual", participant)
+    await feeds.handled()
+    await feeds.send(sample("vouchers.voucher.issued.v1", participant_id=participant, provider_id=provider))
+    await feeds.handled()
+    rows = await feeds.query(
+        "SELECT recipient_role, kind FROM notifications.notifications WHERE recipient = 'dual' ORDER BY seq"
+    )
+    assert [(r["recipient_role"], r["kind"]) for r in rows] == [
+        ("coach", "participant.registered"),
+        ("coach", "voucher.issued"),
+        ("provider", "voucher.issued"),
+    ]
