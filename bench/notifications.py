@@ -8,11 +8,12 @@ Measures, in one run against the same servers:
 2. the service: intake (for the contact lookup) runs in this process; notifications runs as its
    own process (``python -m services.notifications``, as deployed) and its senders in a second
    one (``python -m services.notifications.workers``; ``--notification-senders service`` runs
-   them inside the service process instead); the SMTP server and the webhook receiver run in
-   this process. P participants registered at intake with an address and email consent, their accounts (and
-   coaches' and providers') enrolled, one internal webhook endpoint subscribed to
-   ``vouchers.voucher.issued.v1`` at a local HTTP receiver, an SMTP server counting what it is
-   sent. N ``voucher.issued`` events are published to JetStream as vouchers' relay would; each
+   them inside the service process instead); an SMTP server counting what it is sent runs as a
+   third process (``bench.smtp_sink``), the webhook receiver in this one. P participants
+   registered at intake with an address and email consent, their accounts (and coaches' and
+   providers') enrolled, one internal webhook endpoint subscribed to
+   ``vouchers.voucher.issued.v1`` at the receiver. N ``voucher.issued`` events are published to
+   JetStream as vouchers' relay would; each
    makes three feed entries (participant, coach, provider), one email and one webhook.
    Deliveries per second = every feed entry, email and webhook / (first publish → last one
    done); events per second = N / (first publish → last event handled), compared with the raw
@@ -28,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import sys
@@ -42,8 +44,6 @@ from typing import Any
 import aiohttp
 import asyncpg
 from aiohttp import web
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from bench.common import Report, Row, fmt_ms, fmt_rate, percentile
 from bench.outbox_pipeline import raw_baseline
@@ -73,6 +73,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--notification-workers", type=int, default=2, help="sender processes (2)")
     group.add_argument(
+        "--notification-replicas", type=int, default=2, help="service processes (REGIONET_WORKERS), each a replica (2)"
+    )
+    group.add_argument(
         "--notification-worker-nice", type=int, default=10, help="the sender processes' nice value (10): events first"
     )
     group.add_argument(
@@ -81,18 +84,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=500,
         help="events the service's consumers fetch and handle at once (500)",
     )
-
-
-class CountingSink:
-    """An SMTP server's handler that accepts every message and counts it (nothing is kept)."""
-
-    def __init__(self) -> None:
-        self.received = 0
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
-        """Accept the message."""
-        self.received += len(envelope.rcpt_tos)
-        return "250 OK"
 
 
 class Hooks:
@@ -127,13 +118,18 @@ async def webhook_receiver(hooks: Hooks) -> AsyncIterator[str]:
 
 @contextlib.asynccontextmanager
 async def _process(
-    module: str, env: dict[str, str], log: Path, ready_url: str | None, nice: int = 0
+    module: str,
+    env: dict[str, str],
+    log: Path,
+    ready_url: str | None,
+    nice: int = 0,
+    arguments: tuple[str, ...] = (),
 ) -> AsyncIterator[None]:
     """``python -m module`` with ``env``; waits for ``ready_url`` to answer 200 when given; SIGINT at the end."""
     command = ["nice", "-n", str(nice)] if nice else []
     with log.open("wb") as out:
         proc = await asyncio.create_subprocess_exec(
-            *command, sys.executable, "-m", module, env={**os.environ, **env}, stdout=out, stderr=out
+            *command, sys.executable, "-m", module, *arguments, env={**os.environ, **env}, stdout=out, stderr=out
         )
     try:
         if ready_url is not None:
@@ -159,9 +155,10 @@ async def _process(
 
 
 def _environment(
-    platform: Platform, port: int, smtp_port: int, *, senders_in_service: bool, batch: int
+    platform: Platform, port: int, smtp_port: int, *, senders_in_service: bool, batch: int, replicas: int
 ) -> dict[str, str]:
     return {
+        "REGIONET_WORKERS": str(replicas),
         "REGIONET_NOTIFICATIONS_DATABASE_URL": platform.dsn("notifications"),
         "REGIONET_NATS_URL": platform.servers.nats_url,
         "REGIONET_JWT_SECRET": JWT_SECRET,
@@ -174,6 +171,21 @@ def _environment(
         "REGIONET_NOTIFICATIONS_SMTP_SECURITY": "none",
         "REGIONET_NOTIFICATIONS_SENDERS_IN_SERVICE": "true" if senders_in_service else "false",
     }
+
+
+async def _listening(port: int) -> None:
+    """Wait until something accepts connections on ``port``."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"nothing listens on port {port}") from None
+            await asyncio.sleep(0.1)
+        else:
+            writer.close()
+            return
 
 
 async def _enrol(platform: Platform, rows: list[tuple[str, str, str]]) -> None:
@@ -201,20 +213,36 @@ async def _caseload_known(platform: Platform, people: int) -> None:
         await conn.close()
 
 
-async def _progress(platform: Platform) -> dict[str, Any]:
+async def _admin_fetch(platform: Platform, sql: str) -> list[asyncpg.Record]:
+    """Rows of a query, read as the administrator."""
     conn = await asyncpg.connect(platform.admin_dsn)
     try:
-        row = await conn.fetchrow(
-            "SELECT (SELECT count(*) FROM notifications.notifications WHERE kind = 'voucher.issued') AS feed,"
-            " (SELECT count(*) FROM notifications.deliveries WHERE status <> 'pending') AS emails,"
-            " (SELECT count(*) FROM notifications.webhook_deliveries WHERE status <> 'pending') AS webhooks,"
-            " (SELECT count(*) FROM notifications.deliveries WHERE status = 'sent') AS sent,"
-            " (SELECT count(*) FROM notifications.webhook_deliveries WHERE status = 'delivered') AS delivered"
-        )
-        assert row is not None
-        return dict(row)
+        rows: list[asyncpg.Record] = await conn.fetch(sql)
+        return rows
     finally:
         await conn.close()
+
+
+async def _progress(platform: Platform) -> dict[str, Any]:
+    (row,) = await _admin_fetch(
+        platform,
+        "SELECT (SELECT count(*) FROM notifications.notifications WHERE kind = 'voucher.issued') AS feed,"
+        " (SELECT count(*) FROM notifications.deliveries WHERE status <> 'pending') AS emails,"
+        " (SELECT count(*) FROM notifications.webhook_deliveries WHERE status <> 'pending') AS webhooks,"
+        " (SELECT count(*) FROM notifications.deliveries WHERE status = 'sent') AS sent,"
+        " (SELECT count(*) FROM notifications.webhook_deliveries WHERE status = 'delivered') AS delivered",
+    )
+    return dict(row)
+
+
+async def _failed_attempts(platform: Platform) -> dict[str, int]:
+    """Webhook attempts that did not get a 2xx, by what they got (each one was tried again)."""
+    rows = await _admin_fetch(
+        platform,
+        "SELECT coalesce(error, status_code::text) AS what, count(*) AS n FROM notifications.webhook_attempts"
+        " WHERE status_code IS NULL OR status_code NOT BETWEEN 200 AND 299 GROUP BY 1 ORDER BY 2 DESC",
+    )
+    return {r["what"]: r["n"] for r in rows}
 
 
 async def _latencies(platform: Platform, published: dict[uuid.UUID, datetime]) -> dict[str, list[float]]:
@@ -242,20 +270,37 @@ async def run(servers: Servers, args: argparse.Namespace) -> Report:
     size = len(_event(uuid.uuid4(), uuid.uuid4()).to_bytes())
     raw = await raw_baseline(servers.nats_url, events, 100, size)
 
-    sink = CountingSink()
     hooks = Hooks()
-    smtp = Controller(sink, hostname="127.0.0.1", port=free_port())
-    smtp.start()
     in_service = args.notification_senders == "service"
-    try:
+    smtp_port = free_port()
+    with tempfile.TemporaryDirectory(prefix="notify-bench-") as folder:
+        log_dir = Path(folder)
         async with (
             open_platform(servers) as platform,
             webhook_receiver(hooks) as hook_url,
             contextlib.AsyncExitStack() as stack,
         ):
-            log_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="notify-bench-")))
+            mail_server = contextlib.AsyncExitStack()
+            await stack.enter_async_context(mail_server)
+            await mail_server.enter_async_context(
+                _process(
+                    "bench.smtp_sink",
+                    {},
+                    log_dir / "smtp.log",
+                    None,
+                    arguments=(str(smtp_port), str(log_dir / "smtp.json")),
+                )
+            )
+            await _listening(smtp_port)
             port = free_port()
-            env = _environment(platform, port, smtp.port, senders_in_service=in_service, batch=args.notification_batch)
+            env = _environment(
+                platform,
+                port,
+                smtp_port,
+                senders_in_service=in_service,
+                batch=args.notification_batch,
+                replicas=args.notification_replicas,
+            )
             url = f"http://127.0.0.1:{port}"
             await stack.enter_async_context(
                 _process("services.notifications", env, log_dir / "service.log", f"{url}/ready")
@@ -333,8 +378,9 @@ async def run(servers: Servers, args: argparse.Namespace) -> Report:
                     await asyncio.sleep(0.5)
                 done_at = time.perf_counter()
                 latencies = await _latencies(platform, published)
-    finally:
-        smtp.stop()
+                failed = await _failed_attempts(platform)
+            await mail_server.aclose()
+        mail = json.loads((log_dir / "smtp.json").read_text())
 
     total = sum(expected.values())
     finished = sum(min(progress.get(k, 0), v) for k, v in expected.items())
@@ -371,13 +417,17 @@ async def run(servers: Servers, args: argparse.Namespace) -> Report:
         )
     report.notes += [
         f"{people} participants, 20 providers, one coach; emails {progress.get('sent', 0):,} sent"
-        f" ({sink.received:,} received by the SMTP server), webhooks {progress.get('delivered', 0):,} delivered"
+        f" ({mail['received']:,} received by the SMTP server, {mail['message_ids']:,} distinct Message-IDs),"
+        f" webhooks {progress.get('delivered', 0):,} delivered"
         f" ({hooks.requests:,} requests received, {len(hooks.ids):,} distinct webhook-ids)",
-        "the notifications service runs as its own process, its senders "
+        "webhook attempts without a 2xx (each tried again with the same webhook-id): "
+        + (", ".join(f"{n:,} × {what}" for what, n in failed.items()) or "none"),
+        f"the notifications service runs as {args.notification_replicas} process(es) of its own, its senders "
         + ("inside it" if in_service else f"in {args.notification_workers} processes of their own")
         + ("" if in_service else f" (nice {args.notification_worker_nice})")
         + f"; consumer batches of {args.notification_batch}"
-        + "; the client, intake, the SMTP server and the webhook receiver share this process",
+        + "; the SMTP server (bench.smtp_sink) runs as a process of its own"
+        + "; the client, intake and the webhook receiver share this process",
     ]
     report.data.update(
         {
@@ -385,10 +435,13 @@ async def run(servers: Servers, args: argparse.Namespace) -> Report:
             "senders": args.notification_senders,
             "workers": 0 if in_service else args.notification_workers,
             "consumer_batch": args.notification_batch,
+            "replicas": args.notification_replicas,
             "worker_nice": args.notification_worker_nice,
-            "emails_received": sink.received,
+            "emails_received": mail["received"],
+            "email_message_ids": mail["message_ids"],
             "webhook_requests": hooks.requests,
             "webhook_ids": len(hooks.ids),
+            "webhook_attempts_failed": failed,
             "raw_per_s": raw.end_to_end_per_s,
             "events_per_s": event_rate,
             "deliveries_per_s": delivery_rate,
