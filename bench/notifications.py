@@ -5,11 +5,15 @@ Measures, in one run against the same servers:
 1. the raw baseline: messages of a ``voucher.issued`` envelope's size published with
    ``publish_async`` and drained by a pull consumer with ``fetch(100)`` + ``ack`` (as the
    ``outbox`` benchmark does);
-2. the service: intake (for the contact lookup) and notifications run in this process; P
-   participants registered at intake with an address and email consent, their accounts (and
-   coaches' and providers') enrolled, one internal webhook endpoint subscribed to
-   ``vouchers.voucher.issued.v1`` at a local HTTP receiver, an SMTP server counting what it is
-   sent. N ``voucher.issued`` events are published to JetStream as vouchers' relay would; each
+2. the service: intake (for the contact lookup) runs in this process; notifications runs as its
+   own process (``python -m services.notifications``, as deployed) and its senders in a second
+   one (``python -m services.notifications.workers``; ``--notification-senders service`` runs
+   them inside the service process instead); an SMTP server counting what it is sent runs as a
+   third process (``bench.smtp_sink``), the webhook receiver in this one. P participants
+   registered at intake with an address and email consent, their accounts (and coaches' and
+   providers') enrolled, one internal webhook endpoint subscribed to
+   ``vouchers.voucher.issued.v1`` at the receiver. N ``voucher.issued`` events are published to
+   JetStream as vouchers' relay would; each
    makes three feed entries (participant, coach, provider), one email and one webhook.
    Deliveries per second = every feed entry, email and webhook / (first publish → last one
    done); events per second = N / (first publish → last event handled), compared with the raw
@@ -25,25 +29,28 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
+import os
+import signal
+import sys
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import aiohttp
 import asyncpg
 from aiohttp import web
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from bench.common import Report, Row, fmt_ms, fmt_rate, percentile
 from bench.outbox_pipeline import raw_baseline
 from services.intake.app import definition as intake
-from services.notifications.app import service_definition
-from services.notifications.settings import NotificationSettings
 from shared.events.contracts.vouchers import VoucherIssued
 from shared.events.envelope import Envelope as EventEnvelope
-from tests.support.platform import Platform, open_platform, run_service
+from tests.support.platform import JWT_SECRET, Platform, open_platform, run_service
 from tests.support.ports import free_port
 from tests.support.servers import Servers
 
@@ -58,27 +65,44 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("notifications")
     group.add_argument("--notification-events", type=int, default=40_000, help="voucher.issued events (40000)")
     group.add_argument("--notification-participants", type=int, default=200, help="participants they are about (200)")
+    group.add_argument(
+        "--notification-senders",
+        choices=("workers", "service"),
+        default="workers",
+        help="senders in a process of their own (workers, the default) or inside the service process (service)",
+    )
+    group.add_argument("--notification-workers", type=int, default=2, help="sender processes (2)")
+    group.add_argument(
+        "--notification-replicas", type=int, default=2, help="service processes (REGIONET_WORKERS), each a replica (2)"
+    )
+    group.add_argument(
+        "--notification-worker-nice", type=int, default=10, help="the sender processes' nice value (10): events first"
+    )
+    group.add_argument(
+        "--notification-batch",
+        type=int,
+        default=500,
+        help="events the service's consumers fetch and handle at once (500)",
+    )
 
 
-class CountingSink:
-    """An SMTP server's handler that accepts every message and counts it (nothing is kept)."""
+class Hooks:
+    """What the webhook receiver got: requests, and the distinct webhook-ids among them."""
 
     def __init__(self) -> None:
-        self.received = 0
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
-        """Accept the message."""
-        self.received += len(envelope.rcpt_tos)
-        return "250 OK"
+        self.requests = 0
+        self.ids: set[str] = set()
 
 
 @contextlib.asynccontextmanager
-async def webhook_receiver() -> AsyncIterator[str]:
-    """A partner's endpoint that answers 204 to everything; its URL."""
+async def webhook_receiver(hooks: Hooks) -> AsyncIterator[str]:
+    """A partner's endpoint that answers 204 to everything and counts what it got; its URL."""
     port = free_port()
 
     async def accept(request: web.Request) -> web.Response:
         await request.read()
+        hooks.requests += 1
+        hooks.ids.add(request.headers.get("webhook-id", ""))
         return web.Response(status=204)
 
     app = web.Application()
@@ -90,6 +114,78 @@ async def webhook_receiver() -> AsyncIterator[str]:
         yield f"http://127.0.0.1:{port}/hooks"
     finally:
         await runner.cleanup()
+
+
+@contextlib.asynccontextmanager
+async def _process(
+    module: str,
+    env: dict[str, str],
+    log: Path,
+    ready_url: str | None,
+    nice: int = 0,
+    arguments: tuple[str, ...] = (),
+) -> AsyncIterator[None]:
+    """``python -m module`` with ``env``; waits for ``ready_url`` to answer 200 when given; SIGINT at the end."""
+    command = ["nice", "-n", str(nice)] if nice else []
+    with log.open("wb") as out:
+        proc = await asyncio.create_subprocess_exec(
+            *command, sys.executable, "-m", module, *arguments, env={**os.environ, **env}, stdout=out, stderr=out
+        )
+    try:
+        if ready_url is not None:
+            deadline = time.monotonic() + 60
+            async with aiohttp.ClientSession() as client:
+                while True:
+                    if proc.returncode is not None or time.monotonic() > deadline:
+                        raise RuntimeError(f"{module} did not get ready; see {log}")
+                    with contextlib.suppress(aiohttp.ClientError):
+                        async with client.get(ready_url) as answer:
+                            if answer.status == 200:
+                                break
+                    await asyncio.sleep(0.2)
+        yield
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                await asyncio.wait_for(proc.wait(), timeout=15)
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()
+
+
+def _environment(
+    platform: Platform, port: int, smtp_port: int, *, senders_in_service: bool, batch: int, replicas: int
+) -> dict[str, str]:
+    return {
+        "REGIONET_WORKERS": str(replicas),
+        "REGIONET_NOTIFICATIONS_DATABASE_URL": platform.dsn("notifications"),
+        "REGIONET_NATS_URL": platform.servers.nats_url,
+        "REGIONET_JWT_SECRET": JWT_SECRET,
+        "REGIONET_REGION": platform.region,
+        "REGIONET_PORT": str(port),
+        "REGIONET_LOG_LEVEL": os.environ.get("REGIONET_LOG_LEVEL", "WARNING"),
+        "REGIONET_CONSUMER_BATCH_SIZE": str(batch),
+        "REGIONET_NOTIFICATIONS_SMTP_HOST": "127.0.0.1",
+        "REGIONET_NOTIFICATIONS_SMTP_PORT": str(smtp_port),
+        "REGIONET_NOTIFICATIONS_SMTP_SECURITY": "none",
+        "REGIONET_NOTIFICATIONS_SENDERS_IN_SERVICE": "true" if senders_in_service else "false",
+    }
+
+
+async def _listening(port: int) -> None:
+    """Wait until something accepts connections on ``port``."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"nothing listens on port {port}") from None
+            await asyncio.sleep(0.1)
+        else:
+            writer.close()
+            return
 
 
 async def _enrol(platform: Platform, rows: list[tuple[str, str, str]]) -> None:
@@ -117,20 +213,36 @@ async def _caseload_known(platform: Platform, people: int) -> None:
         await conn.close()
 
 
-async def _progress(platform: Platform) -> dict[str, Any]:
+async def _admin_fetch(platform: Platform, sql: str) -> list[asyncpg.Record]:
+    """Rows of a query, read as the administrator."""
     conn = await asyncpg.connect(platform.admin_dsn)
     try:
-        row = await conn.fetchrow(
-            "SELECT (SELECT count(*) FROM notifications.notifications WHERE kind = 'voucher.issued') AS feed,"
-            " (SELECT count(*) FROM notifications.deliveries WHERE status <> 'pending') AS emails,"
-            " (SELECT count(*) FROM notifications.webhook_deliveries WHERE status <> 'pending') AS webhooks,"
-            " (SELECT count(*) FROM notifications.deliveries WHERE status = 'sent') AS sent,"
-            " (SELECT count(*) FROM notifications.webhook_deliveries WHERE status = 'delivered') AS delivered"
-        )
-        assert row is not None
-        return dict(row)
+        rows: list[asyncpg.Record] = await conn.fetch(sql)
+        return rows
     finally:
         await conn.close()
+
+
+async def _progress(platform: Platform) -> dict[str, Any]:
+    (row,) = await _admin_fetch(
+        platform,
+        "SELECT (SELECT count(*) FROM notifications.notifications WHERE kind = 'voucher.issued') AS feed,"
+        " (SELECT count(*) FROM notifications.deliveries WHERE status <> 'pending') AS emails,"
+        " (SELECT count(*) FROM notifications.webhook_deliveries WHERE status <> 'pending') AS webhooks,"
+        " (SELECT count(*) FROM notifications.deliveries WHERE status = 'sent') AS sent,"
+        " (SELECT count(*) FROM notifications.webhook_deliveries WHERE status = 'delivered') AS delivered",
+    )
+    return dict(row)
+
+
+async def _failed_attempts(platform: Platform) -> dict[str, int]:
+    """Webhook attempts that did not get a 2xx, by what they got (each one was tried again)."""
+    rows = await _admin_fetch(
+        platform,
+        "SELECT coalesce(error, status_code::text) AS what, count(*) AS n FROM notifications.webhook_attempts"
+        " WHERE status_code IS NULL OR status_code NOT BETWEEN 200 AND 299 GROUP BY 1 ORDER BY 2 DESC",
+    )
+    return {r["what"]: r["n"] for r in rows}
 
 
 async def _latencies(platform: Platform, published: dict[uuid.UUID, datetime]) -> dict[str, list[float]]:
@@ -158,18 +270,53 @@ async def run(servers: Servers, args: argparse.Namespace) -> Report:
     size = len(_event(uuid.uuid4(), uuid.uuid4()).to_bytes())
     raw = await raw_baseline(servers.nats_url, events, 100, size)
 
-    sink = CountingSink()
-    smtp = Controller(sink, hostname="127.0.0.1", port=free_port())
-    smtp.start()
-    try:
-        async with open_platform(servers) as platform, webhook_receiver() as hook_url:
-            settings = NotificationSettings(
-                smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_security="none", live_keepalive_seconds=15
+    hooks = Hooks()
+    in_service = args.notification_senders == "service"
+    smtp_port = free_port()
+    with tempfile.TemporaryDirectory(prefix="notify-bench-") as folder:
+        log_dir = Path(folder)
+        async with (
+            open_platform(servers) as platform,
+            webhook_receiver(hooks) as hook_url,
+            contextlib.AsyncExitStack() as stack,
+        ):
+            mail_server = contextlib.AsyncExitStack()
+            await stack.enter_async_context(mail_server)
+            await mail_server.enter_async_context(
+                _process(
+                    "bench.smtp_sink",
+                    {},
+                    log_dir / "smtp.log",
+                    None,
+                    arguments=(str(smtp_port), str(log_dir / "smtp.json")),
+                )
             )
-            async with (
-                run_service(platform, intake) as intake_service,
-                run_service(platform, service_definition(settings)) as service,
-            ):
+            await _listening(smtp_port)
+            port = free_port()
+            env = _environment(
+                platform,
+                port,
+                smtp_port,
+                senders_in_service=in_service,
+                batch=args.notification_batch,
+                replicas=args.notification_replicas,
+            )
+            url = f"http://127.0.0.1:{port}"
+            await stack.enter_async_context(
+                _process("services.notifications", env, log_dir / "service.log", f"{url}/ready")
+            )
+            for n in range(0 if in_service else args.notification_workers):
+                await stack.enter_async_context(
+                    _process(
+                        "services.notifications.workers",
+                        env,
+                        log_dir / f"worker-{n}.log",
+                        None,
+                        nice=args.notification_worker_nice,
+                    )
+                )
+            service = await stack.enter_async_context(aiohttp.ClientSession(base_url=url))
+            async with run_service(platform, intake) as intake_service:
                 await platform.enrol_all(
                     [("coach", "coach-bench", "coach-bench"), ("admin", "admin-bench", "admin-bench")]
                 )
@@ -193,12 +340,12 @@ async def run(servers: Servers, args: argparse.Namespace) -> Report:
                     [(f"p-{p}", "participant", p) for p in participants]
                     + [(f"prov-{p}", "provider", p) for p in providers],
                 )
-                made = await service.client.post(
+                async with service.post(
                     "/webhooks/endpoints",
                     json={"url": hook_url, "event_types": [VoucherIssued.spec.key], "internal": True},
                     headers=platform.auth("admin", "admin-bench"),
-                )
-                assert made.status_code == 201, made.text
+                ) as made:
+                    assert made.status == 201, await made.text()
                 await _caseload_known(platform, people)
                 envelopes = [
                     _event(uuid.UUID(participants[i % people]), uuid.UUID(providers[i % len(providers)]))
@@ -231,8 +378,9 @@ async def run(servers: Servers, args: argparse.Namespace) -> Report:
                     await asyncio.sleep(0.5)
                 done_at = time.perf_counter()
                 latencies = await _latencies(platform, published)
-    finally:
-        smtp.stop()
+                failed = await _failed_attempts(platform)
+            await mail_server.aclose()
+        mail = json.loads((log_dir / "smtp.json").read_text())
 
     total = sum(expected.values())
     finished = sum(min(progress.get(k, 0), v) for k, v in expected.items())
@@ -269,12 +417,31 @@ async def run(servers: Servers, args: argparse.Namespace) -> Report:
         )
     report.notes += [
         f"{people} participants, 20 providers, one coach; emails {progress.get('sent', 0):,} sent"
-        f" ({sink.received:,} received by the SMTP server), webhooks {progress.get('delivered', 0):,} delivered",
-        "client, intake, notifications, SMTP server and webhook receiver share this process and its event loop",
+        f" ({mail['received']:,} received by the SMTP server, {mail['message_ids']:,} distinct Message-IDs),"
+        f" webhooks {progress.get('delivered', 0):,} delivered"
+        f" ({hooks.requests:,} requests received, {len(hooks.ids):,} distinct webhook-ids)",
+        "webhook attempts without a 2xx (each tried again with the same webhook-id): "
+        + (", ".join(f"{n:,} × {what}" for what, n in failed.items()) or "none"),
+        f"the notifications service runs as {args.notification_replicas} process(es) of its own, its senders "
+        + ("inside it" if in_service else f"in {args.notification_workers} processes of their own")
+        + ("" if in_service else f" (nice {args.notification_worker_nice})")
+        + f"; consumer batches of {args.notification_batch}"
+        + "; the SMTP server (bench.smtp_sink) runs as a process of its own"
+        + "; the client, intake and the webhook receiver share this process",
     ]
     report.data.update(
         {
             "events": events,
+            "senders": args.notification_senders,
+            "workers": 0 if in_service else args.notification_workers,
+            "consumer_batch": args.notification_batch,
+            "replicas": args.notification_replicas,
+            "worker_nice": args.notification_worker_nice,
+            "emails_received": mail["received"],
+            "email_message_ids": mail["message_ids"],
+            "webhook_requests": hooks.requests,
+            "webhook_ids": len(hooks.ids),
+            "webhook_attempts_failed": failed,
             "raw_per_s": raw.end_to_end_per_s,
             "events_per_s": event_rate,
             "deliveries_per_s": delivery_rate,

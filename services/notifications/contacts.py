@@ -2,12 +2,13 @@
 
 The address is used for one message and never stored. Intake answers with an address only
 while the participant consents to contact by email; otherwise it says why not, and the
-delivery is skipped with that reason.
+delivery is skipped with that reason. A sender asks once for every participant of its batch.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import nats.errors
@@ -29,13 +30,22 @@ class ContactUnavailable(Exception):
     """Intake did not answer in time: try the delivery again later."""
 
 
-async def look_up(nc: NatsClient, region: str, participant_id: str, *, timeout: float) -> Contact:
-    """The participant's address while they consent to email contact."""
+async def look_up(nc: NatsClient, region: str, participant_ids: Sequence[str], *, timeout: float) -> dict[str, Contact]:
+    """Each participant's address while they consent to email contact, in one request."""
+    wanted = list(dict.fromkeys(participant_ids))
+    if not wanted:
+        return {}
     try:
         reply = await nc.request(
-            CONTACT_SUBJECT.format(region=region), json.dumps({"participant_id": participant_id}).encode(), timeout
+            CONTACT_SUBJECT.format(region=region), json.dumps({"participant_ids": wanted}).encode(), timeout
         )
     except (nats.errors.TimeoutError, nats.errors.NoRespondersError, TimeoutError) as exc:
         raise ContactUnavailable("intake's contact lookup did not answer") from exc
     answer = json.loads(reply.data)
-    return Contact(email=answer.get("email"), reason=answer.get("reason"))
+    if "contacts" not in answer:
+        raise ContactUnavailable(f"intake's contact lookup refused: {answer.get('reason')}")
+    return {
+        str(c["participant_id"]): Contact(email=c.get("email"), reason=c.get("reason"))
+        for c in answer["contacts"]
+        if c.get("participant_id")
+    }

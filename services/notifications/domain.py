@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from shared.events.contracts import intake, matching, vouchers
+from shared.events.contracts import intake, matching, notifications, vouchers
 
 # Regionet's regions are on Central European time: dates in messages, quiet hours and the
 # daily digest are read on this clock.
@@ -62,6 +62,7 @@ class Category(StrEnum):
     PLACEMENTS = "placements"
     MATCHING = "matching"
     WEBHOOKS = "webhooks"
+    OPERATIONS = "operations"
 
 
 @dataclass(frozen=True)
@@ -293,6 +294,15 @@ RULES: tuple[Rule, ...] = (
         "fairness_flagged",
         "/fairness",
         subject="group",
+    ),
+    Rule(
+        notifications.DeadLettersWaiting.spec.key,
+        Audience.PROGRAMME_OFFICERS,
+        FEED,
+        Category.OPERATIONS,
+        "dead_letters_waiting",
+        "/dead-letters",
+        subject="stream",
     ),
 )
 

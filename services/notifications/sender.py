@@ -2,11 +2,12 @@
 
 Each round claims a batch of due email deliveries (``FOR UPDATE SKIP LOCKED`` and a lease, so
 replicas share the work and never hold the same row), asks intake for each participant's
-address at send time, renders the message in the recipient's language, sends the batch over
-one SMTP connection and records each outcome: ``sent``; ``skipped`` when there is no address to
-write to (no consent, no address, an erased participant, a deactivated account); ``failed``
-when the server refused for good or the attempts ran out; otherwise the delivery is due again
-after a back-off with jitter. It wakes when intents are added (``LISTEN``) and polls as a
+address at send time (one request for the batch), renders the message in the recipient's
+language, sends the batch over a few SMTP connections kept open from batch to batch and
+records each outcome: ``sent``; ``skipped`` when there is no address to write to (no consent,
+no address, an erased participant, a deactivated account); ``failed`` when the server refused
+for good or the attempts ran out; otherwise the delivery is due again after a back-off with
+jitter. It wakes when intents are added (``LISTEN``) and polls as a
 fallback.
 """
 
@@ -39,6 +40,14 @@ OUTCOMES = Counter(
 POLL_SECONDS = 1.0
 BACKOFF_BASE_SECONDS = 30.0
 BACKOFF_MAX_SECONDS = 3600.0
+# A daily digest says at most this many things per email; a longer one goes out as numbered parts.
+DIGEST_ITEMS_PER_EMAIL = 50
+# Recipients whose whole digest one round claims, and at most how many items of each.
+DIGEST_RECIPIENTS_PER_ROUND = 10
+DIGEST_MAX_ITEMS = 5000
+
+# What a delivery without a participant, or one intake does not know, gets.
+UNKNOWN = Contact(email=None, reason="unknown_participant")
 
 Finished = tuple[uuid.UUID, str, str | None]
 Retry = tuple[uuid.UUID, datetime, str]
@@ -64,6 +73,8 @@ class EmailSender:
         self._region = region
         self._settings = settings
         self._wake = asyncio.Event()
+        # SMTP connections kept open from batch to batch, one per lane.
+        self._connections: dict[int, aiosmtplib.SMTP] = {}
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send in rounds until ``stop`` is set; a failed round is logged and tried again."""
@@ -81,6 +92,7 @@ class EmailSender:
                 if claimed < self._settings.email_batch_size:
                     await self._sleep(stop)
         finally:
+            await self._close_connections()
             if listener is not None:
                 with contextlib.suppress(Exception):
                     await listener.close()
@@ -102,17 +114,35 @@ class EmailSender:
             rows = await db.deliveries.claim_due(
                 conn, Channel.EMAIL.value, limit=s.email_batch_size, lease_seconds=s.email_lease_seconds
             )
+            rows += await db.deliveries.claim_digests(
+                conn,
+                Channel.EMAIL.value,
+                recipients=DIGEST_RECIPIENTS_PER_ROUND,
+                max_items=DIGEST_MAX_ITEMS,
+                lease_seconds=s.email_lease_seconds,
+            )
             if not rows:
                 return 0
             accounts = await db.recipients.account_states(conn, [r["recipient"] for r in rows])
-        contacts = await asyncio.gather(*(self._contact(r["party"]) for r in rows))
+        unavailable: str | None = None
+        contacts: dict[str, Contact] = {}
+        try:
+            contacts = await look_up(
+                self._nc,
+                self._region,
+                [r["party"] for r in rows if r["party"] is not None],
+                timeout=s.contact_timeout_seconds,
+            )
+        except ContactUnavailable as exc:
+            unavailable = str(exc)
         finished: list[Finished] = []
         retries: list[Retry] = []
         ready: list[tuple[asyncpg.Record, str, rendering.Language]] = []
-        for row, contact in zip(rows, contacts, strict=True):
+        for row in rows:
             active, language = accounts.get(row["recipient"], (True, None))
-            if isinstance(contact, ContactUnavailable):
-                self._again(row, str(contact), finished, retries)
+            contact = contacts.get(row["party"] or "", UNKNOWN)
+            if unavailable is not None and row["party"] is not None:
+                self._again(row, unavailable, finished, retries)
             elif not active:
                 finished.append((row["id"], "skipped", "the account is deactivated"))
             elif contact.email is None:
@@ -130,14 +160,6 @@ class EmailSender:
             OUTCOMES.labels(Channel.EMAIL.value, status).inc()
         return len(rows)
 
-    async def _contact(self, participant_id: str | None) -> Contact | ContactUnavailable:
-        if participant_id is None:
-            return Contact(email=None, reason="unknown_participant")
-        try:
-            return await look_up(self._nc, self._region, participant_id, timeout=self._settings.contact_timeout_seconds)
-        except ContactUnavailable as exc:
-            return exc
-
     def _again(self, row: asyncpg.Record, why: str, finished: list[Finished], retries: list[Retry]) -> None:
         """Another attempt later, or ``failed`` once the attempts ran out."""
         if row["attempts"] >= self._settings.email_max_attempts:
@@ -148,43 +170,92 @@ class EmailSender:
     async def _send(self, messages: Sequence[Outgoing], finished: list[Finished], retries: list[Retry]) -> None:
         """Send a batch over up to ``smtp_connections`` connections at once (each waits on the server in turn)."""
         lanes = max(1, min(self._settings.smtp_connections, len(messages)))
-        await asyncio.gather(*(self._send_over_one(messages[lane::lanes], finished, retries) for lane in range(lanes)))
+        await asyncio.gather(
+            *(self._send_over_one(lane, messages[lane::lanes], finished, retries) for lane in range(lanes))
+        )
 
     async def _send_over_one(
-        self, messages: Sequence[Outgoing], finished: list[Finished], retries: list[Retry]
+        self, lane: int, messages: Sequence[Outgoing], finished: list[Finished], retries: list[Retry]
     ) -> None:
-        """Send over one connection; what the connection's failure leaves unsent is tried again later."""
-        s = self._settings
-        done = 0
+        """Send over one kept-open connection; what its failure leaves unsent is tried again later.
 
-        try:
-            async with mail.connection(s) as smtp:
-                for message in messages:
-                    content = self._render(message)
-                    try:
-                        await smtp.send_message(mail.compose(message.id, message.to, content, message.language, s))
-                    except aiosmtplib.SMTPServerDisconnected:
-                        raise
-                    except aiosmtplib.SMTPException as exc:
-                        for row in message.rows:
-                            if mail.is_permanent(exc):
-                                finished.append((row["id"], "failed", f"refused by the mail server: {_code(exc)}"))
-                            else:
-                                self._again(row, f"the mail server said {_code(exc)}", finished, retries)
-                    else:
-                        finished.extend((row["id"], "sent", None) for row in message.rows)
+        A connection kept from an earlier batch may have been closed by the server meanwhile:
+        then the batch goes on over a new one, once.
+        """
+        done = 0
+        reconnected = False
+        while done < len(messages):
+            reused = self._connections.get(lane) is not None
+            try:
+                smtp = await self._connection(lane)
+                while done < len(messages):
+                    self._sent_or_refused(messages[done], await self._deliver(smtp, messages[done]), finished, retries)
                     done += 1
-        except (aiosmtplib.SMTPException, OSError) as exc:
-            log.warning("mail server unavailable; deliveries will be tried again", extra={"error": type(exc).__name__})
-            for message in messages[done:]:
-                for row in message.rows:
-                    self._again(row, f"the mail server was unavailable ({type(exc).__name__})", finished, retries)
+            except (aiosmtplib.SMTPException, OSError) as exc:
+                await self._drop(lane)
+                if reused and not reconnected:
+                    reconnected = True
+                    continue
+                log.warning(
+                    "mail server unavailable; deliveries will be tried again", extra={"error": type(exc).__name__}
+                )
+                for message in messages[done:]:
+                    for row in message.rows:
+                        self._again(row, f"the mail server was unavailable ({type(exc).__name__})", finished, retries)
+                return
+
+    async def _connection(self, lane: int) -> aiosmtplib.SMTP:
+        """The lane's open connection, opened now if it has none."""
+        smtp = self._connections.get(lane)
+        if smtp is None or not smtp.is_connected:
+            smtp = mail.connection(self._settings)
+            await smtp.connect()
+            self._connections[lane] = smtp
+        return smtp
+
+    async def _drop(self, lane: int) -> None:
+        smtp = self._connections.pop(lane, None)
+        if smtp is not None:
+            smtp.close()
+
+    async def _close_connections(self) -> None:
+        for lane in list(self._connections):
+            smtp = self._connections.pop(lane)
+            with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+                await smtp.quit()
+            smtp.close()
+
+    async def _deliver(self, smtp: aiosmtplib.SMTP, message: Outgoing) -> aiosmtplib.SMTPException | None:
+        """Hand one message to the server: None when it accepted it, else its refusal (a lost connection raises)."""
+        composed = mail.compose(message.id, message.to, self._render(message), message.language, self._settings)
+        try:
+            await smtp.sendmail(composed.sender, [composed.to], composed.data)
+        except aiosmtplib.SMTPServerDisconnected:
+            raise
+        except aiosmtplib.SMTPException as exc:
+            return exc
+        return None
+
+    def _sent_or_refused(
+        self,
+        message: Outgoing,
+        refusal: aiosmtplib.SMTPException | None,
+        finished: list[Finished],
+        retries: list[Retry],
+    ) -> None:
+        for row in message.rows:
+            if refusal is None:
+                finished.append((row["id"], "sent", None))
+            elif mail.is_permanent(refusal):
+                finished.append((row["id"], "failed", f"refused by the mail server: {_code(refusal)}"))
+            else:
+                self._again(row, f"the mail server said {_code(refusal)}", finished, retries)
 
     def _render(self, message: Outgoing) -> rendering.Email:
         s = self._settings
         items = [(RULES_BY_NAME[row["rule"]], row["payload"]) for row in message.rows]
         if message.digest:
-            return rendering.digest(items, message.language, web_url=s.web_url, region=self._region)
+            return rendering.digest(items, message.language, web_url=s.web_url, region=self._region, part=message.part)
         ((rule, data),) = items
         return rendering.email(rule, data, message.language, web_url=s.web_url, region=self._region)
 
@@ -197,6 +268,8 @@ class Outgoing:
     to: str
     language: rendering.Language
     digest: bool
+    # A digest's part: (this one, of how many, items in all of them).
+    part: tuple[int, int, int] = (1, 1, 0)
 
     @property
     def id(self) -> uuid.UUID:
@@ -208,16 +281,22 @@ class Outgoing:
 def _messages(ready: Sequence[tuple[asyncpg.Record, str, rendering.Language]]) -> list[Outgoing]:
     """The emails to send: one per delivery, except that a recipient's digest deliveries go in one.
 
-    A digest larger than a batch is split over as many emails as batches.
+    A digest of more than :data:`DIGEST_ITEMS_PER_EMAIL` items goes out as numbered parts, oldest
+    items first: nothing is left out, and each part's Message-ID comes from its own first delivery.
     """
     single = [Outgoing((row,), to, language, False) for row, to, language in ready if not row["digest"]]
     digests: dict[str, list[tuple[asyncpg.Record, str, rendering.Language]]] = {}
     for item in ready:
         if item[0]["digest"]:
             digests.setdefault(item[0]["recipient"], []).append(item)
-    grouped = [
-        Outgoing(tuple(row for row, _, _ in items), items[0][1], items[0][2], True) for items in digests.values()
-    ]
+    grouped: list[Outgoing] = []
+    for items in digests.values():
+        rows = sorted((row for row, _, _ in items), key=lambda r: (r["created_at"], r["id"]))
+        chunks = [rows[i : i + DIGEST_ITEMS_PER_EMAIL] for i in range(0, len(rows), DIGEST_ITEMS_PER_EMAIL)]
+        grouped += [
+            Outgoing(tuple(chunk), items[0][1], items[0][2], True, (n, len(chunks), len(rows)))
+            for n, chunk in enumerate(chunks, start=1)
+        ]
     return single + grouped
 
 

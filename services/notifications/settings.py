@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.notifications.secrets import DEVELOPMENT_KEY, SecretBox
+
 
 class NotificationSettings(BaseSettings):
     """Mail server, sender address, links and the sender loop's pace."""
@@ -45,7 +47,19 @@ class NotificationSettings(BaseSettings):
     # A live stream sends a comment this often so that proxies keep it open, and reads the feed
     # again in case a wake-up over NATS was lost.
     live_keepalive_seconds: float = Field(default=15.0, gt=0)
+    # How often each replica counts the dead letters waiting, and after how long programme
+    # officers are told again when more have come since the last alert (services/notifications/alerts.py).
+    dead_letter_check_seconds: float = Field(default=60.0, gt=0)
+    dead_letter_alert_repeat_hours: float = Field(default=4.0, ge=0)
+    # False: this process handles events and serves the API only; the senders run in
+    # `python -m services.notifications.workers` processes of their own.
+    senders_in_service: bool = True
     webhook_batch_size: int = Field(default=100, ge=1, le=1000)
+    # Webhook requests in flight at once, over every endpoint.
+    webhook_concurrency: int = Field(default=64, ge=1, le=1000)
+    # Fernet keys that encrypt webhook signing secrets at rest, comma-separated, newest first
+    # (services/notifications/secrets.py); required in production.
+    webhook_secret_keys: SecretStr | None = None
     # Whether webhooks may go to private and loopback addresses and plain http; None: only in development.
     webhooks_allow_private: bool | None = None
 
@@ -56,10 +70,25 @@ class NotificationSettings(BaseSettings):
             return self.webhooks_allow_private
         return self.environment == "development"
 
+    @property
+    def secret_keys(self) -> list[str]:
+        """The keys webhook secrets are encrypted with, newest first (the public development key without any)."""
+        if self.webhook_secret_keys is None:
+            return [DEVELOPMENT_KEY]
+        return [k.strip() for k in self.webhook_secret_keys.get_secret_value().split(",") if k.strip()]
+
     @model_validator(mode="after")
     def _refuse_clear_text_in_production(self) -> NotificationSettings:
         if self.environment == "production" and self.smtp_host and self.smtp_security == "none":
             raise ValueError("production mail needs REGIONET_NOTIFICATIONS_SMTP_SECURITY=starttls or tls")
+        if self.environment == "production" and self.webhook_secret_keys is None:
+            raise ValueError("production needs REGIONET_NOTIFICATIONS_WEBHOOK_SECRET_KEYS to encrypt webhook secrets")
+        try:
+            SecretBox(self.secret_keys)
+        except ValueError:
+            raise ValueError(
+                "REGIONET_NOTIFICATIONS_WEBHOOK_SECRET_KEYS must be Fernet keys (url-safe base64 of 32 bytes)"
+            ) from None
         if self.smtp_password is not None and self.smtp_username is None:
             raise ValueError("REGIONET_NOTIFICATIONS_SMTP_PASSWORD needs REGIONET_NOTIFICATIONS_SMTP_USERNAME")
         return self

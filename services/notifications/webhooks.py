@@ -13,7 +13,10 @@ endpoint for as long. 410 Gone disables the endpoint at once; an endpoint failin
 is disabled too, and either way its owner reads why in their feed. Redirects are not followed
 (a 3xx is a failure), a request may take 15 s, and outside development a target that resolves
 to a private, loopback, link-local or otherwise non-public address is refused (server-side
-request forgery): checked when an endpoint subscribes and again before every attempt.
+request forgery): checked when an endpoint subscribes, and at every connection by the resolver
+the HTTP client connects through (:class:`PublicOnlyResolver`), so the address connected to is
+the address checked and a name that resolves differently a moment later (DNS rebinding) gains
+nothing.
 """
 
 from __future__ import annotations
@@ -34,12 +37,15 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
+import aiohttp
 import asyncpg
-import httpx
+import yarl
+from aiohttp.abc import AbstractResolver, ResolveResult
 from standardwebhooks import Webhook
 
 from services.notifications import db, rendering
 from services.notifications.domain import Category
+from services.notifications.secrets import SecretBox, UnreadableSecret
 from services.notifications.settings import NotificationSettings
 from shared.auth import Role
 from shared.db import Connection
@@ -97,36 +103,78 @@ def _is_public(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-async def unsafe_target(url: str, *, allow_private: bool) -> str | None:
-    """Why a URL may not be called (a sentence), or None when it may.
+def refused_url(url: str, *, allow_private: bool) -> str | None:
+    """Why a URL may not be called, as far as the URL alone says (no name is resolved), or None.
 
-    Only http(s) URLs with a host; outside development only https, and only hosts whose every
-    address is public. A name resolved here may resolve differently a moment later (DNS
-    rebinding): the check narrows server-side request forgery, it cannot close it alone; a
-    deployment should also keep the service's egress away from its private networks.
+    Only http(s) URLs with a host; outside development only https, and no address literal that
+    is not public. Names are checked where they are resolved: :func:`unsafe_target` when an
+    endpoint subscribes, :class:`PublicOnlyResolver` at every connection.
     """
     try:
         parts = urlsplit(url)
-        host, port = parts.hostname, parts.port
+        host = parts.hostname
+        yarl.URL(url)
     except ValueError:
         return "the URL cannot be read"
     if parts.scheme not in ("http", "https") or not host:
         return "the URL must be http(s) with a host"
-    try:
-        httpx.URL(url)
-    except httpx.InvalidURL:
-        return "the URL cannot be read"
     if allow_private:
         return None
     if parts.scheme != "https":
         return "only https URLs may receive webhooks"
     try:
-        found = await asyncio.get_running_loop().getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
+        literal = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return None
+    return (
+        None if _is_public(str(literal)) else f"the address {host} is a private, loopback or other non-public address"
+    )
+
+
+async def unsafe_target(url: str, *, allow_private: bool) -> str | None:
+    """Why a URL may not be called (a sentence), or None: :func:`refused_url`, and every address of its host public."""
+    refused = refused_url(url, allow_private=allow_private)
+    if refused is not None or allow_private:
+        return refused
+    parts = urlsplit(url)
+    host = parts.hostname
+    assert host is not None  # refused_url checked it
+    try:
+        found = await asyncio.get_running_loop().getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError, ValueError):
         return f"the host {host} cannot be resolved"
     if not found or not all(_is_public(str(info[4][0])) for info in found):
         return f"the host {host} resolves to a private, loopback or other non-public address"
     return None
+
+
+class NonPublicAddress(OSError):
+    """A webhook target's name resolved to an address that is not public."""
+
+
+class PublicOnlyResolver(AbstractResolver):
+    """Resolves names for the webhook client and refuses any that has a non-public address.
+
+    The HTTP client connects to the addresses this returns, so the address checked is the
+    address connected to: a name that answers a public address to a check and a private one a
+    moment later (DNS rebinding) cannot steer a request into the private network.
+    """
+
+    def __init__(self) -> None:
+        self._inner = aiohttp.ThreadedResolver()
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        """The host's addresses, all of them public; :class:`NonPublicAddress` otherwise."""
+        found = await self._inner.resolve(host, port, family)
+        if not found or not all(_is_public(r["host"]) for r in found):
+            raise NonPublicAddress(f"{host} resolves to a private, loopback or other non-public address")
+        return found
+
+    async def close(self) -> None:
+        """Release the inner resolver."""
+        await self._inner.close()
 
 
 @dataclass(frozen=True)
@@ -142,17 +190,32 @@ class Answer:
 class WebhookSender:
     """Sends due webhook deliveries until stopped."""
 
-    def __init__(self, pool: asyncpg.Pool, dsn: str, settings: NotificationSettings) -> None:
+    def __init__(self, pool: asyncpg.Pool, dsn: str, settings: NotificationSettings, box: SecretBox) -> None:
+        """``box`` reads the endpoints' stored secrets."""
         self._pool = pool
+        self._box = box
         self._dsn = dsn
         self._settings = settings
         self._allow_private = settings.private_targets_allowed
         self._wake = asyncio.Event()
 
+    def _client(self) -> aiohttp.ClientSession:
+        """The HTTP client: at most ``webhook_concurrency`` connections, names resolved to public addresses only."""
+        connector = aiohttp.TCPConnector(
+            limit=self._settings.webhook_concurrency,
+            resolver=None if self._allow_private else PublicOnlyResolver(),
+        )
+        return aiohttp.ClientSession(
+            connector=connector,
+            timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS),
+            auto_decompress=False,
+            skip_auto_headers=("User-Agent",),
+        )
+
     async def run(self, stop: asyncio.Event) -> None:
         """Send in rounds until ``stop`` is set; a failed round is logged and tried again."""
         listener: asyncpg.Connection | None = None
-        async with httpx.AsyncClient(follow_redirects=False, timeout=REQUEST_TIMEOUT_SECONDS) as client:
+        async with self._client() as client:
             try:
                 while not stop.is_set():
                     try:
@@ -172,7 +235,7 @@ class WebhookSender:
                     with contextlib.suppress(Exception):
                         await listener.close()
 
-    async def send_due(self, client: httpx.AsyncClient) -> int:
+    async def send_due(self, client: aiohttp.ClientSession) -> int:
         """Claim one batch of due deliveries, send them concurrently and record the outcomes; how many."""
         async with self._pool.acquire() as conn:
             rows = await db.webhooks.claim_due(
@@ -225,27 +288,39 @@ class WebhookSender:
                 await self._disable(conn, endpoint_id, why)
         return len(rows)
 
-    async def _attempt(self, client: httpx.AsyncClient, row: asyncpg.Record) -> Answer:
-        refused = await unsafe_target(row["url"], allow_private=self._allow_private)
+    async def _attempt(self, client: aiohttp.ClientSession, row: asyncpg.Record) -> Answer:
+        refused = refused_url(row["url"], allow_private=self._allow_private)
         if refused is not None:
             return Answer(status_code=None, error=refused, latency_ms=0)
+        try:
+            keys = [self._box.open(stored) for stored in row["secrets"]]
+        except UnreadableSecret:
+            return Answer(
+                status_code=None, error="the endpoint's secret cannot be decrypted with the keys set", latency_ms=0
+            )
         timestamp = datetime.now(UTC)
         msg_id = str(row["id"])
         headers = {
             "content-type": "application/json",
             "webhook-id": msg_id,
             "webhook-timestamp": str(int(timestamp.timestamp())),
-            "webhook-signature": signature(row["secrets"], msg_id, timestamp, row["body"]),
+            "webhook-signature": signature(keys, msg_id, timestamp, row["body"]),
             "user-agent": "Regionet-Webhooks/1",
         }
         started = time.monotonic()
         try:
-            response = await client.post(row["url"], content=row["body"].encode(), headers=headers)
-        except httpx.TimeoutException:
+            async with client.post(
+                row["url"], data=row["body"].encode(), headers=headers, allow_redirects=False
+            ) as response:
+                return Answer(response.status, None, _ms(started), response.headers.get("retry-after"))
+        except TimeoutError:
             return Answer(None, "no answer within 15 s", _ms(started))
-        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        except aiohttp.ClientConnectorError as exc:
+            if isinstance(exc.os_error, NonPublicAddress):
+                return Answer(None, str(exc.os_error), _ms(started))
             return Answer(None, f"could not be reached ({type(exc).__name__})", _ms(started))
-        return Answer(response.status_code, None, _ms(started), response.headers.get("retry-after"))
+        except (aiohttp.ClientError, ValueError) as exc:
+            return Answer(None, f"could not be reached ({type(exc).__name__})", _ms(started))
 
     async def _disable(self, conn: Connection, endpoint_id: uuid.UUID, why: str) -> None:
         """Disable an endpoint and tell its owner, in their feed and language, why."""

@@ -44,6 +44,22 @@ async def current_consents(conn: Connection, participant_id: uuid.UUID) -> list[
     return rows
 
 
+async def contact_states(conn: Connection, participant_ids: list[uuid.UUID], purpose: str) -> dict[uuid.UUID, Row]:
+    """Per participant that exists: ``email_sealed`` with the ``wrapped_key`` that opens it,
+    ``preferred_language`` and whether ``consents`` (the latest decision on ``purpose`` is a 'given'),
+    for many participants in one query."""
+    rows = await conn.fetch(
+        "SELECT p.id, p.email_sealed, k.wrapped_key, p.preferred_language,"
+        " EXISTS (SELECT 1 FROM (SELECT DISTINCT ON (c.employer_id)"
+        "   c.given FROM consent_records c WHERE c.participant_id = p.id AND c.purpose = $2"
+        "   ORDER BY c.employer_id, c.recorded_at DESC, c.id DESC) latest WHERE latest.given) AS consents"
+        " FROM participants p JOIN participant_keys k ON k.participant_id = p.id WHERE p.id = ANY($1::uuid[])",
+        participant_ids,
+        purpose,
+    )
+    return {r["id"]: r for r in rows}
+
+
 async def consent_history(conn: Connection, participant_id: uuid.UUID) -> list[Row]:
     """Every consent decision, oldest first."""
     rows: list[Row] = await conn.fetch(

@@ -54,6 +54,13 @@ async def test_the_email_address_is_handed_out_only_with_email_consent_and_logge
             "reason"
         ] == "unknown_participant"
         assert (await ask(platform, b"{not json"))["reason"] == "bad_request"
+        batch = await ask(platform, json.dumps({"participant_ids": [silent, consenting, unknown]}).encode())
+        assert [(c["participant_id"], c["email"], c["reason"]) for c in batch["contacts"]] == [
+            (silent, None, "no_consent"),
+            (consenting, "jan@example.nl", None),
+            (unknown, None, "unknown_participant"),
+        ]
+        assert (await ask(platform, json.dumps({"participant_ids": []}).encode()))["reason"] == "bad_request"
 
         await s.client.post(
             f"/participants/{consenting}/consents", json={"purpose": "email_contact", "given": False}, headers=coach
@@ -68,7 +75,7 @@ async def test_the_email_address_is_handed_out_only_with_email_consent_and_logge
         "preferred_language": "de",
         "reason": "no_consent",
     }
-    assert [tuple(r) for r in log] == [(consenting, "notifications", "contact")]
+    assert [tuple(r) for r in log] == [(consenting, "notifications", "contact")] * 2
 
 
 async def test_a_service_that_may_not_ask_gets_no_contact_details_and_leaves_no_log(platform: Platform) -> None:

@@ -11,6 +11,7 @@ from services.notifications import db
 from services.notifications.api.schemas import AttemptOut, EndpointCreated, EndpointOut, Replayed, SecretOut
 from services.notifications.handlers import webhooks as handle
 from services.notifications.handlers.commands import Replay, RotateSecret, Subscribe
+from services.notifications.secrets import SecretBox
 from services.notifications.settings import NotificationSettings
 from shared.auth import Principal, Role, require_roles
 from shared.errors import NotFound
@@ -25,11 +26,16 @@ def _settings(runtime: RuntimeDep) -> NotificationSettings:
     return settings
 
 
+def _box(runtime: RuntimeDep) -> SecretBox:
+    box: SecretBox = runtime.extensions["secret_box"]
+    return box
+
+
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=EndpointCreated)
 async def subscribe(body: Subscribe, admin: Admin, runtime: RuntimeDep, uow: UnitOfWorkDep) -> EndpointCreated:
     """Subscribe a URL to event types; the answer holds its signing secret, shown only now."""
     allow_private = _settings(runtime).private_targets_allowed
-    row, secret = await handle.subscribe(uow, admin, body, allow_private=allow_private)
+    row, secret = await handle.subscribe(uow, admin, body, allow_private=allow_private, box=_box(runtime))
     return EndpointCreated(**dict(row), secret=secret)
 
 
@@ -70,9 +76,11 @@ async def delete(endpoint_id: uuid.UUID, admin: Admin, uow: UnitOfWorkDep) -> No
 
 
 @router.post("/{endpoint_id}/secret", response_model=SecretOut)
-async def rotate_secret(endpoint_id: uuid.UUID, body: RotateSecret, admin: Admin, uow: UnitOfWorkDep) -> SecretOut:
+async def rotate_secret(
+    endpoint_id: uuid.UUID, body: RotateSecret, admin: Admin, runtime: RuntimeDep, uow: UnitOfWorkDep
+) -> SecretOut:
     """A new signing secret; the old one keeps signing beside it for ``overlap_hours``."""
-    return SecretOut(secret=await handle.rotate_secret(uow, endpoint_id, body))
+    return SecretOut(secret=await handle.rotate_secret(uow, endpoint_id, body, _box(runtime)))
 
 
 @router.get("/{endpoint_id}/attempts", response_model=list[AttemptOut])

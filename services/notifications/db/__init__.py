@@ -3,6 +3,6 @@
 Callers import the package and name the topic: ``db.feed.add_notifications(conn, ...)``.
 """
 
-from services.notifications.db import deliveries, feed, preferences, recipients, webhooks
+from services.notifications.db import alerts, deliveries, feed, preferences, recipients, webhooks
 
-__all__ = ["deliveries", "feed", "preferences", "recipients", "webhooks"]
+__all__ = ["alerts", "deliveries", "feed", "preferences", "recipients", "webhooks"]

@@ -66,18 +66,51 @@ async def add_deliveries(conn: Connection, deliveries: Sequence[NewDelivery]) ->
     )
 
 
+CLAIMED = (
+    "d.id, d.event_key, d.rule, d.recipient, d.recipient_role, d.party, d.payload, d.attempts, d.digest, d.created_at"
+)
+# A pending delivery of channel $1 that is due and not leased to a sender.
+DUE = " AND ".join(
+    ("status = 'pending'", "channel = $1", "next_attempt_at <= now()", "(leased_until IS NULL OR leased_until < now())")
+)
+
+
 async def claim_due(conn: Connection, channel: str, *, limit: int, lease_seconds: float) -> list[asyncpg.Record]:
-    """Claim up to ``limit`` due deliveries of a channel for ``lease_seconds``; no other sender gets them meanwhile."""
+    """Claim up to ``limit`` due deliveries of a channel (not for a digest) for ``lease_seconds``; no other
+    sender gets them meanwhile."""
     rows: list[asyncpg.Record] = await conn.fetch(
         "UPDATE deliveries d SET leased_until = now() + make_interval(secs => $3), attempts = d.attempts + 1"
-        " FROM (SELECT id FROM deliveries WHERE status = 'pending' AND channel = $1 AND next_attempt_at <= now()"
-        "       AND (leased_until IS NULL OR leased_until < now())"
+        f" FROM (SELECT id FROM deliveries WHERE {DUE} AND NOT digest"
         "       ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED) due"
-        " WHERE d.id = due.id"
-        " RETURNING d.id, d.event_key, d.rule, d.recipient, d.recipient_role, d.party, d.payload, d.attempts,"
-        " d.digest",
+        f" WHERE d.id = due.id RETURNING {CLAIMED}",
         channel,
         limit,
+        lease_seconds,
+    )
+    return rows
+
+
+async def claim_digests(
+    conn: Connection, channel: str, *, recipients: int, max_items: int, lease_seconds: float
+) -> list[asyncpg.Record]:
+    """Claim every due digest delivery (up to ``max_items`` each) of up to ``recipients`` recipients.
+
+    A recipient's digest is claimed whole, so that it goes out as one email or as numbered
+    parts of one, not scattered over batches among other people's messages.
+    """
+    rows: list[asyncpg.Record] = await conn.fetch(
+        "WITH who AS (SELECT recipient FROM deliveries WHERE " + DUE + " AND digest"
+        "   GROUP BY recipient ORDER BY min(next_attempt_at) LIMIT $2),"
+        " due AS (SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY recipient ORDER BY created_at, id) AS n"
+        "   FROM deliveries WHERE " + DUE + " AND digest AND recipient IN (SELECT recipient FROM who)) numbered"
+        "   WHERE n <= $3)"
+        " UPDATE deliveries d SET leased_until = now() + make_interval(secs => $4), attempts = d.attempts + 1"
+        " FROM (SELECT id FROM deliveries WHERE id IN (SELECT id FROM due) AND " + DUE + " AND digest"
+        "   FOR UPDATE SKIP LOCKED) locked"
+        f" WHERE d.id = locked.id RETURNING {CLAIMED}",
+        channel,
+        recipients,
+        max_items,
         lease_seconds,
     )
     return rows

@@ -33,11 +33,12 @@ class NewNotification:
 
 
 async def add_notifications(conn: Connection, notifications: Sequence[NewNotification]) -> None:
-    """Put notifications in their recipients' feeds (once per recipient and event)."""
+    """Put notifications in their recipients' feeds (once per recipient, role and event)."""
     await conn.executemany(
         "INSERT INTO notifications"
         " (id, recipient, recipient_role, kind, subject_id, event_id, payload, message, link, category)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (recipient, event_id) DO NOTHING",
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        " ON CONFLICT (recipient, recipient_role, event_id) DO NOTHING",
         [
             (
                 uuid.uuid4(),

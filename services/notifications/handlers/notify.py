@@ -53,7 +53,7 @@ async def notify(uow: UnitOfWork, events: Sequence[Envelope]) -> None:
         for recipient in found:
             wanted = preferences.get(recipient.account, NO_PREFERENCES)
             if Channel.FEED in rule.channels and wanted.wants(rule, Channel.FEED):
-                said = rendering.message(rule, event.data, rendering.language_of(recipient.language))
+                said = rendering.sentence(rule, event.data, rendering.language_of(recipient.language))
                 entries.append(
                     db.feed.NewNotification(
                         recipient=recipient.account,
@@ -62,8 +62,8 @@ async def notify(uow: UnitOfWork, events: Sequence[Envelope]) -> None:
                         subject_id=rule.subject_of(event.data),
                         event_id=event.id,
                         payload=event.data,
-                        message=said.text,
-                        link=said.link,
+                        message=said,
+                        link=rule.link_for(event.data),
                         category=rule.category.value,
                     )
                 )

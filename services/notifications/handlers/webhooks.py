@@ -13,6 +13,7 @@ import asyncpg
 
 from services.notifications import db
 from services.notifications.handlers.commands import Replay, RotateSecret, Subscribe
+from services.notifications.secrets import SecretBox
 from services.notifications.webhooks import new_secret, unsafe_target
 from shared.auth import Principal
 from shared.db.uow import UnitOfWork
@@ -38,7 +39,7 @@ async def queue_webhooks(uow: UnitOfWork, events: Sequence[Envelope]) -> None:
 
 
 async def subscribe(
-    uow: UnitOfWork, owner: Principal, cmd: Subscribe, *, allow_private: bool
+    uow: UnitOfWork, owner: Principal, cmd: Subscribe, *, allow_private: bool, box: SecretBox
 ) -> tuple[asyncpg.Record, str]:
     """A new endpoint and its first secret (shown once)."""
     for key in dict.fromkeys(cmd.event_types):
@@ -62,7 +63,7 @@ async def subscribe(
         event_types=list(dict.fromkeys(cmd.event_types)),
         internal=cmd.internal,
         owner=owner.sub,
-        secret=secret,
+        secret=box.seal(secret),
     )
     return row, secret
 
@@ -96,11 +97,11 @@ async def delete(uow: UnitOfWork, endpoint_id: uuid.UUID) -> None:
         raise NotFound(f"there is no webhook endpoint {endpoint_id}")
 
 
-async def rotate_secret(uow: UnitOfWork, endpoint_id: uuid.UUID, cmd: RotateSecret) -> str:
+async def rotate_secret(uow: UnitOfWork, endpoint_id: uuid.UUID, cmd: RotateSecret, box: SecretBox) -> str:
     """A new secret; requests are signed with the old ones too for the overlap."""
     await _existing(uow, endpoint_id)
     secret = new_secret()
-    await db.webhooks.rotate_secret(uow.conn, endpoint_id, secret, cmd.overlap_hours * 3600.0)
+    await db.webhooks.rotate_secret(uow.conn, endpoint_id, box.seal(secret), cmd.overlap_hours * 3600.0)
     return secret
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -14,7 +15,9 @@ from services.notifications.app import definition
 from services.notifications.subscribers import SUBSCRIBERS
 from shared.events.contracts.intake import ParticipantErased, ParticipantRegistered, Situation
 from shared.events.envelope import Envelope, EventData
+from shared.tooling.runtime.mail_sink import MailSink
 from tests.support.platform import Platform, RunningService, run_service
+from tests.support.ports import free_port
 from tests.support.waiting import eventually
 
 CONSUMERS = [s.spec for s in SUBSCRIBERS]
@@ -134,3 +137,12 @@ async def feeds(platform: Platform) -> AsyncIterator[Feeds]:
     """The notifications service, running with its consumer against this test's servers."""
     async with run_service(platform, definition) as service:
         yield Feeds(platform=platform, service=service)
+
+
+@pytest.fixture
+def sink(tmp_path: Path) -> Iterator[MailSink]:
+    """A local SMTP server keeping every message it is sent in a folder."""
+    server = MailSink(tmp_path / "mail", free_port())
+    server.start()
+    yield server
+    server.stop()

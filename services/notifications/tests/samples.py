@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from shared.events.contracts import intake, matching, vouchers
+from shared.events.contracts import intake, matching, notifications, vouchers
 from shared.events.envelope import EventData
 
 REDEEM_BY = datetime(2027, 6, 1, 10, 0, tzinfo=UTC)
@@ -68,6 +68,9 @@ def sample(key: str, *, participant_id: uuid.UUID | None = None, **overrides: ob
         ),
         "matching.saved_search.matched.v1": matching.SavedSearchMatched(
             **opportunity, search_id=uuid.uuid4(), coach_id="coach-anna", participant_id=p, occupation="welder"
+        ),
+        "notifications.dead_letters.waiting.v1": notifications.DeadLettersWaiting(
+            waiting=3, consumers=[notifications.WaitingLetters(consumer="matching-intake", waiting=3)]
         ),
         "vouchers.budget.threshold_passed.v1": vouchers.BudgetThresholdPassed(
             programme_id=uuid.uuid4(),

@@ -8,7 +8,7 @@ import ipaddress
 import json
 import ssl
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -104,14 +104,6 @@ async def mailing(platform: Platform, folder: Path, port: int, *, replicas: int 
         intake_service = await stack.enter_async_context(run_service(platform, intake))
         services = [await stack.enter_async_context(run_service(platform, definition)) for _ in range(replicas)]
         yield Mailing(Feeds(platform, services[0]), intake_service, folder)
-
-
-@pytest.fixture
-def sink(tmp_path: Path) -> Iterator[MailSink]:
-    server = MailSink(tmp_path / "mail", free_port())
-    server.start()
-    yield server
-    server.stop()
 
 
 async def test_an_issued_voucher_is_mailed_in_the_readers_language_with_both_parts_and_a_stable_message_id(

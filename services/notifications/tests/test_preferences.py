@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -141,3 +142,34 @@ async def test_an_opted_out_email_is_not_sent_but_a_must_send_one_is_and_a_diges
     assert body is not None
     assert "Your training voucher has expired" in body.get_content()
     assert "on the waiting list" in body.get_content()
+
+
+async def test_a_digest_of_more_items_than_one_email_holds_goes_out_whole_in_numbered_parts(
+    platform: Platform, sink: MailSink
+) -> None:
+    async with mailing(platform, sink.folder, sink.port) as m:
+        participant = await m.participant("p-busy", email="veel@example.nl", consents=True, language="en")
+        # 120 intents held for the digest, as 120 handled events would have left them.
+        await m.feeds.query(
+            "INSERT INTO notifications.deliveries (id, event_id, event_key, rule, channel, recipient,"
+            " recipient_role, party, subject_id, payload, next_attempt_at, digest)"
+            " SELECT gen_random_uuid(), gen_random_uuid(), 'vouchers.voucher.expired.v1',"
+            " 'voucher_expired/participant', 'email', 'p-busy', 'participant', $1, $1, $2::jsonb,"
+            " now() - make_interval(secs => n), true FROM generate_series(1, 120) n",
+            participant,
+            json.dumps({"voucher_id": str(uuid.uuid4()), "participant_id": participant}),
+        )
+        rows = await m.settled(120)
+
+    assert {r["status"] for r in rows} == {"sent"}
+    mails = sorted(m.messages(), key=lambda x: str(x["Subject"]))
+    assert [str(x["Subject"]) for x in mails] == [
+        f"Your daily summary: 120 messages (part {n} of 3)" for n in (1, 2, 3)
+    ]
+    counts = []
+    for mail in mails:
+        body = mail.get_body(("plain",))
+        assert body is not None
+        counts.append(body.get_content().count("Your training voucher has expired"))
+    assert counts == [50, 50, 20]
+    assert len({x["Message-ID"] for x in mails}) == 3

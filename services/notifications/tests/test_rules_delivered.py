@@ -136,3 +136,21 @@ async def test_programme_officers_hear_when_a_target_group_falls_behind_in_the_f
     assert "top10_share, acceptance" in told["message"]
     assert told["link"] == "/fairness"
     assert await feeds.of("coach-anna") == []
+
+
+async def test_one_account_reached_in_two_roles_by_one_event_gets_an_entry_in_each_roles_feed(feeds: Feeds) -> None:
+    participant, provider = uuid.uuid4(), uuid.uuid4()
+    # The same id is a provider's user and, in intake's events, the participant's coach.
+    await feeds.enrol("dual", "provider", provider)
+    await feeds.registered("dual", participant)
+    await feeds.handled()
+    await feeds.send(sample("vouchers.voucher.issued.v1", participant_id=participant, provider_id=provider))
+    await feeds.handled()
+    rows = await feeds.query(
+        "SELECT recipient_role, kind FROM notifications.notifications WHERE recipient = 'dual' ORDER BY seq"
+    )
+    assert [(r["recipient_role"], r["kind"]) for r in rows] == [
+        ("coach", "participant.registered"),
+        ("coach", "voucher.issued"),
+        ("provider", "voucher.issued"),
+    ]

@@ -9,12 +9,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import asyncpg
 import pytest
 from aiohttp import web
+from cryptography.fernet import Fernet
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from services.notifications.app import service_definition
+from services.notifications.secrets import SecretBox
 from services.notifications.settings import NotificationSettings
 from services.notifications.tests.conftest import Feeds
 from services.notifications.webhooks import RETRY_SCHEDULE, unsafe_target
@@ -259,6 +262,54 @@ async def test_a_rotated_secret_signs_beside_the_old_one_during_the_overlap(hook
     Webhook(gone["secret"]).verify(latest.body, latest.headers)
     with pytest.raises(WebhookVerificationError):
         Webhook(endpoint["secret"]).verify(latest.body, latest.headers)
+    stored = [r["secret"] for r in await hooks.feeds.query("SELECT secret FROM notifications.webhook_secrets")]
+    assert len(stored) == 3
+    assert all(s.startswith("fernet:") for s in stored)
+    for secret in (endpoint["secret"], rotated["secret"], gone["secret"]):
+        assert await hooks.feeds.rows_mentioning(secret.removeprefix("whsec_"), "webhook_secrets") == 0
+
+
+async def test_secrets_in_clear_text_or_under_an_old_key_are_encrypted_again_at_start(platform: Platform) -> None:
+    old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    async with receiving() as receiver:
+        async with run_service(platform, service_definition(NotificationSettings(webhook_secret_keys=old_key))) as s:
+            hooks = Hooks(Feeds(platform, s), receiver)
+            await platform.enrol("admin", "admin-1")
+            encrypted = await hooks.subscribe()
+            clear = await hooks.subscribe()
+            # As an earlier version stored it: the secret itself.
+            await hooks.feeds.query(
+                "UPDATE notifications.webhook_secrets SET secret = $1 WHERE endpoint_id = $2",
+                clear["secret"],
+                uuid.UUID(clear["id"]),
+            )
+        both = NotificationSettings(webhook_secret_keys=f"{new_key}, {old_key}")
+        async with run_service(platform, service_definition(both)) as s:
+            hooks = Hooks(Feeds(platform, s), receiver)
+            await hooks.feeds.send(published())
+            await hooks.requests(2)
+            rows = await hooks.feeds.query("SELECT endpoint_id::text, secret FROM notifications.webhook_secrets")
+    by_endpoint = {r["endpoint_id"]: r["secret"] for r in rows}
+    newest = SecretBox([new_key])
+    assert newest.open(by_endpoint[encrypted["id"]]) == encrypted["secret"]
+    assert newest.open(by_endpoint[clear["id"]]) == clear["secret"]
+    secrets = (encrypted["secret"], clear["secret"])
+    assert {secret for r in receiver.requests for secret in secrets if _verifies(secret, r)} == set(secrets)
+
+
+def _verifies(secret: str, request: Received) -> bool:
+    try:
+        Webhook(secret).verify(request.body, request.headers)
+    except WebhookVerificationError:
+        return False
+    return True
+
+
+def test_production_refuses_to_start_without_a_key_for_the_secrets() -> None:
+    with pytest.raises(ValueError, match="WEBHOOK_SECRET_KEYS"):
+        NotificationSettings(environment="production")
+    with pytest.raises(ValueError, match="Fernet keys"):
+        NotificationSettings(webhook_secret_keys="not-a-key")
 
 
 async def test_a_paused_endpoint_gets_its_events_on_resume_and_a_delivery_can_be_replayed(hooks: Hooks) -> None:
@@ -318,8 +369,10 @@ async def test_bad_subscriptions_are_refused_with_a_reason_and_change_nothing(ho
 
 
 async def test_outside_development_private_and_plain_http_targets_are_refused(platform: Platform) -> None:
-    settings = NotificationSettings(environment="production", webhooks_allow_private=None)
-    async with run_service(platform, service_definition(settings)) as service:
+    settings = NotificationSettings(
+        environment="production", webhooks_allow_private=None, webhook_secret_keys=Fernet.generate_key().decode()
+    )
+    async with receiving() as receiver, run_service(platform, service_definition(settings)) as service:
         admin = await platform.login("admin", "admin-1")
         for url, reason in [
             ("http://partner.example/hooks", "only https"),
@@ -331,6 +384,30 @@ async def test_outside_development_private_and_plain_http_targets_are_refused(pl
             )
             assert answer.status_code == 422, answer.text
             assert reason in answer.text
+
+        # A name that resolved to a public address when it subscribed and to a private one now
+        # (DNS rebinding): the sender's resolver checks the address it connects to.
+        feeds = Feeds(platform, service)
+        endpoint_id = uuid.uuid4()
+        await feeds.query(
+            "INSERT INTO notifications.webhook_endpoints (id, url, event_types, internal, owner)"
+            " VALUES ($1, $2, $3, false, 'admin-1')",
+            endpoint_id,
+            f"https://localhost:{receiver.port}/hooks",
+            [SHARED_TYPE],
+        )
+        await feeds.query(
+            "INSERT INTO notifications.webhook_secrets (endpoint_id, secret) VALUES ($1, 'whsec_c2VjcmV0')",
+            endpoint_id,
+        )
+        await feeds.send(published())
+
+        async def refused() -> list[asyncpg.Record]:
+            return await feeds.query("SELECT error FROM notifications.webhook_attempts")
+
+        (attempt,) = await eventually(refused)
+    assert "localhost resolves to a private, loopback or other non-public address" in attempt["error"]
+    assert receiver.requests == []
 
 
 @pytest.mark.parametrize(

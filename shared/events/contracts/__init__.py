@@ -1,5 +1,5 @@
 """Every event contract of every service; importing this package fills the catalogue."""
 
-from shared.events.contracts import intake, matching, vouchers
+from shared.events.contracts import intake, matching, notifications, vouchers
 
-__all__ = ["intake", "matching", "vouchers"]
+__all__ = ["intake", "matching", "notifications", "vouchers"]
