@@ -1,4 +1,4 @@
-"""The coach's web pages over HTTP with a region loaded, beside the JSON API in the same run.
+"""The web UI's pages over HTTP with a region loaded, beside the JSON API in the same run.
 
 In one run against the same servers:
 
@@ -9,12 +9,16 @@ In one run against the same servers:
 3. each coach page is fetched ``--web-requests`` times, one at a time, after one warm-up request:
    the caseload, a candidate (random, of the caseload: profile, timeline, proposals, explained
    suggestions), the pipeline, the places list, a place (random: capacity and the caseload ranked
-   for it) and the saved searches; p50 / p95 of each;
+   for it) and the saved searches; p50 / p95 of each; then, signed in as an employer (owner of one
+   place, with its proposals) and as a programme officer, the employer's places and proposals, and
+   the officer's dashboard (inflow per target group over every candidate) and plan-and-fairness page
+   (the fairness report over every candidate);
 4. the raw baseline, same run, same coach: ``GET /candidates/{id}/suggestions`` of the JSON API
    (the same ranking and explanations, no page) and ``GET /health`` (a trivial answer).
 
-Intake and notifications are not running: each page asks intake for names once and gets a refused
-connection at once, so the figures leave out intake's own answer time. Target (information only,
+Intake, vouchers and notifications are not running: a page that asks intake for names, or vouchers
+for the budget, gets a refused connection at once and says so, so the figures leave out those
+services' own answer times. Target (information only,
 never asserted): every page's p95 under 300 ms.
 """
 
@@ -45,6 +49,8 @@ NAME = "web-pages"
 TARGET_P95_SECONDS = 0.300
 POOL_SIZE = 10
 COACH = "coach-000"
+EMPLOYER, EMPLOYER_PARTY = "employer-bench", str(uuid.UUID(int=1))  # owns the first opportunity (bulk_load)
+OFFICER = "officer-bench"
 STATES = ("proposed", "interested", "interview", "placed", "retained", "declined", "withdrawn", "expired")
 
 
@@ -153,8 +159,12 @@ async def _measure(report: Report, platform: Platform, args: argparse.Namespace)
     cands, opps = _with_uuids(cands, opps)
     nowhere = closed_port()
     async with (
-        serving(platform, matching, POOL_SIZE, intake_url=nowhere, notifications_url=nowhere) as url,
+        serving(
+            platform, matching, POOL_SIZE, intake_url=nowhere, notifications_url=nowhere, vouchers_url=nowhere
+        ) as url,
         httpx.AsyncClient(base_url=url, timeout=60) as browser,
+        httpx.AsyncClient(base_url=url, timeout=60) as employer,
+        httpx.AsyncClient(base_url=url, timeout=60) as officer,
         httpx.AsyncClient(base_url=url, timeout=60) as api,
     ):
         await bulk_load(platform, cands, opps)
@@ -165,25 +175,33 @@ async def _measure(report: Report, platform: Platform, args: argparse.Namespace)
             " 100 vouchers events, 3 saved searches"
         )
         await platform.enrol(Role.COACH, COACH)
+        await platform.enrol(Role.EMPLOYER, EMPLOYER, EMPLOYER_PARTY)
+        await platform.enrol(Role.PROGRAMME_OFFICER, OFFICER)
         await sign_in(browser, COACH)
+        await sign_in(employer, EMPLOYER)
+        await sign_in(officer, OFFICER)
         bearer = {"Authorization": f"Bearer {platform.token(Role.COACH, COACH)}"}
         caseload = candidate_ids[0::100]  # coach-000's: every hundredth (bench.matching_http.bulk_load)
         n = args.web_requests
         mine = [rng.choice(caseload) for _ in range(n)]
         places = [rng.choice(opportunity_ids) for _ in range(n)]
         pages = {
-            "caseload (/coach)": ["/coach"] * n,
-            "candidate (/coach/candidates/{id})": [f"/coach/candidates/{c}" for c in mine],
-            "pipeline (/coach/pipeline)": ["/coach/pipeline"] * n,
-            "places (/coach/opportunities)": ["/coach/opportunities"] * n,
-            "place (/coach/opportunities/{id})": [f"/coach/opportunities/{o}" for o in places],
-            "saved searches (/coach/searches)": ["/coach/searches"] * n,
+            "caseload (/coach)": (browser, ["/coach"] * n),
+            "candidate (/coach/candidates/{id})": (browser, [f"/coach/candidates/{c}" for c in mine]),
+            "pipeline (/coach/pipeline)": (browser, ["/coach/pipeline"] * n),
+            "places (/coach/opportunities)": (browser, ["/coach/opportunities"] * n),
+            "place (/coach/opportunities/{id})": (browser, [f"/coach/opportunities/{o}" for o in places]),
+            "saved searches (/coach/searches)": (browser, ["/coach/searches"] * n),
+            "employer's places (/employer)": (employer, ["/employer"] * n),
+            "employer's proposals (/employer/proposals)": (employer, ["/employer/proposals"] * n),
+            "officer's dashboard (/officer)": (officer, ["/officer"] * n),
+            "officer's plan and fairness (/officer/plan)": (officer, ["/officer/plan"] * n),
         }
         raw_api = await timed(api, [f"/candidates/{c}/suggestions" for c in mine], bearer)
         raw_health = await timed(api, ["/health"] * n)
         baseline = f"API suggestions {_p(raw_api)}; /health {_p(raw_health)}"
-        for name, paths in pages.items():
-            times = await timed(browser, paths)
+        for name, (client, paths) in pages.items():
+            times = await timed(client, paths)
             p95 = percentile(times, 95)
             report.rows.append(
                 Row(
@@ -206,7 +224,7 @@ async def _measure(report: Report, platform: Platform, args: argparse.Namespace)
 
 async def run(servers: Servers, args: argparse.Namespace) -> Report:
     """Load a region into matching, then time the coach's pages against the JSON API."""
-    report = Report(NAME, "The coach's web pages at 10,000 candidates / 2,000 opportunities")
+    report = Report(NAME, "The web UI's pages at 10,000 candidates / 2,000 opportunities")
     async with open_platform(servers) as platform:
         await _measure(report, platform, args)
     return report
