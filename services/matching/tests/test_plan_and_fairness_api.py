@@ -15,6 +15,7 @@ from services.matching.handlers.plans import due_night
 from services.matching.housekeeping import nightly
 from services.matching.settings import MatchingSettings
 from services.matching.tests.conftest import World
+from services.matching.tests.test_web_office import sign_in
 from shared.events.contracts.intake import TargetGroup
 from shared.events.contracts.matching import FairnessFlagged, PlanMade
 
@@ -126,6 +127,13 @@ async def test_the_nightly_plan_is_made_once_kept_for_coaches_and_officers_and_t
     assert [a["participant_id"] for a in caseload["assigned"]] == [str(theirs)]
     assert "wesentlichen" in caseload["assigned"][0]["explanation"]
     assert (await world.client.get("/plans/latest", headers=world.employer_user())).status_code == 403
+
+    await sign_in(world, "officer-1")
+    shown = (await world.client.get("/officer/plan?lang=en")).text
+    assert "Last night&#39;s plan" in shown or "Last night's plan" in shown, "the officer's page shows the kept plan"
+    assert "Quota Women" in shown
+    assert "1 of 1 places" in shown
+    assert shown.count("counts towards the quota Women") == 1
 
     await world.erase(mine[0])
     await world.withdraw_consent(mine[1])

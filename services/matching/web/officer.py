@@ -26,7 +26,7 @@ from services.matching.vocabulary import Language
 from services.matching.web import charts, upstream
 from services.matching.web.common import Viewer, csrf_ok, error_page, page, refusal, require
 from shared.auth import Role
-from shared.errors import ClientError
+from shared.errors import ClientError, NotFound
 
 router = APIRouter(include_in_schema=False)
 
@@ -154,11 +154,16 @@ async def _plan_page(request: Request, viewer: Viewer, plan: reports_api.PlanOut
 
 @router.get("/officer/plan", response_class=HTMLResponse)
 async def plan_and_fairness(request: Request) -> Response:
-    """The fairness report per target group (flags below 0.8, small cells hidden) and the button to plan."""
+    """The latest kept (nightly) plan, the fairness report per target group (flags below 0.8, small cells
+    hidden) and the button to plan now."""
     viewer = await require(request, *OFFICERS)
     if not isinstance(viewer, Viewer):
         return viewer
-    return await _plan_page(request, viewer, None)
+    try:
+        latest = await reports_api.latest_plan(request.app.state.runtime, viewer.principal, _language(viewer))
+    except NotFound:
+        latest = None  # no night has passed yet: the page offers to plan now
+    return await _plan_page(request, viewer, latest)
 
 
 @router.post("/officer/plan", response_class=HTMLResponse)
