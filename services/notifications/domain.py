@@ -75,7 +75,8 @@ class Rule:
     category: Category
     # The template's name in templates/<language>.yaml.
     template: str
-    # The page it concerns, a path filled with the event's fields.
+    # The page of the web UI (services/matching/web) it concerns, for this rule's audience: a
+    # path filled with the event's fields. Emails prefix it with the web UI's address.
     link: str
     # The event field naming what the notification is about (erasure removes by it).
     subject: str = "participant_id"
@@ -110,6 +111,11 @@ FEED = (Channel.FEED,)
 FEED_AND_EMAIL = (Channel.FEED, Channel.EMAIL)
 DECISION = "decision"
 
+# Where each audience reads about a thing: a coach on the candidate's page; participants and
+# providers, who have no pages of their own yet, in their feed in the web UI.
+CANDIDATE = "/coach/candidates/{participant_id}"
+OWN_FEED = "/notifications"
+
 RULES: tuple[Rule, ...] = (
     Rule(
         intake.ParticipantRegistered.spec.key,
@@ -117,7 +123,7 @@ RULES: tuple[Rule, ...] = (
         FEED,
         Category.CASELOAD,
         "participant_joined",
-        "/participants/{participant_id}",
+        CANDIDATE,
     ),
     Rule(
         intake.ParticipantCoachAssigned.spec.key,
@@ -125,7 +131,7 @@ RULES: tuple[Rule, ...] = (
         FEED,
         Category.CASELOAD,
         "participant_handed_over",
-        "/participants/{participant_id}",
+        CANDIDATE,
     ),
     Rule(
         intake.ParticipantTrajectoryChanged.spec.key,
@@ -133,7 +139,7 @@ RULES: tuple[Rule, ...] = (
         FEED_AND_EMAIL,
         Category.PLACEMENTS,
         "placed",
-        "/me",
+        OWN_FEED,
         only_if=("status", "placed"),
     ),
     Rule(
@@ -142,7 +148,7 @@ RULES: tuple[Rule, ...] = (
         FEED_AND_EMAIL,
         Category.VOUCHERS,
         "application_waitlisted",
-        "/applications/{application_id}",
+        OWN_FEED,
     ),
     Rule(
         vouchers.ApplicationRejected.spec.key,
@@ -150,7 +156,7 @@ RULES: tuple[Rule, ...] = (
         FEED_AND_EMAIL,
         Category.VOUCHERS,
         "application_rejected",
-        "/applications/{application_id}",
+        OWN_FEED,
         must_send=DECISION,
     ),
     Rule(
@@ -159,7 +165,7 @@ RULES: tuple[Rule, ...] = (
         FEED,
         Category.VOUCHERS,
         "caseload_application_rejected",
-        "/participants/{participant_id}",
+        CANDIDATE,
     ),
     Rule(
         vouchers.VoucherIssued.spec.key,
@@ -167,7 +173,7 @@ RULES: tuple[Rule, ...] = (
         FEED_AND_EMAIL,
         Category.VOUCHERS,
         "voucher_issued",
-        "/vouchers/{voucher_id}",
+        OWN_FEED,
         must_send=DECISION,
     ),
     Rule(
@@ -176,7 +182,7 @@ RULES: tuple[Rule, ...] = (
         FEED,
         Category.VOUCHERS,
         "caseload_voucher_issued",
-        "/participants/{participant_id}",
+        CANDIDATE,
     ),
     Rule(
         vouchers.VoucherIssued.spec.key,
@@ -184,7 +190,7 @@ RULES: tuple[Rule, ...] = (
         FEED,
         Category.VOUCHERS,
         "course_voucher_issued",
-        "/vouchers/{voucher_id}",
+        OWN_FEED,
     ),
     Rule(
         vouchers.VoucherRedeemed.spec.key,
@@ -192,7 +198,7 @@ RULES: tuple[Rule, ...] = (
         FEED,
         Category.CLAIMS,
         "claim_accepted",
-        "/vouchers/{voucher_id}",
+        OWN_FEED,
     ),
     Rule(
         vouchers.VoucherClaimRejected.spec.key,
@@ -200,7 +206,7 @@ RULES: tuple[Rule, ...] = (
         FEED,
         Category.CLAIMS,
         "claim_rejected",
-        "/vouchers/{voucher_id}",
+        OWN_FEED,
     ),
     Rule(
         vouchers.VoucherExpired.spec.key,
@@ -208,7 +214,7 @@ RULES: tuple[Rule, ...] = (
         FEED_AND_EMAIL,
         Category.VOUCHERS,
         "voucher_expired",
-        "/vouchers/{voucher_id}",
+        OWN_FEED,
     ),
     Rule(
         matching.ProposalMade.spec.key,
@@ -216,7 +222,7 @@ RULES: tuple[Rule, ...] = (
         FEED,
         Category.MATCHING,
         "proposal_received",
-        "/proposals/{proposal_id}",
+        "/employer/proposals",
     ),
     Rule(
         matching.ProposalMade.spec.key,
@@ -224,7 +230,7 @@ RULES: tuple[Rule, ...] = (
         FEED_AND_EMAIL,
         Category.MATCHING,
         "proposal_made",
-        "/me",
+        OWN_FEED,
     ),
     Rule(
         matching.ProposalInterested.spec.key,
@@ -232,7 +238,7 @@ RULES: tuple[Rule, ...] = (
         FEED,
         Category.MATCHING,
         "proposal_interested",
-        "/proposals/{proposal_id}",
+        CANDIDATE,
     ),
     Rule(
         matching.ProposalDeclined.spec.key,
@@ -240,7 +246,7 @@ RULES: tuple[Rule, ...] = (
         FEED,
         Category.MATCHING,
         "proposal_declined",
-        "/proposals/{proposal_id}",
+        CANDIDATE,
     ),
     Rule(
         matching.ProposalPlaced.spec.key,
@@ -248,7 +254,7 @@ RULES: tuple[Rule, ...] = (
         FEED,
         Category.MATCHING,
         "proposal_placed",
-        "/proposals/{proposal_id}",
+        CANDIDATE,
     ),
     Rule(
         matching.SavedSearchMatched.spec.key,
@@ -265,7 +271,7 @@ RULES: tuple[Rule, ...] = (
         FEED,
         Category.MATCHING,
         "opportunity_still_open",
-        "/opportunities/{opportunity_id}",
+        "/employer",
         subject="opportunity_id",
     ),
     Rule(
@@ -274,7 +280,7 @@ RULES: tuple[Rule, ...] = (
         FEED,
         Category.MATCHING,
         "opportunity_went_stale",
-        "/opportunities/{opportunity_id}",
+        "/employer",
         subject="opportunity_id",
     ),
     Rule(
@@ -283,7 +289,7 @@ RULES: tuple[Rule, ...] = (
         FEED,
         Category.BUDGETS,
         "budget_threshold",
-        "/programmes/{programme_id}/budget",
+        "/officer",
         subject="programme_id",
     ),
     Rule(
@@ -292,7 +298,7 @@ RULES: tuple[Rule, ...] = (
         FEED,
         Category.MATCHING,
         "fairness_flagged",
-        "/fairness",
+        "/officer/plan",
         subject="group",
     ),
     Rule(
@@ -301,7 +307,7 @@ RULES: tuple[Rule, ...] = (
         FEED,
         Category.OPERATIONS,
         "dead_letters_waiting",
-        "/dead-letters",
+        "/officer",
         subject="stream",
     ),
 )

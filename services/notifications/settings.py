@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.notifications.secrets import DEVELOPMENT_KEY, SecretBox
@@ -22,8 +22,15 @@ class NotificationSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REGIONET_NOTIFICATIONS_", extra="ignore")
 
     environment: Literal["development", "production"] = "development"
-    # The web UI notifications link to (matching serves the coaches' pages).
-    web_url: str = "http://127.0.0.1:8003"
+    # The web UI that notifications link to (matching serves it), as people's browsers reach it:
+    # this setting, else matching's public address, else matching's address (``regionet up``
+    # sets it for every service).
+    web_url: str = Field(
+        default="http://127.0.0.1:8003",
+        validation_alias=AliasChoices(
+            "web_url", "REGIONET_NOTIFICATIONS_WEB_URL", "REGIONET_MATCHING_PUBLIC_URL", "REGIONET_MATCHING_URL"
+        ),
+    )
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, ge=1, le=65535)
     # starttls: upgrade a plain connection (port 587); tls: TLS from the first byte (port 465);

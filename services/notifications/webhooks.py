@@ -44,7 +44,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from standardwebhooks import Webhook
 
 from services.notifications import db, rendering
-from services.notifications.domain import Category
+from services.notifications.domain import OWN_FEED, Category
 from services.notifications.secrets import SecretBox, UnreadableSecret
 from services.notifications.settings import NotificationSettings
 from shared.auth import Role
@@ -347,7 +347,7 @@ class WebhookSender:
                     event_id=uuid.uuid4(),
                     payload={"endpoint_id": str(endpoint_id)},
                     message=said,
-                    link=f"/webhooks/endpoints/{endpoint_id}",
+                    link=OWN_FEED,
                     category=Category.WEBHOOKS.value,
                 )
             ],

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import FormData
 
 from services.matching.web import i18n, session
 from shared.auth import Principal, Role, authenticate
@@ -41,6 +42,9 @@ class NavItem:
     message_key: str
 
 
+# Everyone's own notifications (services/matching/web/notifications.py).
+FEED_NAV = NavItem("/notifications", "feed.nav")
+
 # The navigation of each role; a page marks its own item with ``aria-current``.
 NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
     Role.COACH: (
@@ -48,20 +52,26 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
         NavItem("/coach/pipeline", "nav.pipeline"),
         NavItem("/coach/opportunities", "nav.opportunities"),
         NavItem("/coach/searches", "nav.searches"),
+        FEED_NAV,
     ),
     Role.EMPLOYER: (
         NavItem("/employer", "nav.employer.opportunities"),
         NavItem("/employer/proposals", "nav.employer.proposals"),
+        FEED_NAV,
     ),
     Role.PROGRAMME_OFFICER: (
         NavItem("/officer", "nav.dashboard"),
         NavItem("/officer/plan", "nav.plan"),
+        FEED_NAV,
     ),
     Role.ADMIN: (
         NavItem("/coach", "nav.caseload"),
         NavItem("/coach/pipeline", "nav.pipeline"),
         NavItem("/officer", "nav.dashboard"),
+        FEED_NAV,
     ),
+    Role.PARTICIPANT: (FEED_NAV,),
+    Role.PROVIDER: (FEED_NAV,),
 }
 
 # Where each role lands after signing in (``/``).
@@ -175,6 +185,18 @@ async def require(request: Request, *roles: Role) -> Viewer | Response:
     if roles and viewer.role not in roles:
         return error_page(request, "error.role", 403, viewer=viewer)
     return viewer
+
+
+async def posted(request: Request, *roles: Role) -> tuple[Viewer, FormData] | Response:
+    """A form sent by a viewer whose role may send it, its CSRF token checked; else the response to send."""
+    viewer = await require(request, *roles)
+    if not isinstance(viewer, Viewer):
+        return viewer
+    form = await request.form()
+    sent = form.get("csrf")
+    if not csrf_ok(viewer, sent if isinstance(sent, str) else None):
+        return error_page(request, "error.csrf", 403, viewer=viewer)
+    return viewer, form
 
 
 def csrf_ok(viewer: Viewer, sent: str | None) -> bool:

@@ -24,7 +24,7 @@ from services.matching.clock import request_time
 from services.matching.fairness import METRICS
 from services.matching.vocabulary import Language
 from services.matching.web import charts, upstream
-from services.matching.web.common import Viewer, csrf_ok, error_page, page, refusal, require
+from services.matching.web.common import Viewer, page, posted, refusal, require
 from shared.auth import Role
 from shared.errors import ClientError, NotFound
 
@@ -169,13 +169,10 @@ async def plan_and_fairness(request: Request) -> Response:
 @router.post("/officer/plan", response_class=HTMLResponse)
 async def run_plan(request: Request) -> Response:
     """Plan the region now (as ``POST /plans``) and show it beside the fairness report. It suggests; coaches decide."""
-    viewer = await require(request, *OFFICERS)
-    if not isinstance(viewer, Viewer):
-        return viewer
-    form = await request.form()
-    sent = form.get("csrf")
-    if not csrf_ok(viewer, sent if isinstance(sent, str) else None):
-        return error_page(request, "error.csrf", 403, viewer=viewer)
+    sent = await posted(request, *OFFICERS)
+    if isinstance(sent, Response):
+        return sent
+    viewer, _ = sent
     now = await request_time(request)
     try:
         plan = await reports_api.make_plan(request.app.state.runtime, viewer.principal, _language(viewer), now, None)

@@ -37,17 +37,35 @@ def client(request: Request) -> httpx.AsyncClient:
     return found
 
 
+def _as(viewer: Viewer) -> dict[str, str]:
+    """The headers that make a request the viewer's own."""
+    return {"authorization": f"Bearer {viewer.token}", "accept-language": viewer.language}
+
+
 async def get_json(request: Request, viewer: Viewer, service: str, path: str, **params: Any) -> Any:
     """``GET`` ``path`` of ``service`` as the viewer; the JSON answer, or :class:`Unavailable`."""
     url = f"{settings_of(request).service_url(service)}{path}"
     try:
         response = await client(request).get(
-            url,
-            params={k: v for k, v in params.items() if v is not None},
-            headers={"authorization": f"Bearer {viewer.token}", "accept-language": viewer.language},
+            url, params={k: v for k, v in params.items() if v is not None}, headers=_as(viewer)
         )
     except httpx.HTTPError as exc:
         raise Unavailable(service, type(exc).__name__) from exc
     if response.status_code != 200:
         raise Unavailable(service, f"HTTP {response.status_code}")
     return response.json()
+
+
+async def post(request: Request, viewer: Viewer, service: str, path: str) -> int:
+    """``POST`` ``path`` of ``service`` as the viewer; the answer's status (a 4xx is the API's refusal).
+
+    :class:`Unavailable` when the service does not answer or fails (5xx).
+    """
+    url = f"{settings_of(request).service_url(service)}{path}"
+    try:
+        response = await client(request).post(url, headers=_as(viewer))
+    except httpx.HTTPError as exc:
+        raise Unavailable(service, type(exc).__name__) from exc
+    if response.status_code >= 500:
+        raise Unavailable(service, f"HTTP {response.status_code}")
+    return response.status_code

@@ -22,6 +22,8 @@ from shared.service import RuntimeDep, UnitOfWorkDep
 
 router = APIRouter(tags=["in-app feed"])
 STREAM_BATCH = 100
+# How far back the feed pages: a bound on the work one request can ask of the database.
+MAX_OFFSET = 10_000
 
 
 @router.get("/notifications", response_model=list[NotificationOut])
@@ -30,10 +32,11 @@ async def list_notifications(
     principal: CurrentPrincipal,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     unread: bool = False,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Skip this many newest (the next page)")] = 0,
 ) -> list[NotificationOut]:
-    """The caller's newest notifications, in the role of the caller's token."""
+    """The caller's newest notifications, in the role of the caller's token; ``offset`` pages further back."""
     async with runtime.pool.acquire() as conn:
-        rows = await db.feed.newest(conn, principal.sub, principal.role, limit=limit, unread_only=unread)
+        rows = await db.feed.newest(conn, principal.sub, principal.role, limit=limit, unread_only=unread, offset=offset)
     return [NotificationOut.model_validate(dict(r)) for r in rows]
 
 

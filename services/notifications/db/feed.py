@@ -66,16 +66,17 @@ async def forget_participants(conn: Connection, participant_ids: Sequence[str]) 
 
 
 async def newest(
-    conn: Connection, recipient: str, role: Role, *, limit: int, unread_only: bool
+    conn: Connection, recipient: str, role: Role, *, limit: int, unread_only: bool, offset: int = 0
 ) -> list[asyncpg.Record]:
-    """A recipient's newest notifications in one role."""
+    """A recipient's newest notifications in one role, skipping the ``offset`` newest (a page further on)."""
     rows: list[asyncpg.Record] = await conn.fetch(
         "SELECT * FROM notifications WHERE recipient = $1 AND recipient_role = $2"
-        " AND ($3::bool IS FALSE OR read_at IS NULL) ORDER BY created_at DESC LIMIT $4",
+        " AND ($3::bool IS FALSE OR read_at IS NULL) ORDER BY created_at DESC, seq DESC LIMIT $4 OFFSET $5",
         recipient,
         role.value,
         unread_only,
         limit,
+        offset,
     )
     return rows
 

@@ -59,5 +59,5 @@ async def test_dead_letters_waiting_reach_every_programme_officer_as_one_summary
     dutch = await feeds.of("officer-2", "programme_officer")
     assert len(dutch) == 3
     assert dutch[-1]["message"].startswith("3 gebeurtenissen konden niet worden verwerkt")
-    assert {(e["category"], e["link"]) for e in dutch} == {("operations", "/dead-letters")}
+    assert {(e["category"], e["link"]) for e in dutch} == {("operations", "/officer")}
     assert await feeds.of("coach-anna") == []

@@ -125,7 +125,7 @@ async def test_an_issued_voucher_is_mailed_in_the_readers_language_with_both_par
     html = mail.get_body(("html",))
     assert text is not None
     assert html is not None
-    link = f"https://regionet.test/vouchers/{delivery['payload']['voucher_id']}"
+    link = "https://regionet.test/notifications"
     assert "Ihr Bildungsgutschein über 1.500,00\xa0€ wurde ausgestellt" in text.get_content()
     assert link in text.get_content()
     assert f'href="{link}"' in html.get_content()

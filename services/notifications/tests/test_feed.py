@@ -20,7 +20,7 @@ async def test_a_registration_reaches_the_coachs_feed_and_nobody_elses(feeds: Fe
     ]
     assert items[0]["payload"]["participant_id"] == str(participant)
     assert items[0]["message"] == "Een nieuwe deelnemer, student, is aan je caseload toegevoegd."
-    assert items[0]["link"] == f"/participants/{participant}"
+    assert items[0]["link"] == f"/coach/candidates/{participant}"
     assert await feeds.of("coach-bob") == []
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from fastapi.routing import APIRoute
 
+from services.matching.web.routes import routers
 from services.notifications import rendering
-from services.notifications.domain import RULES, Audience, Channel, Rule, events_with_rules, rules_for
+from services.notifications.domain import OWN_FEED, RULES, Audience, Channel, Rule, events_with_rules, rules_for
 from services.notifications.rendering import Language
+from services.notifications.settings import NotificationSettings
 from services.notifications.tests.samples import sample
 from shared.events.catalogue import CATALOGUE
 
@@ -27,6 +30,30 @@ def test_every_rule_renders_a_sentence_and_an_email_in_every_language(rule: Rule
     assert said.text in mail.text
     assert f"https://regionet.example{said.link}" in mail.text
     assert f'href="https://regionet.example{said.link}"' in mail.html
+
+
+def test_every_link_is_a_page_the_web_ui_serves() -> None:
+    pages = [
+        route.path_regex
+        for router in routers
+        for route in router.routes
+        if isinstance(route, APIRoute) and "GET" in (route.methods or ()) and not route.path.startswith("/static/")
+    ]
+    links = {rule.name: rule.link_for(sample(rule.event).model_dump(mode="json")) for rule in RULES}
+    links["webhook_disabled"] = OWN_FEED
+    unserved = {name: link for name, link in links.items() if not any(page.fullmatch(link) for page in pages)}
+    assert unserved == {}
+
+
+def test_email_links_go_to_the_web_ui_as_configured_else_to_matching(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("REGIONET_NOTIFICATIONS_WEB_URL", "REGIONET_MATCHING_PUBLIC_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("REGIONET_MATCHING_URL", "http://127.0.0.1:9103")  # as regionet up sets it
+    assert NotificationSettings().web_url == "http://127.0.0.1:9103"
+    monkeypatch.setenv("REGIONET_MATCHING_PUBLIC_URL", "https://werk.regionet.example")
+    assert NotificationSettings().web_url == "https://werk.regionet.example"
+    monkeypatch.setenv("REGIONET_NOTIFICATIONS_WEB_URL", "https://meldingen.regionet.example")
+    assert NotificationSettings().web_url == "https://meldingen.regionet.example"
 
 
 def test_every_rule_names_an_event_of_the_catalogue() -> None:

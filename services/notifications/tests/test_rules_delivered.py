@@ -25,7 +25,7 @@ async def test_an_issued_voucher_reaches_the_participant_their_coach_and_the_pro
 
     (mine,) = await feeds.of("p-sanne", "participant")
     assert mine["message"] == "Your training voucher of €1,500.00 has been issued; use it before 1 June 2027."
-    assert mine["link"].startswith("/vouchers/")
+    assert mine["link"] == "/notifications"
     assert (mine["kind"], mine["category"]) == ("voucher.issued", "vouchers")
 
     coach = await feeds.of("coach-anna")
@@ -134,7 +134,7 @@ async def test_programme_officers_hear_when_a_target_group_falls_behind_in_the_f
     (told,) = await feeds.of("officer-1", "programme_officer")
     assert told["message"].startswith("In the fairness report, target group woman+age_45_plus (14 people) is below")
     assert "top10_share, acceptance" in told["message"]
-    assert told["link"] == "/fairness"
+    assert told["link"] == "/officer/plan"
     assert await feeds.of("coach-anna") == []
 
 
