@@ -16,7 +16,7 @@ import nats
 import uvicorn
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
-from nats.js.errors import NotFoundError
+from nats.js.errors import NotFoundError, ServerError
 
 from shared.auth import Role, issue_token
 from shared.bus.topology import STREAMS, declare_topology
@@ -133,11 +133,22 @@ class Platform:
 
 
 async def reset_streams(js: JetStreamContext, region: str) -> None:
-    """Delete and declare every stream and consumer: each test starts with empty streams."""
+    """Delete and declare every stream and consumer: each test starts with empty streams.
+
+    A stream made again at once after its deletion can meet the server still removing the old
+    one's files ("error creating store for stream", on a busy machine): that is tried again.
+    """
     for stream in STREAMS:
         with contextlib.suppress(NotFoundError):
             await js.delete_stream(stream.name)
-    await declare_topology(js, region)
+    for attempt in range(20):
+        try:
+            await declare_topology(js, region)
+            return
+        except ServerError as exc:
+            if "error creating store" not in str(exc) or attempt == 19:
+                raise
+            await asyncio.sleep(0.25)
 
 
 @contextlib.asynccontextmanager

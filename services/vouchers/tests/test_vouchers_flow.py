@@ -260,7 +260,15 @@ async def test_read_model_follows_intake_events_and_erasure_keeps_only_the_money
             )
             return value if value == "working_in_tech" else None
 
+        async def accounts() -> bool | None:
+            # The accounts come through their own durable consumer: not ordered with the situation's.
+            known = await world.runtime.pool.fetchval(
+                "SELECT count(*) FROM vouchers.accounts WHERE id = ANY($1::text[])", ["officer-1", f"login-{person}"]
+            )
+            return True if known == 2 else None
+
         await eventually(situation)
+        await eventually(accounts)
         programme = await world.create_programme()
         own = world.platform.auth("participant", f"login-{person}")
         applied = await world.apply(programme, person, course=course, key="once", headers=own)
