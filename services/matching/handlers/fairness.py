@@ -12,7 +12,7 @@ import asyncio
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from services.matching.batch import in_top
+from services.matching.batch import Candidates, Opportunities, in_top
 from services.matching.db import reports
 from services.matching.fairness import FLAG_BELOW, Person, Row, report
 from services.matching.snapshot import Engine
@@ -20,14 +20,23 @@ from shared.db.uow import UnitOfWork
 from shared.events.contracts.matching import FairnessFlagged
 from shared.service import Runtime
 
+# Who is in someone's top ten, kept with the engine's copies it was ranked from: ranking every
+# candidate is the report's heavy part, and it is the same until a candidate or a place changes.
+TOP10 = "matching.fairness.top10"
+
 
 async def measure(runtime: Runtime, today: dt.date) -> tuple[int, list[Row]]:
     """The eligible pool's size and the report's rows, as of now."""
     engine: Engine = runtime.extensions["engine"]
     candidates = await engine.candidates(runtime.pool)
     opportunities = await engine.opportunities(runtime.pool, today)
-    top = await asyncio.to_thread(in_top, candidates, opportunities)
-    in_top10 = {c.id for c, t in zip(candidates.items, top.tolist(), strict=True) if t}
+    cached: tuple[Candidates, Opportunities, set[str]] | None = runtime.extensions.get(TOP10)
+    if cached is not None and cached[0] is candidates and cached[1] is opportunities:
+        in_top10 = cached[2]  # nobody and no place changed since: the same ranking
+    else:
+        top = await asyncio.to_thread(in_top, candidates, opportunities)
+        in_top10 = {c.id for c, t in zip(candidates.items, top.tolist(), strict=True) if t}
+        runtime.extensions[TOP10] = (candidates, opportunities, in_top10)
     async with runtime.pool.acquire() as conn:
         rows = await reports.outcomes(conn)
     pool = [
