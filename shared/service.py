@@ -84,6 +84,8 @@ class Runtime:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     # What a service keeps for the life of the process beside the connections, by name.
     extensions: dict[str, Any] = field(default_factory=dict)
+    # What to close when the service stops (after its background work, before NATS and the pool).
+    closing: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -226,6 +228,9 @@ async def stop_runtime(runtime: Runtime) -> None:
     for task in runtime.tasks:
         with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
             await asyncio.wait_for(task, timeout=5.0)
+    for close in runtime.closing:
+        with contextlib.suppress(Exception):
+            await close()
     # Everything relayed was already acknowledged by JetStream; acks of handled messages are
     # flushed here, and anything not acked is redelivered to the next instance.
     with contextlib.suppress(Exception):

@@ -16,6 +16,7 @@ from fastapi import Request
 from services.matching.web.common import Viewer, settings_of
 
 TIMEOUT = httpx.Timeout(5.0, connect=2.0)
+CLIENT = "matching.web.upstream"
 
 
 class Unavailable(Exception):
@@ -28,12 +29,13 @@ class Unavailable(Exception):
 
 
 def client(request: Request) -> httpx.AsyncClient:
-    """The process's one client for the other services (connections are kept and reused)."""
-    state = request.app.state
-    found: httpx.AsyncClient | None = getattr(state, "upstream_client", None)
+    """The process's one client for the other services (connections are kept and reused; closed at stop)."""
+    runtime = request.app.state.runtime
+    found: httpx.AsyncClient | None = runtime.extensions.get(CLIENT)
     if found is None or found.is_closed:
         found = httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False)
-        state.upstream_client = found
+        runtime.extensions[CLIENT] = found
+        runtime.closing.append(found.aclose)
     return found
 
 
