@@ -232,9 +232,25 @@ async def test_an_officer_reads_inflow_budgets_fairness_and_runs_the_plan(world:
     assert "Toewijzingen (2 van 2)" in planned.text, "two free places for 22 candidates"
     assert sum(str(p) in planned.text for p in (*women, *others[2:])) == 2
 
+    policy_form = {"csrf": csrf_of(planned.text), "quota-woman": "2", "quota-age_45_plus": ""}
+    refused = await world.client.post("/officer/plan/policy", data={**policy_form, "quota-woman": "-3"})
+    assert refused.status_code == 422
+    assert "Geef een heel aantal plekken" in refused.text
+    assert (await world.client.get("/plans/policy", headers=world.officer())).json()["quotas"] == []
+    forged_policy = await world.client.post("/officer/plan/policy", data={**policy_form, "csrf": "forged"})
+    assert forged_policy.status_code == 403
+    saved = await world.client.post("/officer/plan/policy", data=policy_form)
+    assert saved.status_code == 303
+    standing = (await world.client.get("/plans/policy", headers=world.officer())).json()
+    assert [(q["target_group"], q["places"]) for q in standing["quotas"]] == [("woman", 2)]
+    shown = await world.client.get(saved.headers["location"])
+    assert "De quota zijn bewaard" in shown.text
+    assert 'id="quota-woman" name="quota-woman" inputmode="numeric" pattern="[0-9]*" value="2"' in shown.text
+
     await sign_in(world, "employer-1")
     for path in ("/officer", "/officer/plan"):
         assert (await world.client.get(path)).status_code == 403
+    assert (await world.client.post("/officer/plan/policy", data=policy_form)).status_code == 403
 
 
 def test_every_word_of_the_office_pages_exists_in_dutch_german_and_english() -> None:

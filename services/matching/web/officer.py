@@ -15,18 +15,20 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.matching.api import inflow as inflow_api
 from services.matching.api import opportunities as opportunity_api
 from services.matching.api import reports as reports_api
 from services.matching.clock import request_time
 from services.matching.fairness import METRICS
+from services.matching.handlers.commands import PlanRequest, RegionQuota
 from services.matching.vocabulary import Language
 from services.matching.web import charts, upstream
 from services.matching.web.common import Viewer, page, posted, refusal, require
 from shared.auth import Role
 from shared.errors import ClientError, NotFound
+from shared.events.contracts.intake import TargetGroup
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,6 +37,7 @@ INFLOW_WEEKS = 12
 PROGRAMMES_SHOWN = 5
 ASSIGNMENTS_SHOWN = 50
 OPPORTUNITIES_READ = 500
+MAX_QUOTA = 1_000_000  # as RegionQuota.places
 
 
 def _language(viewer: Viewer) -> Language:
@@ -125,10 +128,19 @@ async def dashboard(request: Request) -> Response:
     )
 
 
-async def _plan_page(request: Request, viewer: Viewer, plan: reports_api.PlanOut | None) -> Response:
+async def _plan_page(
+    request: Request,
+    viewer: Viewer,
+    plan: reports_api.PlanOut | None,
+    *,
+    saved: bool = False,
+    problems: list[str] | None = None,
+    status: int = 200,
+) -> Response:
     runtime = request.app.state.runtime
     now = await request_time(request)
     try:
+        policy = await reports_api.get_policy(runtime, viewer.principal)
         fairness = await reports_api.fairness(runtime, viewer.principal, now)
         titles: dict[uuid.UUID, str] = {}
         if plan is not None:
@@ -147,8 +159,15 @@ async def _plan_page(request: Request, viewer: Viewer, plan: reports_api.PlanOut
             "plan": plan,
             "assignments": plan.assigned[:ASSIGNMENTS_SHOWN] if plan else [],
             "titles": titles,
+            "groups": [g.value for g in TargetGroup],
+            "quota_places": {q.target_group.value: q.places for q in policy.quotas if q.places is not None},
+            "quota_shares": {q.target_group.value: q.share for q in policy.quotas if q.share is not None},
+            "policy": policy,
+            "saved": saved,
+            "problems": problems or [],
         },
         viewer=viewer,
+        status=status,
     )
 
 
@@ -159,11 +178,16 @@ async def plan_and_fairness(request: Request) -> Response:
     viewer = await require(request, *OFFICERS)
     if not isinstance(viewer, Viewer):
         return viewer
+    saved = request.query_params.get("policy") == "saved"
+    return await _plan_page(request, viewer, await _latest(request, viewer), saved=saved)
+
+
+async def _latest(request: Request, viewer: Viewer) -> reports_api.PlanOut | None:
+    """Last night's kept plan, or None before the first night."""
     try:
-        latest = await reports_api.latest_plan(request.app.state.runtime, viewer.principal, _language(viewer))
+        return await reports_api.latest_plan(request.app.state.runtime, viewer.principal, _language(viewer))
     except NotFound:
-        latest = None  # no night has passed yet: the page offers to plan now
-    return await _plan_page(request, viewer, latest)
+        return None  # no night has passed yet: the page offers to plan now
 
 
 @router.post("/officer/plan", response_class=HTMLResponse)
@@ -179,3 +203,38 @@ async def run_plan(request: Request) -> Response:
     except ClientError as exc:
         return refusal(request, viewer, exc)
     return await _plan_page(request, viewer, plan)
+
+
+@router.post("/officer/plan/policy", response_class=HTMLResponse)
+async def set_quotas(request: Request) -> Response:
+    """The nightly plan's standing quotas per target group (places; empty or 0 for none), as ``PUT /plans/policy``.
+
+    The policy's reserved places are kept as they are; a value that is not a whole number from 0 to
+    1,000,000 is refused with a sentence and changes nothing.
+    """
+    sent = await posted(request, *OFFICERS)
+    if isinstance(sent, Response):
+        return sent
+    viewer, form = sent
+    runtime = request.app.state.runtime
+    quotas: list[RegionQuota] = []
+    problems: list[str] = []
+    for group in TargetGroup:
+        raw = form.get(f"quota-{group.value}")
+        text = raw.strip() if isinstance(raw, str) else ""
+        if not text or text == "0":
+            continue
+        if not text.isdigit() or int(text) > MAX_QUOTA:
+            problems.append(group.value)
+            continue
+        quotas.append(RegionQuota(target_group=group, places=int(text)))
+    if problems:
+        return await _plan_page(request, viewer, await _latest(request, viewer), problems=problems, status=422)
+    now = await request_time(request)
+    try:
+        current = await reports_api.get_policy(runtime, viewer.principal)
+        body = PlanRequest(reserved=current.reserved, quotas=quotas)
+        await reports_api.set_policy(runtime, viewer.principal, now, body)
+    except ClientError as exc:
+        return refusal(request, viewer, exc)
+    return RedirectResponse("/officer/plan?policy=saved#policy-heading", status_code=303)
