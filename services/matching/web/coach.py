@@ -37,7 +37,7 @@ from services.matching.handlers.commands import SaveSearch
 from services.matching.settings import MatchingSettings
 from services.matching.vocabulary import LANGUAGES, Language
 from services.matching.web import upstream
-from services.matching.web.common import Viewer, act, csrf_ok, error_page, page, refusal, require, settings_of
+from services.matching.web.common import Viewer, act, error_page, page, posted, refusal, require, settings_of
 from shared.auth import Role
 from shared.errors import ClientError
 from shared.service import Runtime
@@ -211,12 +211,10 @@ async def candidate(request: Request, participant_id: str) -> Response:
 @router.post("/coach/proposals", response_class=HTMLResponse)
 async def propose(request: Request) -> Response:
     """Propose a candidate for a place in one action: the same handler and rules as ``POST /proposals``."""
-    viewer = await require(request, Role.COACH, Role.ADMIN)
-    if not isinstance(viewer, Viewer):
-        return viewer
-    form = await request.form()
-    if not csrf_ok(viewer, str(form.get("csrf", ""))):
-        return error_page(request, "error.csrf", 403, viewer=viewer)
+    sent = await posted(request, Role.COACH, Role.ADMIN)
+    if isinstance(sent, Response):
+        return sent
+    viewer, form = sent
     pid, oid = parse_id(str(form.get("participant_id"))), parse_id(str(form.get("opportunity_id")))
     if pid is None or oid is None:
         return error_page(request, "error.not_found", 404, viewer=viewer)
@@ -353,12 +351,10 @@ async def searches(request: Request) -> Response:
 @router.post("/coach/searches", response_class=HTMLResponse)
 async def save_search(request: Request) -> Response:
     """Save a search: the same handler and checks as ``POST /saved-searches``."""
-    viewer = await require(request, Role.COACH)
-    if not isinstance(viewer, Viewer):
-        return viewer
-    form = await request.form()
-    if not csrf_ok(viewer, str(form.get("csrf", ""))):
-        return error_page(request, "error.csrf", 403, viewer=viewer)
+    sent = await posted(request, Role.COACH)
+    if isinstance(sent, Response):
+        return sent
+    viewer, form = sent
     fields = {
         name: str(form.get(name)).strip()
         for name in ("participant_id", "occupation", "kind", "postcode", "radius_km")
@@ -380,12 +376,10 @@ async def save_search(request: Request) -> Response:
 @router.post("/coach/searches/{search_id}/delete", response_class=HTMLResponse)
 async def delete_search(request: Request, search_id: str) -> Response:
     """Remove one of the coach's saved searches."""
-    viewer = await require(request, Role.COACH)
-    if not isinstance(viewer, Viewer):
-        return viewer
-    form = await request.form()
-    if not csrf_ok(viewer, str(form.get("csrf", ""))):
-        return error_page(request, "error.csrf", 403, viewer=viewer)
+    sent = await posted(request, Role.COACH)
+    if isinstance(sent, Response):
+        return sent
+    viewer, _ = sent
     sid = parse_id(search_id)
     if sid is None:
         return error_page(request, "error.not_found", 404, viewer=viewer)

@@ -27,7 +27,7 @@ from services.matching.handlers import opportunities as opportunity_handlers
 from services.matching.handlers import proposals as proposal_handlers
 from services.matching.handlers.commands import CreateOpportunity
 from services.matching.vocabulary import Language, load
-from services.matching.web.common import Viewer, act, csrf_ok, error_page, page, refusal, require
+from services.matching.web.common import Viewer, act, error_page, page, posted, refusal, require
 from shared.auth import Role
 from shared.db.uow import UnitOfWork
 from shared.errors import ClientError
@@ -131,12 +131,10 @@ async def new_opportunity(request: Request) -> Response:
 @router.post("/employer/new", response_class=HTMLResponse)
 async def publish(request: Request) -> Response:
     """Publish the opportunity the form describes (as ``POST /opportunities``); the form again with what is wrong."""
-    viewer = await require(request, Role.EMPLOYER)
-    if not isinstance(viewer, Viewer):
-        return viewer
-    form = await request.form()
-    if not csrf_ok(viewer, _text(form, "csrf")):
-        return error_page(request, "error.csrf", 403, viewer=viewer)
+    sent = await posted(request, Role.EMPLOYER)
+    if isinstance(sent, Response):
+        return sent
+    viewer, form = sent
     values: dict[str, Any] = {name: _text(form, name) for name in FIELDS}
     values["recognised"] = form.get("recognised") == "yes"
     for name in SKILL_FIELDS:
@@ -157,12 +155,10 @@ async def publish(request: Request) -> Response:
 
 async def _posted(request: Request, raw_id: str) -> tuple[Viewer, FormData, uuid.UUID] | Response:
     """An employer's form about one opportunity or proposal: who sent it, what, and about which; else the answer."""
-    viewer = await require(request, Role.EMPLOYER)
-    if not isinstance(viewer, Viewer):
-        return viewer
-    form = await request.form()
-    if not csrf_ok(viewer, _text(form, "csrf")):
-        return error_page(request, "error.csrf", 403, viewer=viewer)
+    sent = await posted(request, Role.EMPLOYER)
+    if isinstance(sent, Response):
+        return sent
+    viewer, form = sent
     found = _id(raw_id)
     if found is None:
         return error_page(request, "error.not_found", 404, viewer=viewer)
