@@ -20,6 +20,7 @@ from email.header import Header
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formatdate, parseaddr
+from functools import lru_cache
 
 import aiosmtplib
 
@@ -56,7 +57,13 @@ def compose(
     msg["Content-Language"] = language
     msg.attach(MIMEText(mail.text, "plain", "utf-8"))
     msg.attach(MIMEText(mail.html, "html", "utf-8"))
-    return Composed(parseaddr(settings.mail_from)[1], to, msg.as_bytes())
+    return Composed(_address(settings.mail_from), to, msg.as_bytes())
+
+
+@lru_cache(maxsize=16)
+def _address(mailbox: str) -> str:
+    """The bare address of a ``Name <address>`` mailbox (the envelope sender), parsed once."""
+    return parseaddr(mailbox)[1]
 
 
 def connection(settings: NotificationSettings) -> aiosmtplib.SMTP:

@@ -69,12 +69,17 @@ def _format_money(cents: int, locale: str) -> str:
     return format_currency(Decimal(cents) / 100, "EUR", locale=locale)
 
 
-@lru_cache(maxsize=8192)
 def _format_day(value: str | datetime | date, locale: str) -> str:
+    # Timestamps differ from event to event while the days they fall on repeat: the day is the cache key.
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     if isinstance(value, datetime):
         value = value.astimezone(TIMEZONE).date()
+    return _format_date(value, locale)
+
+
+@lru_cache(maxsize=8192)
+def _format_date(value: date, locale: str) -> str:
     return format_date(value, format="long", locale=locale)
 
 
@@ -93,6 +98,9 @@ def _environment(language: Language, *, html: bool) -> Environment:
         undefined=StrictUndefined,
         autoescape=select_autoescape(default=True) if html else False,  # noqa: S701
     )
+    # Templates use their values and filters, never Jinja's globals (range, dict, cycler, …);
+    # without them each render skips merging the globals into its context, which took half of it.
+    env.globals.clear()
     env.filters["money"] = lambda cents: _format_money(cents, locale)
     env.filters["date"] = lambda value: _format_day(value, locale)
     env.filters["percent"] = lambda value: _format_percent(value, locale)

@@ -25,6 +25,7 @@ import asyncio
 import base64
 import contextlib
 import ipaddress
+import json
 import logging
 import random
 import secrets
@@ -345,7 +346,7 @@ class WebhookSender:
                     kind="webhook.disabled",
                     subject_id=str(endpoint_id),
                     event_id=uuid.uuid4(),
-                    payload={"endpoint_id": str(endpoint_id)},
+                    payload=json.dumps({"endpoint_id": str(endpoint_id)}),
                     message=said,
                     link=OWN_FEED,
                     category=Category.WEBHOOKS.value,

@@ -13,11 +13,11 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import asyncpg
 
 from shared.db import Connection
+from shared.db.arrays import columns
 
 # The channel senders are woken on when intents are added (see migration 003).
 WAKE_CHANNEL = "notifications_deliveries"
@@ -35,34 +35,40 @@ class NewDelivery:
     recipient_role: str
     party: str
     subject_id: str
-    payload: dict[str, Any]
+    payload: str  # the event's data as JSON text
     due_at: datetime
     digest: bool = False
 
 
 async def add_deliveries(conn: Connection, deliveries: Sequence[NewDelivery]) -> None:
-    """Record intents; one that exists already for the event, recipient and channel is kept as it is."""
-    await conn.executemany(
+    """Record intents in one statement; one that exists already for the event, recipient and channel is kept."""
+    await conn.execute(
         "INSERT INTO deliveries (id, event_id, event_key, rule, channel, recipient, recipient_role, party,"
-        " subject_id, payload, next_attempt_at, digest) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        " subject_id, payload, next_attempt_at, digest)"
+        " SELECT gen_random_uuid(), e, k, ru, ch, r, rr, pa, s, p::jsonb, due, dg FROM unnest("
+        "   $1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],"
+        "   $9::text[], $10::timestamptz[], $11::bool[]"
+        " ) AS u(e, k, ru, ch, r, rr, pa, s, p, due, dg)"
         " ON CONFLICT (event_id, recipient, channel) DO NOTHING",
-        [
+        *columns(
             (
-                uuid.uuid4(),
-                d.event_id,
-                d.event_key,
-                d.rule,
-                d.channel,
-                d.recipient,
-                d.recipient_role,
-                d.party,
-                d.subject_id,
-                d.payload,
-                d.due_at,
-                d.digest,
-            )
-            for d in deliveries
-        ],
+                (
+                    d.event_id,
+                    d.event_key,
+                    d.rule,
+                    d.channel,
+                    d.recipient,
+                    d.recipient_role,
+                    d.party,
+                    d.subject_id,
+                    d.payload,
+                    d.due_at,
+                    d.digest,
+                )
+                for d in deliveries
+            ),
+            11,
+        ),
     )
 
 
@@ -119,21 +125,29 @@ async def claim_digests(
 async def finish(conn: Connection, outcomes: Sequence[tuple[uuid.UUID, str, str | None]]) -> None:
     """Record each claimed delivery's end: ``sent``, ``skipped`` or ``failed``, with why (no personal data).
 
-    Only a row still pending changes: one cancelled by an erasure meanwhile stays cancelled.
+    Only a row still pending changes: one cancelled by an erasure meanwhile stays cancelled. The
+    whole batch is one statement.
     """
-    await conn.executemany(
-        "UPDATE deliveries SET status = $2, outcome = $3, leased_until = NULL,"
-        " sent_at = CASE WHEN $2 = 'sent' THEN now() END WHERE id = $1 AND status = 'pending'",
-        outcomes,
+    if not outcomes:
+        return
+    await conn.execute(
+        "UPDATE deliveries d SET status = o.status, outcome = o.outcome, leased_until = NULL,"
+        " sent_at = CASE WHEN o.status = 'sent' THEN now() END"
+        " FROM unnest($1::uuid[], $2::text[], $3::text[]) AS o(id, status, outcome)"
+        " WHERE d.id = o.id AND d.status = 'pending'",
+        *columns(outcomes, 3),
     )
 
 
 async def retry_later(conn: Connection, retries: Sequence[tuple[uuid.UUID, datetime, str]]) -> None:
     """Put claimed deliveries back for another attempt at the given time, saying what went wrong."""
-    await conn.executemany(
-        "UPDATE deliveries SET next_attempt_at = $2, outcome = $3, leased_until = NULL"
-        " WHERE id = $1 AND status = 'pending'",
-        retries,
+    if not retries:
+        return
+    await conn.execute(
+        "UPDATE deliveries d SET next_attempt_at = r.at, outcome = r.outcome, leased_until = NULL"
+        " FROM unnest($1::uuid[], $2::timestamptz[], $3::text[]) AS r(id, at, outcome)"
+        " WHERE d.id = r.id AND d.status = 'pending'",
+        *columns(retries, 3),
     )
 
 

@@ -9,6 +9,7 @@ from datetime import datetime
 import asyncpg
 
 from shared.db import Connection
+from shared.db.arrays import columns
 
 # The channel webhook senders are woken on when deliveries are queued.
 WAKE_CHANNEL = "notifications_webhooks"
@@ -97,12 +98,14 @@ async def subscribed(conn: Connection, event_types: Sequence[str]) -> list[async
     return rows
 
 
-async def queue(conn: Connection, deliveries: Sequence[tuple[uuid.UUID, uuid.UUID, uuid.UUID, str, str]]) -> None:
-    """Queue deliveries ``(id, endpoint, event id, event type, body)``; one per endpoint and event."""
-    await conn.executemany(
-        "INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, body) VALUES ($1, $2, $3, $4, $5)"
+async def queue(conn: Connection, deliveries: Sequence[tuple[uuid.UUID, uuid.UUID, str, str]]) -> None:
+    """Queue deliveries ``(endpoint, event id, event type, body)`` in one statement; one per endpoint and event."""
+    await conn.execute(
+        "INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, body)"
+        " SELECT gen_random_uuid(), ep, e, t, b FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[])"
+        " AS u(ep, e, t, b)"
         " ON CONFLICT (endpoint_id, event_id) DO NOTHING",
-        deliveries,
+        *columns(deliveries, 4),
     )
 
 
@@ -129,32 +132,42 @@ async def claim_due(conn: Connection, *, limit: int, lease_seconds: float) -> li
 async def record_attempts(
     conn: Connection, attempts: Sequence[tuple[uuid.UUID, uuid.UUID, int | None, str | None, int]]
 ) -> None:
-    """Log attempts ``(delivery, endpoint, status code, error, latency ms)``."""
-    await conn.executemany(
+    """Log attempts ``(delivery, endpoint, status code, error, latency ms)``, in one statement."""
+    if not attempts:
+        return
+    await conn.execute(
         "INSERT INTO webhook_attempts (delivery_id, endpoint_id, status_code, error, latency_ms)"
-        " VALUES ($1, $2, $3, $4, $5)",
-        attempts,
+        " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::int[])",
+        *columns(attempts, 5),
     )
 
 
 async def delivered(conn: Connection, delivery_ids: Sequence[uuid.UUID]) -> None:
-    """Mark deliveries delivered, and their endpoints healthy again."""
+    """Mark deliveries delivered, and their endpoints healthy again.
+
+    An endpoint row is written only when it was failing: senders delivering to the same healthy
+    endpoint at once neither wait on its row lock nor leave a new version of it each round.
+    """
     await conn.execute(
         "WITH done AS (UPDATE webhook_deliveries SET status = 'delivered', delivered_at = now(), leased_until = NULL"
         "   WHERE id = ANY($1::uuid[]) AND status = 'pending' RETURNING endpoint_id)"
-        " UPDATE webhook_endpoints SET failing_since = NULL WHERE id IN (SELECT endpoint_id FROM done)",
+        " UPDATE webhook_endpoints SET failing_since = NULL"
+        " WHERE id IN (SELECT endpoint_id FROM done) AND failing_since IS NOT NULL",
         list(delivery_ids),
     )
 
 
 async def retry_at(conn: Connection, retries: Sequence[tuple[uuid.UUID, datetime]]) -> None:
     """Deliveries due again at the given times; their endpoints are failing since now, if not already."""
-    await conn.executemany(
-        "WITH d AS (UPDATE webhook_deliveries SET next_attempt_at = $2, leased_until = NULL"
-        "   WHERE id = $1 AND status = 'pending' RETURNING endpoint_id)"
+    if not retries:
+        return
+    await conn.execute(
+        "WITH d AS (UPDATE webhook_deliveries d SET next_attempt_at = r.at, leased_until = NULL"
+        "   FROM unnest($1::uuid[], $2::timestamptz[]) AS r(id, at)"
+        "   WHERE d.id = r.id AND d.status = 'pending' RETURNING d.endpoint_id)"
         " UPDATE webhook_endpoints SET failing_since = coalesce(failing_since, now())"
         " WHERE id IN (SELECT endpoint_id FROM d)",
-        retries,
+        *columns(retries, 2),
     )
 
 

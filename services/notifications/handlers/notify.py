@@ -8,6 +8,7 @@ not one per event.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,6 +47,8 @@ async def notify(uow: UnitOfWork, events: Sequence[Envelope]) -> None:
     recipients = await _recipients(uow.conn, matches)
     preferences = await db.preferences.of_accounts(uow.conn, [r.account for found in recipients for r in found])
     now = datetime.now(UTC)
+    # Each event's data is stored with every entry and intent it causes: encoded once.
+    payloads = {m.event.id: json.dumps(m.event.data) for m in matches}
     entries: list[db.feed.NewNotification] = []
     intents: list[db.deliveries.NewDelivery] = []
     for match, found in zip(matches, recipients, strict=True):
@@ -61,7 +64,7 @@ async def notify(uow: UnitOfWork, events: Sequence[Envelope]) -> None:
                         kind=event.type,
                         subject_id=rule.subject_of(event.data),
                         event_id=event.id,
-                        payload=event.data,
+                        payload=payloads[event.id],
                         message=said,
                         link=rule.link_for(event.data),
                         category=rule.category.value,
@@ -82,7 +85,7 @@ async def notify(uow: UnitOfWork, events: Sequence[Envelope]) -> None:
                         recipient_role=recipient.role.value,
                         party=recipient.party,
                         subject_id=rule.subject_of(event.data),
-                        payload=event.data,
+                        payload=payloads[event.id],
                         due_at=wanted.email_due(rule, now),
                         digest=wanted.digests(rule),
                     )

@@ -30,7 +30,7 @@ async def queue_webhooks(uow: UnitOfWork, events: Sequence[Envelope]) -> None:
     await db.webhooks.queue(
         uow.conn,
         [
-            (uuid.uuid4(), endpoint["id"], event.id, event.key, event.to_bytes().decode())
+            (endpoint["id"], event.id, event.key, event.to_bytes().decode())
             for event in events
             for endpoint in endpoints
             if event.key in endpoint["event_types"]

@@ -12,6 +12,7 @@ from typing import Any
 import asyncpg
 
 from shared.db import Connection
+from shared.db.arrays import columns
 
 
 async def upsert_participant(
@@ -147,8 +148,6 @@ async def applicant_contexts(
         " LEFT JOIN providers pr ON pr.id = c.provider_id"
         " LEFT JOIN employers e ON e.id = q.employer"
         " ORDER BY q.n",
-        [w[0] for w in wanted],
-        [w[1] for w in wanted],
-        [w[2] for w in wanted],
+        *columns(wanted, 3),
     )
     return rows
