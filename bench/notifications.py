@@ -436,6 +436,8 @@ async def run(servers: Servers, args: argparse.Namespace) -> Report:
         f" ({mail['received']:,} received by the SMTP server, {mail['message_ids']:,} distinct Message-IDs),"
         f" webhooks {progress.get('delivered', 0):,} delivered"
         f" ({hooks.requests:,} requests received, {len(hooks.ids):,} distinct webhook-ids)",
+        f"the client published the {events:,} events at {fmt_rate(events / (last_published - start))}"
+        " (the service cannot handle them faster than that)",
         "webhook attempts without a 2xx (each tried again with the same webhook-id): "
         + (", ".join(f"{n:,} × {what}" for what, n in failed.items()) or "none"),
         f"the notifications service runs as {args.notification_replicas} process(es) of its own, its senders "
@@ -460,6 +462,7 @@ async def run(servers: Servers, args: argparse.Namespace) -> Report:
             "webhook_attempts_failed": failed,
             "raw_per_s": raw.end_to_end_per_s,
             "events_per_s": event_rate,
+            "published_per_s": events / (last_published - start),
             "deliveries_per_s": delivery_rate,
             "tail_seconds": tail,
             "finished": finished,

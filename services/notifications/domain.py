@@ -316,9 +316,14 @@ RULES: tuple[Rule, ...] = (
 RULES_BY_NAME: dict[str, Rule] = {r.name: r for r in RULES}
 
 
+_RULES_BY_EVENT: dict[str, tuple[Rule, ...]] = {
+    key: tuple(r for r in RULES if r.event == key) for key in dict.fromkeys(r.event for r in RULES)
+}
+
+
 def rules_for(event_key: str) -> tuple[Rule, ...]:
     """The rules an event of this type triggers."""
-    return tuple(r for r in RULES if r.event == event_key)
+    return _RULES_BY_EVENT.get(event_key, ())
 
 
 def events_with_rules() -> tuple[str, ...]:

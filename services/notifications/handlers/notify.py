@@ -48,7 +48,7 @@ async def notify(uow: UnitOfWork, events: Sequence[Envelope]) -> None:
     preferences = await db.preferences.of_accounts(uow.conn, [r.account for found in recipients for r in found])
     now = datetime.now(UTC)
     # Each event's data is stored with every entry and intent it causes: encoded once.
-    payloads = {m.event.id: json.dumps(m.event.data) for m in matches}
+    payloads = {e.id: json.dumps(e.data) for e in events}
     entries: list[db.feed.NewNotification] = []
     intents: list[db.deliveries.NewDelivery] = []
     for match, found in zip(matches, recipients, strict=True):
