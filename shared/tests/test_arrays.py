@@ -18,5 +18,5 @@ def test_no_rows_give_empty_columns() -> None:
 def test_rows_of_another_width_are_refused() -> None:
     with pytest.raises(ValueError, match="3 values each, not 2"):
         columns([(1, 2, 3)], 2)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="shorter"):
         columns([(1, 2), (3,)], 2)
