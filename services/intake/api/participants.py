@@ -31,6 +31,9 @@ router = APIRouter(prefix="/participants", tags=["participants"])
 CoachOrAdmin = Annotated[Principal, require_roles(Role.COACH, Role.ADMIN)]
 Admin = Annotated[Principal, require_roles(Role.ADMIN)]
 
+# The most participants one page lists, and the most ids one request may name.
+MAX_LISTED = 200
+
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ParticipantOut)
 async def register(
@@ -56,8 +59,16 @@ async def list_participants(
     situation: Situation | None = None,
     target_group: TargetGroup | None = None,
     postcode_area: Annotated[str | None, Query(pattern=r"^\d{4}$", description="4-digit postcode area")] = None,
+    participant_ids: Annotated[
+        list[uuid.UUID] | None,
+        Query(
+            alias="id",
+            max_length=MAX_LISTED,
+            description=f"only these participants (repeat the parameter; at most {MAX_LISTED})",
+        ),
+    ] = None,
     after: Annotated[Cursor, Query(description="next_after of the previous page")] = 0,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: Annotated[int, Query(ge=1, le=MAX_LISTED)] = 50,
 ) -> ParticipantPage:
     """Participants the caller may see (a coach: their caseload and unassigned intake), filtered and paged."""
     if principal.role is Role.COACH and coach_id not in (None, principal.sub):
@@ -69,6 +80,7 @@ async def list_participants(
         situation=situation.value if situation else None,
         target_group=target_group.value if target_group else None,
         postcode_area=postcode_area,
+        ids=tuple(participant_ids) if participant_ids is not None else None,
     )
     rows = await handle.list_participants(uow.conn, vault, where, principal, after=after, limit=limit)
     next_after = rows[-1]["seq"] if len(rows) == limit else None

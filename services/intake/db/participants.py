@@ -117,6 +117,7 @@ class ParticipantFilter:
     situation: str | None = None
     target_group: str | None = None
     postcode_area: str | None = None
+    ids: tuple[uuid.UUID, ...] | None = None
     visible_to_coach: str | None = None
 
 
@@ -145,6 +146,8 @@ async def list_participants(
         add("p.target_groups @> ARRAY[{0}]::text[]", where.target_group)
     if where.postcode_area is not None:
         add("p.postcode_area = {0}", where.postcode_area)
+    if where.ids is not None:
+        add("p.id = ANY({0}::uuid[])", list(where.ids))
     args.append(limit)
     sql = f"{_WITH_KEY} WHERE {' AND '.join(clauses)} ORDER BY p.seq LIMIT ${len(args)}"
     return [open_participant(vault, row) for row in await conn.fetch(sql, *args)]

@@ -135,6 +135,15 @@ async def test_lists_filter_by_coach_status_target_group_situation_and_area_and_
         # A coach sees their own caseload and unassigned intake, never another coach's participants.
         assert await ids(anna) == [a1["id"], a2["id"], loose["id"]]
         assert await ids(anna, postcode_area="6811") == [a1["id"], loose["id"]]
+        # By id (a page of a web UI naming the people it shows): still only what the caller may see.
+        assert await ids(admin, id=[b1["id"], a2["id"]]) == [a2["id"], b1["id"]]
+        assert await ids(anna, id=[b1["id"], a2["id"]]) == [a2["id"]]
+        assert await ids(anna, id=[a1["id"]], coach_id="coach-anna") == [a1["id"]]
+        too_many = await s.client.get("/participants", params={"id": [a1["id"]] * 201}, headers=admin)
+        assert too_many.status_code == 422, too_many.text
+        not_an_id = await s.client.get("/participants", params={"id": "sanne"}, headers=admin)
+        assert not_an_id.status_code == 422
+        assert "id" in str(not_an_id.json()["errors"])
 
         first = (await s.client.get("/participants", params={"limit": 2}, headers=admin)).json()
         assert [p["id"] for p in first["items"]] == [a1["id"], a2["id"]]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -46,6 +46,8 @@ router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 50
 PIPELINE_LIMIT = 200
+# The most names one page asks intake for (intake's own limit per request).
+NAMED = 200
 # The pipeline's columns, left to right; every other state is "closed".
 COLUMNS = ("proposed", "interested", "interview", "placed", "retained")
 KINDS = ("vacancy", "bbl", "internship", "hybrid_teacher")
@@ -96,11 +98,19 @@ def next_action(row: Any) -> str:
     return "coach.next.propose"
 
 
-async def names_of(request: Request, viewer: Viewer) -> tuple[dict[str, str], bool]:
-    """Names of the viewer's caseload from intake (the first 200), and whether intake answered."""
-    owner = caseload_owner(viewer)
+async def names_of(request: Request, viewer: Viewer, ids: Iterable[object]) -> tuple[dict[str, str], bool]:
+    """The names of these participants of the viewer's caseload, from intake, and whether intake answered.
+
+    Intake is asked for exactly the people a page shows (at most :data:`NAMED` of them), so a
+    caseload of any size has its names on every page.
+    """
+    wanted = list(dict.fromkeys(str(i) for i in ids))[:NAMED]
+    if not wanted:
+        return {}, True
     try:
-        found = await upstream.get_json(request, viewer, "intake", "/participants", coach_id=owner, limit=200)
+        found = await upstream.get_json(
+            request, viewer, "intake", "/participants", coach_id=caseload_owner(viewer), id=wanted, limit=NAMED
+        )
     except upstream.Unavailable:
         return {}, False
     return {str(item["id"]): str(item["name"]) for item in found.get("items", [])}, True
@@ -137,7 +147,7 @@ async def caseload_view(request: Request, viewer: Viewer, now: datetime) -> dict
     async with runtime_of(request).pool.acquire() as conn:
         rows = await caseload_store.caseload(conn, owner, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
         total = await caseload_store.count(conn, owner)
-    names, named = await names_of(request, viewer)
+    names, named = await names_of(request, viewer, (r["participant_id"] for r in rows))
     people = [
         {
             "id": str(r["participant_id"]),
@@ -242,7 +252,7 @@ async def proposal_card(request: Request, proposal_id: str) -> Response:
             row = reachable_proposal(viewer.principal, await caseload_store.proposal_card(conn, found))
     except ClientError as error:
         return refusal(request, viewer, error)
-    names, _ = await names_of(request, viewer)
+    names, _ = await names_of(request, viewer, [row["participant_id"]])
     return page(request, "coach/proposal_card.html", {"proposal": row, "names": names, "short": short}, viewer=viewer)
 
 
@@ -257,7 +267,7 @@ async def pipeline(request: Request) -> Response:
     columns: dict[str, list[Any]] = {state: [] for state in (*COLUMNS, "closed")}
     for row in rows:
         columns[row["status"] if row["status"] in COLUMNS else "closed"].append(row)
-    names, named = await names_of(request, viewer)
+    names, named = await names_of(request, viewer, (r["participant_id"] for r in rows))
     context = {"columns": columns, "names": names, "named": named, "short": short}
     return page(request, "coach/pipeline.html", context, viewer=viewer)
 
@@ -301,7 +311,8 @@ async def opportunity(request: Request, opportunity_id: str) -> Response:
         found = await suggestions_api.for_opportunity(oid, runtime, viewer.principal, language(viewer), now, limit=20)
     except ClientError as error:
         return refusal(request, viewer, error)
-    names, named = await names_of(request, viewer)
+    shown = [s.candidate.participant_id for s in found.suggestions]
+    names, named = await names_of(request, viewer, shown + [m.candidate.participant_id for m in found.near_misses])
     vocab = runtime.extensions["engine"].vocab
     context = {
         "place": opportunity_out(row),
@@ -322,7 +333,8 @@ async def searches_view(request: Request, viewer: Viewer) -> dict[str, Any]:
         rows = await search_store.of_owner(conn, viewer.principal.sub)
         found = {r["id"]: await search_store.hits(conn, r["id"], limit=5) for r in rows}
         people = await candidate_store.list_candidates(conn, coach_id=caseload_owner(viewer), limit=200, offset=0)
-    names, named = await names_of(request, viewer)
+    searched_for = [r["participant_id"] for r in rows if r["participant_id"]]
+    names, named = await names_of(request, viewer, searched_for + [p["participant_id"] for p in people])
     vocab = runtime.extensions["engine"].vocab
     return {
         "searches": rows,
