@@ -123,6 +123,15 @@ def served_paths() -> set[str]:
     return {path for path in paths if isinstance(path, str)}
 
 
+def asked_page(raw: str | None, last: int) -> int | None:
+    """The page of a list asked for (``?page=``; 1 when none), or None when it is not one of 1 to ``last``."""
+    if raw is None:
+        return 1
+    if not raw.isdigit() or len(raw) > 6 or not 1 <= int(raw) <= last:
+        return None
+    return int(raw)
+
+
 def page(
     request: Request,
     name: str,

@@ -10,12 +10,15 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Mapping
+from zoneinfo import ZoneInfo
 
 from services.matching.web import messages as _areas
 
 LANGUAGES = ("nl", "de", "en")
 DEFAULT = "nl"
 LANGUAGE_NAMES = {"nl": "Nederlands", "de": "Deutsch", "en": "English"}
+# Times and days are shown on the region's clock, as notifications writes them in its sentences.
+TIMEZONE = ZoneInfo("Europe/Amsterdam")
 
 
 def _merge() -> dict[str, dict[str, str]]:
