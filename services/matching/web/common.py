@@ -70,8 +70,8 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
         NavItem("/officer", "nav.dashboard"),
         FEED_NAV,
     ),
-    Role.PARTICIPANT: (FEED_NAV,),
-    Role.PROVIDER: (FEED_NAV,),
+    Role.PARTICIPANT: (NavItem("/me", "nav.me"), FEED_NAV),
+    Role.PROVIDER: (NavItem("/provider", "nav.provider"), FEED_NAV),
 }
 
 # Where each role lands after signing in (``/``).
@@ -79,6 +79,8 @@ LANDING: dict[Role, str] = {
     Role.COACH: "/coach",
     Role.EMPLOYER: "/employer",
     Role.PROGRAMME_OFFICER: "/officer",
+    Role.PARTICIPANT: "/me",
+    Role.PROVIDER: "/provider",
 }
 
 
