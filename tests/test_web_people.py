@@ -5,7 +5,9 @@ Intake and vouchers run over HTTP with real Postgres and NATS, entered through t
 signed-in person's own token. A participant sees their own applications and vouchers, trajectory
 and consents and nobody else's; a provider sees the vouchers for its own courses only, a page at a
 time; every other role is refused; a service that does not answer is a sentence on a page that
-still renders; the words come in Dutch, German and English.
+still renders; the words come in Dutch, German and English. In Chromium both pages are reached with
+the keyboard and read well at desktop and phone width (axe-core, no sideways scrolling; screenshots
+in ``tests/artifacts/web-ui/``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.async_api import Browser
 
 from services.intake.app import definition as intake
 from services.matching.app import definition as matching
@@ -45,6 +48,8 @@ from tests.support.seeded import (
     seed,
 )
 from tests.support.waiting import eventually
+from tests.test_web_office import over_http, sign_in, tab_to
+from tests.test_web_ui import WIDTHS, check
 
 TEMPLATES = Path(people.__file__).parent / "templates" / "people"
 SANNE = "p-sanne"  # the seeded coach's participant, who got a voucher for the seeded provider's course
@@ -295,6 +300,22 @@ async def test_a_service_that_does_not_answer_is_a_sentence_on_a_page_that_still
     down = await region.client.get("/provider")
     assert down.status_code == 200
     assert "The vouchers service is not answering right now" in down.text
+
+
+async def test_both_pages_read_well_at_every_width_and_are_reached_with_the_keyboard(
+    region: Region, browser: Browser
+) -> None:
+    async with over_http(region.web.app) as url:
+        for width, size in WIDTHS.items():
+            for account, path, heading in ((SANNE, "/me", "My route"), (PROVIDER_ACCOUNT, "/provider", "Vouchers")):
+                context = await browser.new_context(viewport=size, locale="en-GB")
+                page = await context.new_page()
+                await sign_in(page, url, account)  # the keyboard alone
+                assert page.url == f"{url}{path}", "where the role lands"
+                assert (await page.inner_text("h1")).startswith(heading)
+                await tab_to(page, "el.classList.contains('table-wrap')")  # a wide table scrolls by keyboard too
+                await check(page, path.strip("/"), width)
+                await context.close()
 
 
 def test_every_word_of_the_people_pages_exists_in_dutch_german_and_english() -> None:
