@@ -28,7 +28,8 @@ from playwright.async_api import Browser
 from services.intake.app import definition as intake
 from services.matching.app import definition as matching
 from services.matching.tests.test_web_signin import csrf_of
-from services.matching.web import i18n, people
+from services.matching.tests.words import assert_every_word_exists
+from services.matching.web import people
 from services.vouchers.app import definition as vouchers
 from services.vouchers.domain import Status
 from shared.auth import Role
@@ -327,12 +328,4 @@ def test_every_word_of_the_people_pages_exists_in_dutch_german_and_english() -> 
         "me.reason.": {r.value for r in RejectionReason},
         "provider.paid.": {"settled", "redeemed"},
     }
-    used: set[str] = {"nav.me", "nav.provider", "provider.bad_page"}
-    for path in TEMPLATES.glob("*.html"):
-        used |= set(re.findall(r"t\[[\"']([a-z_.]+)[\"']", path.read_text()))
-    prefixes = {key for key in used if key.endswith(".")}
-    assert prefixes <= dynamic.keys(), prefixes - dynamic.keys()
-    wanted = (used - prefixes) | {prefix + value for prefix, values in dynamic.items() for value in values}
-    for language, words in i18n.MESSAGES.items():
-        assert wanted <= words.keys(), (language, sorted(wanted - words.keys()))
-        assert all(words[key].strip() for key in wanted)
+    assert_every_word_exists(TEMPLATES.glob("*.html"), dynamic, also={"nav.me", "nav.provider", "provider.bad_page"})
