@@ -111,9 +111,12 @@ FEED = (Channel.FEED,)
 FEED_AND_EMAIL = (Channel.FEED, Channel.EMAIL)
 DECISION = "decision"
 
-# Where each audience reads about a thing: a coach on the candidate's page; participants and
-# providers, who have no pages of their own yet, in their feed in the web UI.
+# Where each audience reads about a thing: a coach on the candidate's page; a participant on
+# their route (their trajectory, applications and vouchers); a provider on the vouchers for its
+# courses; what no page shows (a proposal made for a participant, a disabled webhook) in the feed.
 CANDIDATE = "/coach/candidates/{participant_id}"
+MY_ROUTE = "/me"
+COURSE_VOUCHERS = "/provider"
 OWN_FEED = "/notifications"
 
 RULES: tuple[Rule, ...] = (
@@ -139,7 +142,7 @@ RULES: tuple[Rule, ...] = (
         FEED_AND_EMAIL,
         Category.PLACEMENTS,
         "placed",
-        OWN_FEED,
+        MY_ROUTE,
         only_if=("status", "placed"),
     ),
     Rule(
@@ -148,7 +151,7 @@ RULES: tuple[Rule, ...] = (
         FEED_AND_EMAIL,
         Category.VOUCHERS,
         "application_waitlisted",
-        OWN_FEED,
+        MY_ROUTE,
     ),
     Rule(
         vouchers.ApplicationRejected.spec.key,
@@ -156,7 +159,7 @@ RULES: tuple[Rule, ...] = (
         FEED_AND_EMAIL,
         Category.VOUCHERS,
         "application_rejected",
-        OWN_FEED,
+        MY_ROUTE,
         must_send=DECISION,
     ),
     Rule(
@@ -173,7 +176,7 @@ RULES: tuple[Rule, ...] = (
         FEED_AND_EMAIL,
         Category.VOUCHERS,
         "voucher_issued",
-        OWN_FEED,
+        MY_ROUTE,
         must_send=DECISION,
     ),
     Rule(
@@ -190,7 +193,7 @@ RULES: tuple[Rule, ...] = (
         FEED,
         Category.VOUCHERS,
         "course_voucher_issued",
-        OWN_FEED,
+        COURSE_VOUCHERS,
     ),
     Rule(
         vouchers.VoucherRedeemed.spec.key,
@@ -198,7 +201,7 @@ RULES: tuple[Rule, ...] = (
         FEED,
         Category.CLAIMS,
         "claim_accepted",
-        OWN_FEED,
+        COURSE_VOUCHERS,
     ),
     Rule(
         vouchers.VoucherClaimRejected.spec.key,
@@ -206,7 +209,7 @@ RULES: tuple[Rule, ...] = (
         FEED,
         Category.CLAIMS,
         "claim_rejected",
-        OWN_FEED,
+        COURSE_VOUCHERS,
     ),
     Rule(
         vouchers.VoucherExpired.spec.key,
@@ -214,7 +217,7 @@ RULES: tuple[Rule, ...] = (
         FEED_AND_EMAIL,
         Category.VOUCHERS,
         "voucher_expired",
-        OWN_FEED,
+        MY_ROUTE,
     ),
     Rule(
         matching.ProposalMade.spec.key,

@@ -18,7 +18,8 @@ import httpx
 from services.matching.fairness import METRICS
 from services.matching.tests.conftest import World, opportunity_body
 from services.matching.tests.test_web_signin import csrf_of
-from services.matching.web import charts, employer, i18n
+from services.matching.tests.words import assert_every_word_exists
+from services.matching.web import charts, employer
 from services.vouchers.app import definition as vouchers
 from shared.events.contracts.intake import ConsentPurpose, ParticipantConsentGiven, TargetGroup
 from shared.events.contracts.matching import DeclineReason, EndReason, OpportunityKind, WithdrawReason
@@ -267,16 +268,9 @@ def test_every_word_of_the_office_pages_exists_in_dutch_german_and_english() -> 
         "officer.bucket.": {"minute", "hour", "day"},
         "officer.metric.": set(METRICS),
     }
-    used: set[str] = set()
-    for area in ("employer", "officer"):
-        for path in (TEMPLATES / area).glob("*.html"):
-            used |= set(re.findall(r't(?:\[|\.get\()"([a-z_.]+)"', path.read_text()))
-    prefixes = {key for key in used if key.endswith(".")}
-    assert prefixes <= dynamic.keys(), prefixes - dynamic.keys()
-    wanted = (used - prefixes) | {prefix + value for prefix, values in dynamic.items() for value in values}
-    for language, words in i18n.MESSAGES.items():
-        assert wanted <= words.keys(), (language, sorted(wanted - words.keys()))
-        assert all(words[key].strip() for key in wanted)
+    assert_every_word_exists(
+        [p for area in ("employer", "officer") for p in (TEMPLATES / area).glob("*.html")], dynamic
+    )
 
 
 def test_charts_scale_to_a_round_top_and_leave_hidden_counts_empty() -> None:

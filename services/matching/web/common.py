@@ -70,8 +70,8 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
         NavItem("/officer", "nav.dashboard"),
         FEED_NAV,
     ),
-    Role.PARTICIPANT: (FEED_NAV,),
-    Role.PROVIDER: (FEED_NAV,),
+    Role.PARTICIPANT: (NavItem("/me", "nav.me"), FEED_NAV),
+    Role.PROVIDER: (NavItem("/provider", "nav.provider"), FEED_NAV),
 }
 
 # Where each role lands after signing in (``/``).
@@ -79,6 +79,8 @@ LANDING: dict[Role, str] = {
     Role.COACH: "/coach",
     Role.EMPLOYER: "/employer",
     Role.PROGRAMME_OFFICER: "/officer",
+    Role.PARTICIPANT: "/me",
+    Role.PROVIDER: "/provider",
 }
 
 
@@ -121,6 +123,15 @@ def served_paths() -> set[str]:
 
     paths = (getattr(route, "path", None) for router in routers for route in router.routes)
     return {path for path in paths if isinstance(path, str)}
+
+
+def asked_page(raw: str | None, last: int) -> int | None:
+    """The page of a list asked for (``?page=``; 1 when none), or None when it is not one of 1 to ``last``."""
+    if raw is None:
+        return 1
+    if not raw.isdigit() or len(raw) > 6 or not 1 <= int(raw) <= last:
+        return None
+    return int(raw)
 
 
 def page(

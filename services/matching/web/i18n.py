@@ -10,12 +10,22 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+from babel.numbers import format_currency
 
 from services.matching.web import messages as _areas
 
 LANGUAGES = ("nl", "de", "en")
 DEFAULT = "nl"
 LANGUAGE_NAMES = {"nl": "Nederlands", "de": "Deutsch", "en": "English"}
+# How each language writes amounts and dates (Babel's locales).
+LOCALES = {"nl": "nl_NL", "de": "de_DE", "en": "en_GB"}
+# Times and days are shown on the region's clock, as notifications writes them in its sentences.
+TIMEZONE = ZoneInfo("Europe/Amsterdam")
 
 
 def _merge() -> dict[str, dict[str, str]]:
@@ -65,3 +75,13 @@ def choose(*candidates: str | None) -> str:
 def translator(language: str) -> Mapping[str, str]:
     """The messages of ``language``."""
     return MESSAGES[language]
+
+
+def money(cents: int, language: str) -> str:
+    """An amount in euros as the reader writes it: € 1.500,00 (nl), 1.500,00 € (de), €1,500.00 (en)."""
+    return format_currency(Decimal(cents) / 100, "EUR", locale=LOCALES[language])
+
+
+def day(moment: datetime, language: str) -> str:
+    """The day a moment falls on, on the region's clock, written out: 1 juni 2027, 1. Juni 2027, 1 June 2027."""
+    return format_date(moment.astimezone(TIMEZONE).date(), format="long", locale=LOCALES[language])

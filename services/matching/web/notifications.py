@@ -1,12 +1,11 @@
 """Everyone's notifications page: the signed-in person's own feed, read from the notifications service.
 
-Every role has it (participants and providers have no other page yet). The feed is read with the
-viewer's own token (``GET /notifications`` through :mod:`.upstream`), so a person sees exactly
-their own entries in the role they signed in with, and "mark as read" is the API's
-``POST /notifications/{id}/read`` with that token. Each entry is the sentence notifications wrote
-in the person's language, with a link to the page it concerns when the web UI serves that page
-(entries written before links pointed at web pages have none, nor those that point here). When notifications does not
-answer, the page says so in a sentence.
+Every role has it. The feed is read with the viewer's own token (``GET /notifications`` through
+:mod:`.upstream`), so a person sees exactly their own entries in the role they signed in with, and
+"mark as read" is the API's ``POST /notifications/{id}/read`` with that token. Each entry is the
+sentence notifications wrote in the person's language, with a link to the page it concerns when the
+web UI serves that page (entries written before links pointed at web pages have none, nor those
+that point here). When notifications does not answer, the page says so in a sentence.
 """
 
 from __future__ import annotations
@@ -14,25 +13,24 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 
 from services.matching.web import upstream
-from services.matching.web.common import Viewer, error_page, page, posted, require
+from services.matching.web.common import Viewer, asked_page, error_page, page, posted, require
+from services.matching.web.i18n import TIMEZONE
 
 router = APIRouter(include_in_schema=False)
 
-# This page: an entry that links to it (participants' and providers') gets no link to itself.
+# This page: an entry that links to it (a proposal made for a participant, a disabled webhook)
+# gets no link to itself.
 FEED = "/notifications"
 
 PAGE_SIZE = 20
 # The notifications API pages back this far (its ``offset`` bound).
 LAST_PAGE = 10_000 // PAGE_SIZE
-# Times are shown on the region's clock, as notifications writes dates in its sentences.
-TIMEZONE = ZoneInfo("Europe/Amsterdam")
 
 
 def leads_somewhere(path: str) -> bool:
@@ -44,15 +42,6 @@ def leads_somewhere(path: str) -> bool:
         for router in routers
         for route in router.routes
     )
-
-
-def _page_number(raw: str | None) -> int | None:
-    """The page asked for (1 when none), or None when it is not a page number."""
-    if raw is None:
-        return 1
-    if not raw.isdigit() or len(raw) > 6 or not 1 <= int(raw) <= LAST_PAGE:
-        return None
-    return int(raw)
 
 
 def _entry(found: dict[str, Any]) -> dict[str, Any]:
@@ -78,7 +67,7 @@ async def feed(request: Request) -> Response:
     viewer = await require(request)
     if not isinstance(viewer, Viewer):
         return viewer
-    number = _page_number(request.query_params.get("page"))
+    number = asked_page(request.query_params.get("page"), LAST_PAGE)
     if number is None:
         return error_page(request, "feed.bad_page", 400, viewer=viewer)
     try:
@@ -109,7 +98,7 @@ async def mark_read(request: Request, notification_id: str) -> Response:
         return sent
     viewer, form = sent
     raw_page = form.get("page")
-    number = _page_number(raw_page if isinstance(raw_page, str) else None) or 1
+    number = asked_page(raw_page if isinstance(raw_page, str) else None, LAST_PAGE) or 1
     try:
         found = uuid.UUID(notification_id)
     except ValueError:

@@ -7,5 +7,6 @@ from services.matching.web.employer import router as employer
 from services.matching.web.notifications import router as notifications
 from services.matching.web.officer import router as officer
 from services.matching.web.pages import router as frame
+from services.matching.web.people import router as people
 
-routers: list[APIRouter] = [frame, coach, employer, officer, notifications]
+routers: list[APIRouter] = [frame, coach, employer, officer, people, notifications]

@@ -125,7 +125,7 @@ async def test_an_issued_voucher_is_mailed_in_the_readers_language_with_both_par
     html = mail.get_body(("html",))
     assert text is not None
     assert html is not None
-    link = "https://regionet.test/notifications"
+    link = "https://regionet.test/me"
     assert "Ihr Bildungsgutschein über 1.500,00\xa0€ wurde ausgestellt" in text.get_content()
     assert link in text.get_content()
     assert f'href="{link}"' in html.get_content()

@@ -25,7 +25,7 @@ async def test_an_issued_voucher_reaches_the_participant_their_coach_and_the_pro
 
     (mine,) = await feeds.of("p-sanne", "participant")
     assert mine["message"] == "Your training voucher of €1,500.00 has been issued; use it before 1 June 2027."
-    assert mine["link"] == "/notifications"
+    assert mine["link"] == "/me"
     assert (mine["kind"], mine["category"]) == ("voucher.issued", "vouchers")
 
     coach = await feeds.of("coach-anna")

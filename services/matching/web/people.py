@@ -1,0 +1,149 @@
+"""The participant's and the provider's pages: ``/me`` (my route) and ``/provider`` (vouchers for its courses).
+
+Nothing on them is matching's own. A participant's trajectory and consents are intake's (``GET
+/participants/me``, ``GET /participants/me/consents``), applications, vouchers and their
+programmes are vouchers' (``GET /applications``, ``GET /vouchers``, ``GET /programmes/{id}``), a
+provider's course titles are intake's (``GET /providers/{id}``, its own). Each is read with the
+viewer's own token (:mod:`.upstream`), so a participant gets only their own applications and a
+provider only the vouchers for its own courses, exactly as through the API. A service that does
+not answer becomes a sentence in its section, and the rest of the page still shows. Proposals are
+not on the participant's page: matching's API lets only employers and staff read them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from services.matching.web import i18n, upstream
+from services.matching.web.coach import short
+from services.matching.web.common import Viewer, asked_page, error_page, page, require
+from shared.auth import Role
+from shared.events.contracts.intake import ConsentPurpose
+from shared.events.contracts.vouchers import RejectionReason
+from shared.paging import MAX_OFFSET
+
+router = APIRouter(include_in_schema=False)
+
+# A person holds a few applications (programmes limit vouchers per person); this reads them all.
+APPLICATIONS_READ = 100
+PAGE_SIZE = 20
+# Vouchers' API pages back this far (its ``offset`` bound).
+LAST_PAGE = MAX_OFFSET // PAGE_SIZE
+# The states of a voucher its provider has claimed, whatever came of the claim.
+CLAIMED = frozenset({"redeemed", "claim_rejected", "settled", "clawed_back"})
+REASONS = frozenset(r.value for r in RejectionReason)
+
+
+async def _programmes(request: Request, viewer: Viewer, ids: Iterable[str]) -> dict[str, Any]:
+    """The programmes the applications belong to, by id (raises :class:`upstream.Unavailable`)."""
+    return {pid: await upstream.get_json(request, viewer, "vouchers", f"/programmes/{pid}") for pid in set(ids)}
+
+
+def _voucher(found: dict[str, Any], programme: dict[str, Any], language: str) -> dict[str, Any]:
+    """One application (or the voucher it became) as the pages show it, with its programme's words and deadline."""
+    categories = {c["code"]: c["name"] for c in programme["categories"]}
+    redeem_by = datetime.fromisoformat(programme["redeem_by"])
+    reason = found["reason"]
+    return {
+        "id": found["id"],
+        "voucher_id": found["voucher_id"],
+        "status": found["status"],
+        "programme": programme["name"],
+        "category": categories.get(found["category"], found["category"]),
+        "course_id": found["course_id"],
+        "course_ref": short(found["course_id"]),
+        "amount": i18n.money(found["amount_cents"], language),
+        "paid": i18n.money(found["paid_cents"], language),
+        "redeem_by": redeem_by,
+        "redeem_by_day": i18n.day(redeem_by, language),
+        "submitted_day": i18n.day(datetime.fromisoformat(found["submitted_at"]), language),
+        # Only the reason's code is told; an officer's own note stays with vouchers' officers.
+        "reason": reason if reason in REASONS else None,
+        "claimed": found["status"] in CLAIMED,
+    }
+
+
+async def _vouchers(request: Request, viewer: Viewer, path: str, **params: Any) -> list[dict[str, Any]]:
+    """Applications or vouchers from vouchers' ``path`` as the viewer may see them, each with its programme."""
+    found = await upstream.get_json(request, viewer, "vouchers", path, **params)
+    programmes = await _programmes(request, viewer, (f["programme_id"] for f in found))
+    return [_voucher(f, programmes[f["programme_id"]], viewer.language) for f in found]
+
+
+def _consents(history: list[dict[str, Any]], language: str) -> list[dict[str, Any]]:
+    """The consents in force: every purpose, and each employer a profile is shared with, by the latest decision."""
+    latest: dict[tuple[str, str | None], dict[str, Any]] = {}
+    for decision in history:  # oldest first: a later decision replaces an earlier one
+        latest[(decision["purpose"], decision["employer_id"])] = decision
+    rows = []
+    for purpose in ConsentPurpose:
+        decided = sorted(
+            (decision for (p, _), decision in latest.items() if p == purpose.value),
+            key=lambda d: str(d["employer_id"]),
+        )
+        if not decided and purpose is not ConsentPurpose.SHARE_WITH_EMPLOYER:
+            rows.append({"purpose": purpose.value, "employer": None, "given": False, "day": None})
+        for decision in decided:
+            employer = decision["employer_id"]
+            rows.append(
+                {
+                    "purpose": purpose.value,
+                    "employer": short(employer) if employer else None,
+                    "given": decision["given"],
+                    "day": i18n.day(datetime.fromisoformat(decision["recorded_at"]), language),
+                }
+            )
+    return rows
+
+
+@router.get("/me", response_class=HTMLResponse)
+async def my_route(request: Request) -> Response:
+    """A participant's route: where their trajectory stands, their applications and vouchers, their consents."""
+    viewer = await require(request, Role.PARTICIPANT)
+    if not isinstance(viewer, Viewer):
+        return viewer
+    context: dict[str, Any] = {"vouchers": [], "consents": [], "trajectory": None}
+    try:
+        vouchers = await _vouchers(request, viewer, "/applications", limit=APPLICATIONS_READ)
+        context["vouchers"] = vouchers[::-1]  # newest first
+    except upstream.Unavailable:
+        context["vouchers_unavailable"] = True
+    try:
+        myself = await upstream.get_json(request, viewer, "intake", "/participants/me")
+        history = await upstream.get_json(request, viewer, "intake", "/participants/me/consents")
+        context["trajectory"] = myself["status"]
+        context["consents"] = _consents(history, viewer.language)
+    except upstream.Unavailable:
+        context["intake_unavailable"] = True
+    return page(request, "people/me.html", context, viewer=viewer)
+
+
+@router.get("/provider", response_class=HTMLResponse)
+async def provider_vouchers(request: Request) -> Response:
+    """The vouchers issued for the provider's own courses, a page at a time: status, amount, deadline, claim, pay."""
+    viewer = await require(request, Role.PROVIDER)
+    if not isinstance(viewer, Viewer):
+        return viewer
+    number = asked_page(request.query_params.get("page"), LAST_PAGE)
+    if number is None:
+        return error_page(request, "provider.bad_page", 400, viewer=viewer)
+    context: dict[str, Any] = {"number": number, "vouchers": [], "titles": {}}
+    try:
+        found = await _vouchers(request, viewer, "/vouchers", limit=PAGE_SIZE + 1, offset=(number - 1) * PAGE_SIZE)
+        context["vouchers"] = found[:PAGE_SIZE]
+        context["previous"] = number - 1 if number > 1 else None
+        context["next"] = number + 1 if len(found) > PAGE_SIZE and number < LAST_PAGE else None
+    except upstream.Unavailable:
+        context["vouchers_unavailable"] = True
+    if context["vouchers"]:
+        try:
+            provider = await upstream.get_json(request, viewer, "intake", f"/providers/{viewer.principal.party}")
+            context["titles"] = {c["id"]: c["title"] for c in provider["courses"]}
+        except upstream.Unavailable:
+            context["intake_unavailable"] = True
+    return page(request, "people/provider.html", context, viewer=viewer)
