@@ -134,6 +134,7 @@ ALLOWED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("vouchers", "POST /applications/{application_id}/reject"): OFFICER,
     ("vouchers", "POST /applications/{application_id}/cancel"): ANYONE,
     ("vouchers", "GET /vouchers"): frozenset({Role.PROVIDER, Role.PARTICIPANT, Role.PROGRAMME_OFFICER, Role.ADMIN}),
+    ("vouchers", "GET /courses/{course_id}"): ANYONE,
     ("vouchers", "GET /vouchers/{voucher_id}"): ANYONE,
     ("vouchers", "POST /vouchers/{voucher_id}/redemption"): frozenset({Role.PROVIDER}),
     ("vouchers", "POST /vouchers/{voucher_id}/settlement"): OFFICER,

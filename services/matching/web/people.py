@@ -12,6 +12,7 @@ not on the participant's page: matching's API lets only employers and staff read
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -75,6 +76,16 @@ async def _vouchers(request: Request, viewer: Viewer, path: str, **params: Any) 
     return [_voucher(f, programmes[f["programme_id"]], viewer.language) for f in found]
 
 
+async def _course_titles(request: Request, viewer: Viewer, ids: Iterable[str]) -> dict[str, str]:
+    """The catalogue's title of each course, from vouchers; one it does not know keeps its reference."""
+    titles: dict[str, str] = {}
+    for course_id in dict.fromkeys(ids):
+        with contextlib.suppress(upstream.Unavailable):
+            course = await upstream.get_json(request, viewer, "vouchers", f"/courses/{course_id}")
+            titles[course_id] = str(course["title"])
+    return titles
+
+
 def _consents(history: list[dict[str, Any]], language: str) -> list[dict[str, Any]]:
     """The consents in force: every purpose, and each employer a profile is shared with, by the latest decision."""
     latest: dict[tuple[str, str | None], dict[str, Any]] = {}
@@ -107,10 +118,11 @@ async def my_route(request: Request) -> Response:
     viewer = await require(request, Role.PARTICIPANT)
     if not isinstance(viewer, Viewer):
         return viewer
-    context: dict[str, Any] = {"vouchers": [], "consents": [], "trajectory": None}
+    context: dict[str, Any] = {"vouchers": [], "consents": [], "trajectory": None, "titles": {}}
     try:
         vouchers = await _vouchers(request, viewer, "/applications", limit=APPLICATIONS_READ)
         context["vouchers"] = vouchers[::-1]  # newest first
+        context["titles"] = await _course_titles(request, viewer, (v["course_id"] for v in vouchers))
     except upstream.Unavailable:
         context["vouchers_unavailable"] = True
     try:

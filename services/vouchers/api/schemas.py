@@ -52,6 +52,15 @@ class ProgrammeOut(BaseModel):
     categories: list[CategoryOut]
 
 
+class CourseOut(BaseModel):
+    """A course of the region's catalogue: what a voucher can pay for."""
+
+    id: uuid.UUID
+    provider_id: uuid.UUID
+    title: str
+    price_cents: int
+
+
 class ApplicationOut(BaseModel):
     """An application and, once issued, its voucher."""
 

@@ -8,8 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from services.vouchers.access import Officer, Provider, may_see
-from services.vouchers.api.schemas import ApplicationOut, ClawbackIn, RedemptionIn, application_out
+from services.vouchers.api.schemas import ApplicationOut, ClawbackIn, CourseOut, RedemptionIn, application_out
 from services.vouchers.clock import Now
+from services.vouchers.db import read_model
 from services.vouchers.db.applications import get_by_voucher, list_applications
 from services.vouchers.handlers import redemption
 from shared.accounts import party_uuid
@@ -41,6 +42,17 @@ async def list_vouchers(
             conn, programme_id=programme_id, status=status_is, vouchers_only=True, limit=limit, offset=offset, **scope
         )
     return [application_out(r) for r in rows]
+
+
+@router.get("/courses/{course_id}", response_model=CourseOut)
+async def get_course(course_id: uuid.UUID, runtime: RuntimeDep, principal: CurrentPrincipal) -> CourseOut:
+    """A course of the catalogue (title, provider, price), for anyone signed in: a participant reads
+    the title of the course their voucher pays for. The catalogue holds nothing about people."""
+    async with runtime.pool.acquire() as conn:
+        row = await read_model.course(conn, course_id)
+    if row is None:
+        raise NotFound(f"There is no course {course_id} in the catalogue.")
+    return CourseOut.model_validate(dict(row))
 
 
 @router.get("/vouchers/{voucher_id}", response_model=ApplicationOut)

@@ -129,6 +129,14 @@ async def upsert_course(
     )
 
 
+async def course(conn: Connection, course_id: uuid.UUID) -> asyncpg.Record | None:
+    """A course of the catalogue as vouchers knows it from intake's events, or None."""
+    row: asyncpg.Record | None = await conn.fetchrow(
+        "SELECT id, provider_id, title, price_cents FROM courses WHERE id = $1", course_id
+    )
+    return row
+
+
 async def applicant_contexts(
     conn: Connection, wanted: Sequence[tuple[uuid.UUID, uuid.UUID, uuid.UUID | None]]
 ) -> list[asyncpg.Record]:

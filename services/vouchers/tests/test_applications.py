@@ -317,3 +317,19 @@ async def test_erasure_withdraws_a_waiting_application_so_it_is_never_promoted(w
     )
     assert cancelled.status_code == 200, cancelled.text
     assert (await balances(world, programme))["available_cents"] == VOUCHER, "nobody left to promote"
+
+
+async def test_anyone_signed_in_reads_a_course_of_the_catalogue_and_nothing_else_about_it(world: World) -> None:
+    participant = (await world.participants(1))[0]
+    answer = await world.client.get(f"/courses/{world.course}", headers=world.as_participant(participant))
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {
+        "id": str(world.course),
+        "provider_id": str(world.provider),
+        "title": "PLC programmeren",
+        "price_cents": 150_000,
+    }
+    unknown = await world.client.get(f"/courses/{uuid.uuid4()}", headers=world.officer())
+    assert unknown.status_code == 404
+    assert (await world.client.get("/courses/plc", headers=world.officer())).status_code == 422
+    assert (await world.client.get(f"/courses/{world.course}")).status_code == 401
