@@ -64,6 +64,18 @@ def parse_id(value: str | None) -> uuid.UUID | None:
         return None
 
 
+async def coach_and_id(request: Request, raw: str) -> tuple[Viewer, uuid.UUID] | Response:
+    """A coach's (or an administrator's) page about one thing: the viewer and its id, or the page
+    to answer instead (sign in, not for this role, or 404 for something that is not an id)."""
+    viewer = await require(request, Role.COACH, Role.ADMIN)
+    if not isinstance(viewer, Viewer):
+        return viewer
+    found = parse_id(raw)
+    if found is None:
+        return error_page(request, "error.not_found", 404, viewer=viewer)
+    return viewer, found
+
+
 def short(value: Any) -> str:
     """The first block of an id: enough to tell people apart on a page without a name."""
     return str(value).split("-")[0]
@@ -185,12 +197,10 @@ async def caseload(request: Request) -> Response:
 @router.get("/coach/candidates/{participant_id}", response_class=HTMLResponse)
 async def candidate(request: Request, participant_id: str) -> Response:
     """The caseload beside one candidate: profile, timeline, proposals, suggestions with reasons and near misses."""
-    viewer = await require(request, Role.COACH, Role.ADMIN)
-    if not isinstance(viewer, Viewer):
-        return viewer
-    pid = parse_id(participant_id)
-    if pid is None:
-        return error_page(request, "error.not_found", 404, viewer=viewer)
+    asked = await coach_and_id(request, participant_id)
+    if isinstance(asked, Response):
+        return asked
+    viewer, pid = asked
     runtime = runtime_of(request)
     now = await request_time(request)
     try:
@@ -241,12 +251,10 @@ async def propose(request: Request) -> Response:
 @router.get("/coach/proposals/{proposal_id}/card", response_class=HTMLResponse)
 async def proposal_card(request: Request, proposal_id: str) -> Response:
     """One proposal as a card: what the live alerts put in place of the old one."""
-    viewer = await require(request, Role.COACH, Role.ADMIN)
-    if not isinstance(viewer, Viewer):
-        return viewer
-    found = parse_id(proposal_id)
-    if found is None:
-        return error_page(request, "error.not_found", 404, viewer=viewer)
+    asked = await coach_and_id(request, proposal_id)
+    if isinstance(asked, Response):
+        return asked
+    viewer, found = asked
     try:
         async with runtime_of(request).pool.acquire() as conn:
             row = reachable_proposal(viewer.principal, await caseload_store.proposal_card(conn, found))
@@ -297,12 +305,10 @@ async def opportunities(request: Request) -> Response:
 @router.get("/coach/opportunities/{opportunity_id}", response_class=HTMLResponse)
 async def opportunity(request: Request, opportunity_id: str) -> Response:
     """One place: its capacity and details, and the coach's candidates ranked for it, with reasons."""
-    viewer = await require(request, Role.COACH, Role.ADMIN)
-    if not isinstance(viewer, Viewer):
-        return viewer
-    oid = parse_id(opportunity_id)
-    if oid is None:
-        return error_page(request, "error.not_found", 404, viewer=viewer)
+    asked = await coach_and_id(request, opportunity_id)
+    if isinstance(asked, Response):
+        return asked
+    viewer, oid = asked
     runtime = runtime_of(request)
     now = await request_time(request)
     try:
