@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import nats.errors
+import nats.js.errors
 import pytest
 import pytest_asyncio
 
@@ -25,6 +26,8 @@ from tests.support.platform import Platform, open_platform
 from tests.support.servers import Servers
 from tests.support.waiting import eventually
 
+NO_PEERS_FOR_PLACEMENT = 10005  # JetStream's error code: "no suitable peers for placement"
+
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240), pytest.mark.asyncio(loop_scope="module")]
 
 
@@ -42,7 +45,18 @@ async def module_platform(own: OwnServers, cluster: NatsCluster) -> AsyncIterato
     async with open_platform(servers) as platform:
         for stream in STREAMS:
             await platform.js.delete_stream(stream.name)
-        await declare_topology(platform.js, platform.region, replicas=3)
+
+        async def declared() -> bool:
+            """Whether every stream got its three replicas; False while a peer is not yet seen by the meta leader."""
+            try:
+                await declare_topology(platform.js, platform.region, replicas=3)
+            except nats.js.errors.BadRequestError as exc:
+                if exc.err_code != NO_PEERS_FOR_PLACEMENT:
+                    raise
+                return False
+            return True
+
+        await eventually(declared, timeout=30, interval=0.5)
         yield platform
 
 

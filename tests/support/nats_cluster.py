@@ -93,6 +93,32 @@ class NatsCluster:
             time.sleep(0.2)
         raise AssertionError(f"{node.name} not healthy within {START_TIMEOUT_SECONDS:.0f} s:\n{self.log_tail(node)}")
 
+    def wait_formed(self) -> None:
+        """Wait until the meta leader sees every other node current: before that, placing a stream with three
+        replicas can fail with "no suitable peers for placement, peer offline" although each node is healthy."""
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if any(self._leads_a_formed_cluster(n) for n in self.nodes):
+                return
+            time.sleep(0.2)
+        raise AssertionError(
+            f"no meta leader saw all {len(self.nodes)} nodes within {START_TIMEOUT_SECONDS:.0f} s:\n"
+            + "\n".join(self.log_tail(n, 10) for n in self.nodes)
+        )
+
+    def _leads_a_formed_cluster(self, node: Node) -> bool:
+        """Whether this node is the meta leader and sees each other node current and online."""
+        try:
+            meta = httpx.get(f"http://127.0.0.1:{node.monitor_port}/jsz", timeout=1.0).json().get("meta_cluster", {})
+        except (httpx.TransportError, ValueError):
+            return False
+        peers = meta.get("replicas") or []
+        return (
+            meta.get("leader") == node.name
+            and len(peers) == len(self.nodes) - 1
+            and all(p.get("current") and not p.get("offline") for p in peers)
+        )
+
     def kill(self, node: Node) -> None:
         """SIGKILL one node and reap it."""
         assert node.process is not None
@@ -107,13 +133,14 @@ class NatsCluster:
 
 @contextlib.contextmanager
 def nats_cluster(root: Path) -> Iterator[NatsCluster]:
-    """Start three routed nodes and wait until each is healthy; stop them afterwards."""
+    """Start three routed nodes; wait until each is healthy and the meta leader sees them all; stop them after."""
     cluster = NatsCluster(root)
     try:
         for node in cluster.nodes:
             cluster.start(node)
         for node in cluster.nodes:
             cluster.wait_healthy(node)
+        cluster.wait_formed()
         yield cluster
     finally:
         for node in cluster.nodes:
