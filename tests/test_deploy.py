@@ -28,11 +28,13 @@ from typing import Any
 import nats
 import pytest
 import yaml
+from cryptography.fernet import Fernet
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js.api import StreamConfig
 from nats.js.errors import NotFoundError
 
+from services.notifications.settings import NotificationSettings
 from shared.bus.rpc import inbox_prefix
 from shared.bus.topology import STREAMS, declare_topology, declared_consumers, service_permissions
 from shared.events.contracts.vouchers import AllocationMode, CategoryBudget, ProgrammePublished
@@ -50,6 +52,8 @@ FEDERATION = DEPLOY / "federation"
 COMPOSE_VARIABLE = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)(?::(?P<op>[?-])(?P<arg>[^}]*))?\}")
 # An unquoted $NAME in a NATS config is an environment lookup; quoted "$JS..." is a subject.
 NATS_VARIABLE = re.compile(r'(?<!")\$(?P<name>[A-Z][A-Z0-9_]*)\b')
+# Compose variables that may be left empty in .env (the service reads empty as unset).
+OPTIONAL_IN_COMPOSE = {"REGIONET_NOTIFICATIONS_SMTP_USERNAME", "REGIONET_NOTIFICATIONS_SMTP_PASSWORD"}
 # Long enough for the production JWT secret rule (at least 32 characters).
 PLACEHOLDER = "placeholder-secret-0123456789abcdef0123"
 # Inside a container a service must listen beyond its own loopback to be reachable at all.
@@ -101,10 +105,12 @@ def _compose() -> dict[str, Any]:
     return loaded
 
 
-def _substitute(value: str) -> str:
-    """What compose would pass, with a placeholder for every variable taken from ``.env``."""
+def _substitute(value: str, dotenv: dict[str, str]) -> str:
+    """What compose would pass: a variable's value from ``dotenv``, else its default, else a placeholder."""
 
     def replace(match: re.Match[str]) -> str:
+        if match["name"] in dotenv:
+            return dotenv[match["name"]]
         if match["op"] == "-":
             return match["arg"]
         return PLACEHOLDER
@@ -112,10 +118,26 @@ def _substitute(value: str) -> str:
     return COMPOSE_VARIABLE.sub(replace, value)
 
 
-def _compose_environ(service: str) -> dict[str, str]:
+def _compose_environ(service: str, dotenv: dict[str, str] | None = None) -> dict[str, str]:
     environment = _compose()["services"][service]["environment"]
     assert isinstance(environment, dict), "use the mapping form of `environment:`"
-    return {key: _substitute(str(value)) for key, value in environment.items()}
+    return {key: _substitute(str(value), dotenv or {}) for key, value in environment.items()}
+
+
+def _env_example() -> dict[str, str]:
+    """The variables ``deploy/env.example`` defines, with their example values."""
+    lines = (DEPLOY / "env.example").read_text(encoding="utf-8").splitlines()
+    return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
+
+
+def _notification_settings(environ: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> NotificationSettings:
+    """Notifications' own settings as a process with exactly ``environ`` (and a real Fernet key) reads them."""
+    for key in [k for k in os.environ if k.startswith("REGIONET_")]:
+        monkeypatch.delenv(key)
+    for key, value in environ.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("REGIONET_NOTIFICATIONS_WEBHOOK_SECRET_KEYS", Fernet.generate_key().decode())
+    return NotificationSettings(environment=ServiceSettings.load("notifications", environ).environment)
 
 
 @pytest.mark.parametrize("name", list(SERVICES))
@@ -145,22 +167,25 @@ def test_compose_environment_loads_as_production_settings(name: str) -> None:
 
 
 def test_compose_refuses_to_start_without_secrets() -> None:
-    """Every secret is a required ``${VAR:?...}``, so a missing .env entry stops compose."""
+    """Every secret is a required ``${VAR:?...}``, so a missing .env entry stops compose.
+
+    The one exception: SMTP credentials, which a mail server taking mail from the network without
+    signing in does not have; they default to empty, which the service reads as unset.
+    """
     text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
     variables = list(COMPOSE_VARIABLE.finditer(text))
     assert variables
     for match in variables:
-        assert match["op"] == "?", f"${{{match['name']}}} must be required (${{NAME:?message}})"
+        if match["name"] in OPTIONAL_IN_COMPOSE:
+            assert (match["op"], match["arg"]) == ("-", ""), f"${{{match['name']}}} defaults to empty"
+        else:
+            assert match["op"] == "?", f"${{{match['name']}}} must be required (${{NAME:?message}})"
     for name in SERVICES:
         assert _compose()["services"][name]["environment"]["REGIONET_JWKS_URL"].startswith("${REGIONET_JWKS_URL:?")
 
 
 def test_env_example_defines_every_variable_compose_requires() -> None:
-    defined = {
-        line.split("=", 1)[0]
-        for line in (DEPLOY / "env.example").read_text(encoding="utf-8").splitlines()
-        if line and not line.startswith("#")
-    }
+    defined = set(_env_example())
     required = {m["name"] for m in COMPOSE_VARIABLE.finditer((ROOT / "docker-compose.yml").read_text())}
     assert required <= defined, f"missing from deploy/env.example: {sorted(required - defined)}"
 
@@ -176,6 +201,28 @@ def test_compose_starts_services_only_after_provisioning_on_healthy_servers() ->
     assert "healthcheck" in services["postgres"]
     for name in SERVICES:
         assert services[name]["depends_on"] == {"provision": {"condition": "service_completed_successfully"}}
+
+
+def test_compose_sends_notifications_from_a_process_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    services = _compose()["services"]
+    senders = services["notifications-senders"]
+    assert senders["image"] == "regionet:latest"
+    assert senders["command"] == ["python", "-m", "services.notifications.workers"]
+    assert senders["environment"] == services["notifications"]["environment"]
+    assert senders["depends_on"] == {"notifications": {"condition": "service_healthy"}}
+    assert senders["restart"] == "unless-stopped"
+    assert "ports" not in senders
+
+    without_credentials = _env_example() | dict.fromkeys(OPTIONAL_IN_COMPOSE, "")
+    mine = _notification_settings(_compose_environ("notifications-senders", without_credentials), monkeypatch)
+    assert mine.senders_in_service is False
+    assert (mine.smtp_host, mine.smtp_port, mine.smtp_security) == ("smtp.example.org", 587, "starttls")
+    assert mine.smtp_username is None
+    assert mine.smtp_password is None
+    assert mine.mail_from == "Regionet Gelderland <noreply@regionet.example.org>"
+
+    signed_in = _notification_settings(_compose_environ("notifications-senders", _env_example()), monkeypatch)
+    assert signed_in.smtp_username == "change-me-smtp-user"
 
 
 def test_compose_provision_has_admin_and_every_role_password() -> None:
@@ -549,6 +596,24 @@ def test_k8s_provision_job_runs_regionet_provision_with_admin_credentials() -> N
     environ = _container_environ(container)
     assert {"REGIONET_ADMIN_DATABASE_URL", "REGIONET_NATS_URL", "REGIONET_NATS_ADMIN_PASSWORD"} <= set(environ)
     assert {f"REGIONET_{name.upper()}_DB_PASSWORD" for name in SERVICES} <= set(environ)
+
+
+def test_k8s_sends_notifications_from_a_deployment_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    [service] = _named("Deployment", "regionet-notifications")["spec"]["template"]["spec"]["containers"]
+    pod = _named("Deployment", "regionet-notifications-senders")["spec"]["template"]["spec"]
+    [senders] = pod["containers"]
+    assert senders["command"] == ["python", "-m", "services.notifications.workers"]
+    assert senders["envFrom"] == service["envFrom"]
+    assert "ports" not in senders
+    assert pod["securityContext"]["runAsNonRoot"] is True
+
+    assert _notification_settings(_container_environ(service), monkeypatch).senders_in_service is False
+    environ = _container_environ(senders)
+    assert ServiceSettings.load("notifications", environ).nats_user == "notifications"
+    mine = _notification_settings(environ, monkeypatch)
+    assert mine.smtp_host == "smtp.example.org"
+    assert mine.smtp_security == "starttls"
+    assert mine.smtp_username == "change-me-smtp-user"
 
 
 def test_kustomization_lists_every_manifest_except_the_example_secrets() -> None:

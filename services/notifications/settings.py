@@ -19,7 +19,8 @@ from services.notifications.secrets import DEVELOPMENT_KEY, SecretBox
 class NotificationSettings(BaseSettings):
     """Mail server, sender address, links and the sender loop's pace."""
 
-    model_config = SettingsConfigDict(env_prefix="REGIONET_NOTIFICATIONS_", extra="ignore")
+    # An empty variable counts as unset: compose passes optional settings (SMTP credentials) as "".
+    model_config = SettingsConfigDict(env_prefix="REGIONET_NOTIFICATIONS_", extra="ignore", env_ignore_empty=True)
 
     environment: Literal["development", "production"] = "development"
     # The web UI that notifications link to (matching serves it), as people's browsers reach it:
