@@ -367,7 +367,7 @@ async def test_an_officer_sets_quotas_as_places_or_shares_and_reserves_places_an
     assert shown.status_code == 200
     assert '<label for="share-woman">Of aandeel (%)</label>' in shown.text
     assert "Er zijn nog geen plekken gereserveerd." in shown.text
-    assert "Lasser Jansen (6511AB, 3 plekken)" in shown.text
+    assert "Lasser Jansen (6511AB, plekken: 3)" in shown.text
     assert "Gesloten plek" not in shown.text, "only open places can be reserved"
     csrf = csrf_of(shown.text)
     empty = {f"{kind}-{g.value}": "" for g in TargetGroup for kind in ("quota", "share")}
@@ -446,7 +446,8 @@ async def test_an_officer_sets_quotas_as_places_or_shares_and_reserves_places_an
     full = {**reserve, "group": "refugee_with_permit", "places": "1"}
     assert (await world.client.post("/officer/plan/reserved", data=full)).status_code == 303
     no_room = await world.client.post("/officer/plan/reserved", data={**full, "group": "other"})
-    assert "Elke plek van deze vacature (3) is al voor andere doelgroepen gereserveerd." in field_error(no_room.text, "reserve-places-error")
+    no_room_said = field_error(no_room.text, "reserve-places-error")
+    assert "Elke plek van deze vacature (3) is al voor andere doelgroepen gereserveerd." in no_room_said
 
     listed = await world.client.get("/officer/plan?policy=reserved")
     assert "De gereserveerde plekken zijn bewaard" in listed.text
