@@ -489,6 +489,22 @@ async def test_an_officer_sets_quotas_as_places_or_shares_and_reserves_places_an
     assert await policy(world) == before
 
 
+async def test_a_reservation_beyond_what_the_policy_holds_is_refused_with_a_sentence_not_an_error(
+    world: World,
+) -> None:
+    place = await world.opportunity(places_total=3)
+    many = [{"opportunity_id": str(uuid.uuid4()), "target_group": "woman", "places": 1} for _ in range(1000)]
+    put = await world.client.put("/plans/policy", json={"reserved": many}, headers=world.officer())
+    assert put.status_code == 200, put.text
+    await sign_in(world, "officer-1")
+    csrf = await page_csrf(world, "/officer/plan")
+    reserve = {"csrf": csrf, "opportunity": place["id"], "group": "woman", "places": "1"}
+    refused = await world.client.post("/officer/plan/reserved", data=reserve)
+    assert refused.status_code == 422
+    assert "Dat mag of kan niet" in refused.text
+    assert len((await policy(world))["reserved"]) == 1000
+
+
 def test_every_word_of_the_office_pages_exists_in_dutch_german_and_english() -> None:
     dynamic: dict[str, set[str]] = {
         "employer.done.": set(employer.DONE),

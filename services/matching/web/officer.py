@@ -18,6 +18,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from services.matching.api import inflow as inflow_api
@@ -267,7 +268,10 @@ def _quota(group: TargetGroup, places: str, share: str) -> RegionQuota | str | N
 async def _save_policy(
     request: Request, viewer: Viewer, change: Callable[[reports_api.PolicyOut], PlanRequest], then: str
 ) -> Response:
-    """Change the standing policy (as ``PUT /plans/policy``): the rest of it as it stands, then off to ``then``."""
+    """Change the standing policy (as ``PUT /plans/policy``): the rest of it as it stands, then off to ``then``.
+
+    A policy the API would not take (more reservations than it holds) is refused with its reason, 422.
+    """
     runtime = request.app.state.runtime
     now = await request_time(request)
     try:
@@ -275,6 +279,8 @@ async def _save_policy(
         await reports_api.set_policy(runtime, viewer.principal, now, change(current))
     except ClientError as exc:
         return refusal(request, viewer, exc)
+    except ValidationError as exc:
+        return error_page(request, "error.refused", 422, exc.errors()[0]["msg"], viewer=viewer)
     return RedirectResponse(then, status_code=303)
 
 
