@@ -87,6 +87,8 @@ async def test_employer_and_officer_pages_read_well_everywhere_and_work_with_the
     place = await world.opportunity(title="BBL lasser Smit", places_total=3)
     women = [await world.candidate(target_groups=[TargetGroup.WOMAN]) for _ in range(11)]
     proposals = [(await world.propose(p, place)).json()["id"] for p in women[:2]]
+    open_place = await world.opportunity(title="Monteur Bakker, dagdienst in Arnhem", places_total=4)
+    assert (await world.propose(women[2], open_place)).status_code == 201
 
     async with serve_over_http(world.platform, vouchers) as vouchers_url, over_http(world.service.app) as url:
         await world.platform.enrol_all([("programme_officer", "officer-1", "officer-1")])
@@ -145,6 +147,52 @@ async def test_employer_and_officer_pages_read_well_everywhere_and_work_with_the
         await page.keyboard.press("Enter")
         await page.wait_for_url(f"{url}/employer?done=created")
         assert "Lasser via toetsenbord" in await page.inner_text("main")
+
+        # Close a place with the keyboard: the button leads to a page that says what closing does; Cancel
+        # goes back and changes nothing, "Yes, close" closes.
+        ask = f"/employer/opportunities/{place['id']}/close"
+        for answer in ("Cancel", "Yes, close"):
+            await tab_to(page, f"el.getAttribute('href') === '{ask}'")
+            await page.keyboard.press("Enter")
+            await page.wait_for_url(f"{url}{ask}")
+            assert "Close this place?" in await page.inner_text("h1")
+            await tab_to(page, f"el.textContent.trim() === '{answer}'")
+            await page.keyboard.press("Enter")
+            await page.wait_for_url(lambda u: not u.endswith(ask))
+            status = (await world.get_opportunity(place))["status"]
+            assert status == ("open" if answer == "Cancel" else "closed"), answer
+        assert page.url == f"{url}/employer?done=closed"
+        await context.close()
+
+        # An officer sets a share with the keyboard: a share over 100 % is refused next to its field, then
+        # places are reserved for a target group.
+        context = await browser.new_context(viewport=WIDTHS["desktop"], locale="en-GB")
+        page = await context.new_page()
+        await sign_in(page, url, "officer-1")
+        await page.goto(f"{url}/officer/plan?lang=en")
+        await tab_to(page, "el.id === 'share-woman'")
+        await page.keyboard.type("150")
+        await page.keyboard.press("Enter")
+        await page.wait_for_selector("#quota-error-woman")
+        assert "at most 100" in await page.inner_text("#quota-error-woman")
+        assert await page.get_attribute("#share-woman", "aria-invalid") == "true"
+        await page.fill("#share-woman", "")
+        await tab_to(page, "el.id === 'share-woman'")
+        await page.keyboard.type("12.5")
+        await page.keyboard.press("Enter")
+        await page.wait_for_url(f"{url}/officer/plan?policy=saved#policy-heading")
+        await tab_to(page, "el.id === 'reserve-opportunity'")
+        await page.keyboard.press("ArrowDown")
+        await tab_to(page, "el.id === 'reserve-group'")
+        for _ in range(1 + [g.value for g in TargetGroup].index("woman")):
+            await page.keyboard.press("ArrowDown")
+        await tab_to(page, "el.id === 'reserve-places'")
+        await page.keyboard.type("1")
+        await page.keyboard.press("Enter")
+        await page.wait_for_url(f"{url}/officer/plan?policy=reserved#reserved-heading")
+        policy = (await world.client.get("/plans/policy", headers=world.officer())).json()
+        assert [q["share"] for q in policy["quotas"]] == [0.125]
+        assert [(r["target_group"], r["places"]) for r in policy["reserved"]] == [("woman", 1)]
         await context.close()
 
         for account, paths in PAGES.items():
@@ -166,4 +214,22 @@ async def test_employer_and_officer_pages_read_well_everywhere_and_work_with_the
                         await page.click("text=Make the plan now")
                         await page.wait_for_selector("text=Plan made at")
                         await check(page, "officer-plan-made", width)
+                        await page.fill("#quota-woman", "3")
+                        await page.fill("#share-woman", "10")
+                        await page.fill("#reserve-places", "9")
+                        await page.click("text=Save quotas")
+                        await page.wait_for_selector("#quota-error-woman")
+                        await check(page, "officer-plan-quota-error", width)
+                        await page.select_option("#reserve-opportunity", index=1)
+                        await page.select_option("#reserve-group", "other")
+                        await page.fill("#reserve-places", "9")
+                        await page.click("button:text-is('Reserve')")
+                        await page.wait_for_selector("#reserve-places-error")
+                        await check(page, "officer-plan-reserve-error", width)
+                if account == "employer":
+                    await page.goto(f"{url}/employer/opportunities/{open_place['id']}/close")
+                    await check(page, "employer-close", width)
+                    await page.goto(f"{url}/employer/opportunities/{place['id']}/close")
+                    assert "already closed" in await page.inner_text("main")
+                    await check(page, "employer-close-already", width)
                 await context.close()

@@ -21,6 +21,7 @@ from starlette.datastructures import FormData
 
 from services.matching.api import opportunities as opportunity_api
 from services.matching.api import proposals as proposal_api
+from services.matching.api.schemas import OpportunityOut
 from services.matching.clock import request_time
 from services.matching.domain import TRANSITIONS, may_move
 from services.matching.handlers import opportunities as opportunity_handlers
@@ -176,28 +177,72 @@ async def _acted(
     return RedirectResponse(then, status_code=303)
 
 
-async def _opportunity_action(request: Request, opportunity_id: str, action: str) -> Response:
+@router.post("/employer/opportunities/{opportunity_id}/confirm", response_class=HTMLResponse)
+async def confirm(request: Request, opportunity_id: str) -> Response:
+    """ "Still open?" — yes (as ``POST /opportunities/{id}/confirm``)."""
     posted = await _posted(request, opportunity_id)
     if isinstance(posted, Response):
         return posted
     viewer, _, found = posted
     now = await request_time(request)
-    handler = opportunity_handlers.confirm if action == "confirmed" else opportunity_handlers.close
     return await _acted(
-        request, viewer, lambda uow: handler(uow, found, viewer.principal, now), f"/employer?done={action}"
+        request,
+        viewer,
+        lambda uow: opportunity_handlers.confirm(uow, found, viewer.principal, now),
+        "/employer?done=confirmed",
     )
 
 
-@router.post("/employer/opportunities/{opportunity_id}/confirm", response_class=HTMLResponse)
-async def confirm(request: Request, opportunity_id: str) -> Response:
-    """ "Still open?" — yes (as ``POST /opportunities/{id}/confirm``)."""
-    return await _opportunity_action(request, opportunity_id, "confirmed")
+def _already_closed(request: Request, viewer: Viewer, place: OpportunityOut) -> HTMLResponse:
+    """The confirm page's answer for a place that is closed already: nothing to do (409)."""
+    return page(request, "employer/close.html", {"place": place, "already": True}, status=409, viewer=viewer)
+
+
+@router.get("/employer/opportunities/{opportunity_id}/close", response_class=HTMLResponse)
+async def confirm_close(request: Request, opportunity_id: str) -> Response:
+    """Before closing: what closing does to this place and the proposals holding it, with "Yes, close" and "Cancel"."""
+    viewer = await require(request, Role.EMPLOYER)
+    if not isinstance(viewer, Viewer):
+        return viewer
+    found = _id(opportunity_id)
+    if found is None:
+        return error_page(request, "error.not_found", 404, viewer=viewer)
+    try:
+        place = await opportunity_api.get_opportunity(found, request.app.state.runtime, viewer.principal)
+    except ClientError as exc:
+        return refusal(request, viewer, exc)
+    if place.status == "closed":
+        return _already_closed(request, viewer, place)
+    return page(request, "employer/close.html", {"place": place, "already": False}, viewer=viewer)
 
 
 @router.post("/employer/opportunities/{opportunity_id}/close", response_class=HTMLResponse)
 async def close(request: Request, opportunity_id: str) -> Response:
-    """Close it (as ``POST /opportunities/{id}/close``): proposals holding a place are withdrawn."""
-    return await _opportunity_action(request, opportunity_id, "closed")
+    """Close it (as ``POST /opportunities/{id}/close``): proposals holding a place are withdrawn.
+
+    The API answers a second close with the closed place; here it is refused (409) with a sentence,
+    so nobody believes they closed what was closed before.
+    """
+    posted = await _posted(request, opportunity_id)
+    if isinstance(posted, Response):
+        return posted
+    viewer, _, found = posted
+    now = await request_time(request)
+
+    async def close_once(uow: UnitOfWork) -> bool:
+        if (await opportunity_handlers.managed(uow, found, viewer.principal))["closed_at"] is not None:
+            return False
+        await opportunity_handlers.close(uow, found, viewer.principal, now)
+        return True
+
+    try:
+        closed = await act(request, close_once)
+        if not closed:
+            place = await opportunity_api.get_opportunity(found, request.app.state.runtime, viewer.principal)
+            return _already_closed(request, viewer, place)
+    except ClientError as exc:
+        return refusal(request, viewer, exc)
+    return RedirectResponse("/employer?done=closed", status_code=303)
 
 
 @router.get("/employer/proposals", response_class=HTMLResponse)

@@ -10,22 +10,26 @@ Each chart is inline SVG with its numbers in a table beside it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.datastructures import FormData
 
 from services.matching.api import inflow as inflow_api
 from services.matching.api import opportunities as opportunity_api
 from services.matching.api import reports as reports_api
 from services.matching.clock import request_time
 from services.matching.fairness import METRICS
-from services.matching.handlers.commands import PlanRequest, RegionQuota
+from services.matching.handlers.commands import PlanRequest, RegionQuota, Reserve
 from services.matching.vocabulary import Language
 from services.matching.web import charts, upstream
-from services.matching.web.common import Viewer, page, posted, refusal, require
+from services.matching.web.common import Viewer, error_page, page, posted, refusal, require
 from shared.auth import Role
 from shared.errors import ClientError, NotFound
 from shared.events.contracts.intake import TargetGroup
@@ -38,6 +42,12 @@ PROGRAMMES_SHOWN = 5
 ASSIGNMENTS_SHOWN = 50
 OPPORTUNITIES_READ = 500
 MAX_QUOTA = 1_000_000  # as RegionQuota.places
+MAX_RESERVED = 1000  # as Reserve.places
+WHOLE = re.compile(r"[0-9]{1,7}")
+# A percentage as people type it: 25, 12.5, 12,5 or 12,5 % (at most two decimals).
+PERCENT = re.compile(r"([0-9]{1,3})(?:[.,]([0-9]{1,2}))?\s*%?")
+# What ``?policy=`` may announce after a change: the quotas, or the reserved places.
+SAVED = frozenset({"saved", "reserved"})
 
 
 def _language(viewer: Viewer) -> Language:
@@ -128,28 +138,55 @@ async def dashboard(request: Request) -> Response:
     )
 
 
+@dataclass(frozen=True)
+class PolicyForm:
+    """What an officer typed into one of the policy's forms, and what is wrong with it (nothing: it was saved).
+
+    ``errors`` maps a field (a target group for the quotas; ``opportunity``, ``group`` or ``places`` for a
+    reservation) to a message key and the values it names.
+    """
+
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, tuple[str, dict[str, int]]] = field(default_factory=dict)
+
+
+def _percent_text(share: float, language: str) -> str:
+    """A share (0-1) as the officer writes a percentage: 12.5 in English, 12,5 in Dutch and German."""
+    written = f"{round(share * 100, 2):g}"
+    return written if language == "en" else written.replace(".", ",")
+
+
 async def _plan_page(
     request: Request,
     viewer: Viewer,
     plan: reports_api.PlanOut | None,
     *,
-    saved: bool = False,
-    problems: list[str] | None = None,
-    status: int = 200,
+    saved: str | None = None,
+    quotas: PolicyForm | None = None,
+    reserve: PolicyForm | None = None,
 ) -> Response:
     runtime = request.app.state.runtime
     now = await request_time(request)
     try:
         policy = await reports_api.get_policy(runtime, viewer.principal)
         fairness = await reports_api.fairness(runtime, viewer.principal, now)
-        titles: dict[uuid.UUID, str] = {}
-        if plan is not None:
-            places = await opportunity_api.list_opportunities(
-                runtime, viewer.principal, include_closed=False, limit=OPPORTUNITIES_READ, offset=0
-            )
-            titles = {o.id: o.title for o in places}
+        places = await opportunity_api.list_opportunities(
+            runtime, viewer.principal, include_closed=True, limit=OPPORTUNITIES_READ, offset=0
+        )
     except ClientError as exc:
         return refusal(request, viewer, exc)
+    titles = {o.id: o.title for o in places}
+    if quotas is None:
+        quotas = PolicyForm(
+            values={
+                **{f"quota-{q.target_group.value}": str(q.places) for q in policy.quotas if q.places is not None},
+                **{
+                    f"share-{q.target_group.value}": _percent_text(q.share, viewer.language)
+                    for q in policy.quotas
+                    if q.share is not None
+                },
+            }
+        )
     return page(
         request,
         "officer/plan.html",
@@ -160,14 +197,14 @@ async def _plan_page(
             "assignments": plan.assigned[:ASSIGNMENTS_SHOWN] if plan else [],
             "titles": titles,
             "groups": [g.value for g in TargetGroup],
-            "quota_places": {q.target_group.value: q.places for q in policy.quotas if q.places is not None},
-            "quota_shares": {q.target_group.value: q.share for q in policy.quotas if q.share is not None},
             "policy": policy,
+            "open_places": [o for o in places if o.status != "closed"],
             "saved": saved,
-            "problems": problems or [],
+            "quotas": quotas,
+            "reserve": reserve or PolicyForm(),
         },
         viewer=viewer,
-        status=status,
+        status=422 if quotas.errors or (reserve and reserve.errors) else 200,
     )
 
 
@@ -178,8 +215,8 @@ async def plan_and_fairness(request: Request) -> Response:
     viewer = await require(request, *OFFICERS)
     if not isinstance(viewer, Viewer):
         return viewer
-    saved = request.query_params.get("policy") == "saved"
-    return await _plan_page(request, viewer, await _latest(request, viewer), saved=saved)
+    saved = request.query_params.get("policy")
+    return await _plan_page(request, viewer, await _latest(request, viewer), saved=saved if saved in SAVED else None)
 
 
 async def _latest(request: Request, viewer: Viewer) -> reports_api.PlanOut | None:
@@ -205,36 +242,159 @@ async def run_plan(request: Request) -> Response:
     return await _plan_page(request, viewer, plan)
 
 
+def _text(form: FormData, name: str) -> str:
+    raw = form.get(name)
+    return raw.strip() if isinstance(raw, str) else ""
+
+
+def _quota(group: TargetGroup, places: str, share: str) -> RegionQuota | str | None:
+    """The quota a group's two fields ask for (None: none), or the message key of what is wrong with them."""
+    percent = PERCENT.fullmatch(share)
+    wanted_share = None if percent is None else float(f"{percent[1]}.{percent[2] or 0}")
+    no_places, no_share = places in ("", "0"), share == "" or wanted_share == 0
+    if not no_places and not no_share:
+        return "officer.policy.error.both"
+    if not no_places:
+        if not WHOLE.fullmatch(places) or not 1 <= int(places) <= MAX_QUOTA:
+            return "officer.policy.error.places"
+        return RegionQuota(target_group=group, places=int(places))
+    if no_share:
+        return None
+    if wanted_share is None or wanted_share > 100:
+        return "officer.policy.error.share"
+    return RegionQuota(target_group=group, share=wanted_share / 100)
+
+
+async def _save_policy(
+    request: Request, viewer: Viewer, change: Callable[[reports_api.PolicyOut], PlanRequest], then: str
+) -> Response:
+    """Change the standing policy (as ``PUT /plans/policy``): the rest of it as it stands, then off to ``then``.
+
+    A policy the API would not take (more reservations than it holds) is refused with its reason, 422.
+    """
+    runtime = request.app.state.runtime
+    now = await request_time(request)
+    try:
+        current = await reports_api.get_policy(runtime, viewer.principal)
+        await reports_api.set_policy(runtime, viewer.principal, now, change(current))
+    except ClientError as exc:
+        return refusal(request, viewer, exc)
+    except ValidationError as exc:
+        return error_page(request, "error.refused", 422, exc.errors()[0]["msg"], viewer=viewer)
+    return RedirectResponse(then, status_code=303)
+
+
 @router.post("/officer/plan/policy", response_class=HTMLResponse)
 async def set_quotas(request: Request) -> Response:
-    """The nightly plan's standing quotas per target group (places; empty or 0 for none), as ``PUT /plans/policy``.
+    """The nightly plan's standing quotas per target group, as ``PUT /plans/policy``: a number of places or a
+    share (in %) of the plan's free places; both empty (or 0) for none.
 
-    The policy's reserved places are kept as they are; a value that is not a whole number from 0 to
-    1,000,000 is refused with a sentence and changes nothing.
+    The policy's reserved places are kept as they are. A group with both filled in, a number of places that
+    is not a whole number from 1 to 1,000,000 or a share that is not a percentage above 0 and at most 100 is
+    refused, next to its fields, and nothing changes.
+    """
+    sent = await posted(request, *OFFICERS)
+    if isinstance(sent, Response):
+        return sent
+    viewer, form = sent
+    values = {
+        name: _text(form, name) for group in TargetGroup for name in (f"quota-{group.value}", f"share-{group.value}")
+    }
+    quotas: list[RegionQuota] = []
+    errors: dict[str, tuple[str, dict[str, int]]] = {}
+    for group in TargetGroup:
+        found = _quota(group, values[f"quota-{group.value}"], values[f"share-{group.value}"])
+        if isinstance(found, str):
+            errors[group.value] = (found, {})
+        elif found is not None:
+            quotas.append(found)
+    if errors:
+        typed = PolicyForm(values=values, errors=errors)
+        return await _plan_page(request, viewer, await _latest(request, viewer), quotas=typed)
+    return await _save_policy(
+        request,
+        viewer,
+        lambda current: PlanRequest(reserved=current.reserved, quotas=quotas),
+        "/officer/plan?policy=saved#policy-heading",
+    )
+
+
+@router.post("/officer/plan/reserved", response_class=HTMLResponse)
+async def reserve_places(request: Request) -> Response:
+    """Reserve places of one open opportunity for one target group (as ``PUT /plans/policy``, the rest of the
+    policy kept); a group's reservation on that place is replaced.
+
+    The place must be an open one, the group one of the target groups, and the places a whole number from
+    1 to what the place has that no other group holds reserved (at most 1,000, as the API takes); otherwise
+    the form again with the reason next to the field, and nothing changes.
     """
     sent = await posted(request, *OFFICERS)
     if isinstance(sent, Response):
         return sent
     viewer, form = sent
     runtime = request.app.state.runtime
-    quotas: list[RegionQuota] = []
-    problems: list[str] = []
-    for group in TargetGroup:
-        raw = form.get(f"quota-{group.value}")
-        text = raw.strip() if isinstance(raw, str) else ""
-        if not text or text == "0":
-            continue
-        if not text.isdigit() or int(text) > MAX_QUOTA:
-            problems.append(group.value)
-            continue
-        quotas.append(RegionQuota(target_group=group, places=int(text)))
-    if problems:
-        return await _plan_page(request, viewer, await _latest(request, viewer), problems=problems, status=422)
-    now = await request_time(request)
+    values = {name: _text(form, name) for name in ("opportunity", "group", "places")}
     try:
         current = await reports_api.get_policy(runtime, viewer.principal)
-        body = PlanRequest(reserved=current.reserved, quotas=quotas)
-        await reports_api.set_policy(runtime, viewer.principal, now, body)
+        open_places = await opportunity_api.list_opportunities(
+            runtime, viewer.principal, include_closed=False, limit=OPPORTUNITIES_READ, offset=0
+        )
     except ClientError as exc:
         return refusal(request, viewer, exc)
-    return RedirectResponse("/officer/plan?policy=saved#policy-heading", status_code=303)
+    errors: dict[str, tuple[str, dict[str, int]]] = {}
+    place = next((o for o in open_places if str(o.id) == values["opportunity"]), None)
+    if place is None:
+        errors["opportunity"] = ("officer.reserved.error.opportunity", {})
+    group = next((g for g in TargetGroup if g.value == values["group"]), None)
+    if group is None:
+        errors["group"] = ("officer.reserved.error.group", {})
+    most = MAX_RESERVED
+    if place is not None:
+        others = sum(r.places for r in current.reserved if r.opportunity_id == place.id and r.target_group != group)
+        most = min(MAX_RESERVED, place.places_total - others)
+    if most < 1:
+        errors["places"] = ("officer.reserved.error.full", {"total": place.places_total if place else 0})
+    elif not WHOLE.fullmatch(values["places"]) or not 1 <= int(values["places"]) <= most:
+        errors["places"] = ("officer.reserved.error.places", {"most": most})
+    if errors or place is None or group is None:
+        typed = PolicyForm(values=values, errors=errors)
+        return await _plan_page(request, viewer, await _latest(request, viewer), reserve=typed)
+    wanted = Reserve(opportunity_id=place.id, target_group=group, places=int(values["places"]))
+    return await _save_policy(
+        request,
+        viewer,
+        lambda current: PlanRequest(
+            reserved=[*_without(current.reserved, place.id, group), wanted], quotas=current.quotas
+        ),
+        "/officer/plan?policy=reserved#reserved-heading",
+    )
+
+
+def _without(reserved: list[Reserve], opportunity_id: uuid.UUID, group: TargetGroup) -> list[Reserve]:
+    return [r for r in reserved if (r.opportunity_id, r.target_group) != (opportunity_id, group)]
+
+
+@router.post("/officer/plan/reserved/remove", response_class=HTMLResponse)
+async def unreserve_places(request: Request) -> Response:
+    """Remove one reservation (a place and a target group) from the standing policy (as ``PUT /plans/policy``)."""
+    sent = await posted(request, *OFFICERS)
+    if isinstance(sent, Response):
+        return sent
+    viewer, form = sent
+    runtime = request.app.state.runtime
+    try:
+        current = await reports_api.get_policy(runtime, viewer.principal)
+    except ClientError as exc:
+        return refusal(request, viewer, exc)
+    opportunity, group = _text(form, "opportunity"), _text(form, "group")
+    held = [r for r in current.reserved if (str(r.opportunity_id), r.target_group.value) == (opportunity, group)]
+    if not held:
+        return error_page(request, "error.not_found", 404, viewer=viewer)
+    return await _save_policy(
+        request,
+        viewer,
+        lambda current: PlanRequest(
+            reserved=_without(current.reserved, held[0].opportunity_id, held[0].target_group), quotas=current.quotas
+        ),
+        "/officer/plan?policy=reserved#reserved-heading",
+    )
