@@ -145,6 +145,7 @@ async def test_bad_paging_is_refused_with_a_sentence_naming_the_parameter(world:
         ("?limit=many", "query.limit"),
         ("?offset=-1", "query.offset"),
         ("?offset=1000001", "query.offset"),
+        ("?offset=9223372036854775808", "query.offset"),
     ):
         refused = await world.client.get(f"/proposals/mine{query}", headers=as_sanne)
         assert refused.status_code == 422, query
