@@ -168,6 +168,7 @@ ALLOWED: dict[tuple[str, str], frozenset[Role] | None] = {
     ("matching", "GET /candidates/{participant_id}/suggestions"): COACH_OR_ADMIN,
     ("matching", "POST /proposals"): COACH_OR_ADMIN,
     ("matching", "GET /proposals"): OPPORTUNITY_OWNERS,
+    ("matching", "GET /proposals/mine"): PARTICIPANT,
     ("matching", "GET /proposals/{proposal_id}"): OPPORTUNITY_OWNERS,
     ("matching", "POST /proposals/{proposal_id}/interested"): PROPOSAL_ANSWERERS,
     ("matching", "POST /proposals/{proposal_id}/decline"): PROPOSAL_ANSWERERS,

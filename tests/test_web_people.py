@@ -2,17 +2,21 @@
 
 Intake and vouchers run over HTTP with real Postgres and NATS, entered through their APIs
 (:func:`tests.support.seeded.seed` and a little more); matching's web UI reads them with the
-signed-in person's own token. A participant sees their own applications and vouchers, trajectory
-and consents and nobody else's; a provider sees the vouchers for its own courses only, a page at a
-time; every other role is refused; a service that does not answer is a sentence on a page that
-still renders; the words come in Dutch, German and English. In Chromium both pages are reached with
+signed-in person's own token, and its own proposals through its API's route function. A
+participant sees their own applications and vouchers, the proposals made for them, trajectory and
+consents and nobody else's; a provider sees the vouchers for its own courses only, a page at a
+time; every other role is refused; a service that does not answer, or proposals that cannot be
+read just then, is a sentence on a page that still renders; the words come in Dutch, German and
+English. In Chromium both pages are reached with
 the keyboard and read well at desktop and phone width (axe-core, no sideways scrolling; screenshots
 in ``tests/artifacts/web-ui/``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import functools
 import html
 import re
 import uuid
@@ -21,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from playwright.async_api import Browser
@@ -30,10 +35,12 @@ from services.matching.app import definition as matching
 from services.matching.tests.test_web_signin import csrf_of
 from services.matching.tests.words import assert_every_word_exists
 from services.matching.web import people
+from services.matching.web.employer import STATUSES as PROPOSAL_STATUSES
 from services.vouchers.app import definition as vouchers
 from services.vouchers.domain import Status
 from shared.auth import Role
 from shared.events.contracts.intake import ConsentPurpose, Situation, TrajectoryStatus
+from shared.events.contracts.matching import OpportunityKind
 from shared.events.contracts.vouchers import RejectionReason
 from tests.support.platform import Platform, RunningService, run_service, serve_over_http
 from tests.support.ports import free_port
@@ -68,6 +75,8 @@ class Region:
     platform: Platform
     ahmed_application: dict[str, Any]  # PARTICIPANT_ACCOUNT's own, for the second provider's course
     lotte_application: dict[str, Any]  # another of the coach's participants, for the seeded course
+    sanne_proposal: dict[str, Any]  # SANNE proposed by her coach for a vacancy at the seeded employer
+    lotte_proposal: dict[str, Any]  # the other participant, for the same vacancy
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -135,7 +144,14 @@ async def region(platform: Platform) -> AsyncIterator[Region]:
         )
         lotte = _created(
             await at_intake.post(
-                "/participants", json={"name": "Lotte Bakker", "situation": Situation.WORKING_IN_TECH}, headers=coach
+                "/participants",
+                json={
+                    "name": "Lotte Bakker",
+                    "situation": Situation.WORKING_IN_TECH,
+                    "postcode": "6812 CD",
+                    "consents": [ConsentPurpose.MATCHING],
+                },
+                headers=coach,
             )
         )
         lotte_application = await _apply(
@@ -163,7 +179,40 @@ async def region(platform: Platform) -> AsyncIterator[Region]:
                 (Role.ADMIN, ADMIN, ADMIN),
             ]
         )
-        yield Region(seeded, web, intake_url, vouchers_url, platform, ahmed, lotte_application)
+        path = f"/participants/{seeded.participant_id}"
+        _created(await at_intake.patch(path, json={"postcode": "6811 AB"}, headers=coach))  # within reach
+        sanne, other = await _proposed(web.client, coach, seeded.employer_id, seeded.participant_id, lotte["id"])
+        yield Region(seeded, web, intake_url, vouchers_url, platform, ahmed, lotte_application, sanne, other)
+
+
+async def _proposed(
+    matching_api: httpx.AsyncClient, coach: dict[str, str], employer_id: uuid.UUID, *participants: object
+) -> list[Any]:
+    """A vacancy at the employer, and a proposal of each participant for it, by their coach through matching's API."""
+    vacancy = {
+        "employer_id": str(employer_id),
+        "kind": "vacancy",
+        "title": "Monteur installatietechniek",
+        "occupation": "hvac-installer",
+        "hours": 36,
+        "start_date": "2027-03-01",
+        "postcode": "6811 AB",
+        "open_until": "2099-12-31",
+        "places_total": 2,
+    }
+
+    async def published() -> Any:
+        answer = await matching_api.post("/opportunities", json=vacancy, headers=coach)
+        return answer.json() if answer.status_code == 201 else None  # until employer.registered arrived
+
+    opportunity = await eventually(published)
+
+    async def proposed(participant: object) -> Any:
+        body = {"participant_id": str(participant), "opportunity_id": opportunity["id"]}
+        answer = await matching_api.post("/proposals", json=body, headers=coach)
+        return answer.json() if answer.status_code == 201 else None  # until the postcode and consent arrived
+
+    return [await eventually(functools.partial(proposed, participant)) for participant in participants]
 
 
 async def test_a_participant_sees_their_own_route_and_nobody_elses(region: Region) -> None:
@@ -187,6 +236,30 @@ async def test_a_participant_sees_their_own_route_and_nobody_elses(region: Regio
     assert '<caption id="consents-caption">' in text
     assert 'aria-current="page">Mijn traject</a>' in text
 
+    proposal = region.sanne_proposal["id"]
+    assert f'<h3 id="proposal-{proposal}">Monteur installatietechniek</h3>' in text
+    assert region.lotte_proposal["id"] not in text, "another participant's proposal"
+    assert "Voorgesteld: wacht op de werkgever" in text, "the status in words"
+    assert "De werkgever laat weten of er interesse is." in text
+    assert "<dd>Smit Installatie</dd>" in text, "the employer's name, from intake's event"
+    assert "<dd>Vacature</dd>" in text
+    assert "<dd>6811AB, Nederland</dd>" in text
+    assert re.search(r'Loopt tot</dt><dd><time datetime="[^"]+">\d{1,2} [a-z]+ \d{4}</time>', text), "until when"
+    assert region.sanne_proposal["explanation"] not in text, "the coach's material"
+
+    declined = await region.client.post(
+        f"/proposals/{proposal}/decline",
+        json={"reason": "experience"},
+        headers=region.platform.auth("employer", EMPLOYER_ACCOUNT),
+    )
+    assert declined.status_code == 200, declined.text
+    answered = html.unescape((await region.client.get("/me?lang=de")).text)
+    assert "Kommt nicht zustande" in answered
+    assert "Dieser Vorschlag kommt nicht zustande. Ihr Coach sucht mit Ihnen weiter." in answered
+    assert re.search(r"Geändert am</dt><dd><time[^>]*>\d{1,2}\. [A-Za-zä]+ \d{4}</time>", answered), "when answered"
+    assert "Gilt bis" not in answered, "no longer open"
+    assert "<dd>6811AB, Niederlande</dd>" in answered
+
     await region.sign_in(PARTICIPANT_ACCOUNT)
     theirs = html.unescape((await region.client.get("/me?lang=en")).text)
     assert f'id="voucher-{region.ahmed_application["id"]}"' in theirs
@@ -194,6 +267,8 @@ async def test_a_participant_sees_their_own_route_and_nobody_elses(region: Regio
     assert "Ik zoek werk in de techniek: €1,000.00" in theirs, "the programme's category, the amount the English way"
     assert "My route" in theirs
     assert "<dd>TIG-lassen</dd>" in theirs
+    assert "You have not been proposed to an employer yet." in theirs
+    assert "proposal-" not in theirs
 
 
 async def test_a_provider_sees_the_vouchers_for_its_own_courses_a_page_at_a_time(
@@ -292,6 +367,8 @@ async def test_a_service_that_does_not_answer_is_a_sentence_on_a_page_that_still
     assert no_intake.text.count("Der Dienst mit Ihren Daten antwortet gerade nicht") == 2, "trajectory and consents"
     assert f'id="voucher-{seeded.application_id}"' in no_intake.text, "the vouchers still show"
 
+    assert f'id="proposal-{region.sanne_proposal["id"]}"' in no_intake.text, "the proposals still show"
+
     await region.sign_in(PROVIDER_ACCOUNT)
     no_titles = html.unescape((await region.client.get("/provider?lang=en")).text)
     assert "courses show their reference instead of their name" in no_titles
@@ -302,6 +379,39 @@ async def test_a_service_that_does_not_answer_is_a_sentence_on_a_page_that_still
     down = await region.client.get("/provider")
     assert down.status_code == 200
     assert "The vouchers service is not answering right now" in down.text
+
+
+async def test_proposals_that_cannot_be_read_just_then_are_a_sentence_on_a_page_that_still_renders(
+    region: Region,
+) -> None:
+    await region.sign_in(SANNE)
+    holder, watcher = await asyncpg.connect(region.platform.admin_dsn), await asyncpg.connect(region.platform.admin_dsn)
+    try:
+        async with holder.transaction():
+            # The proposals are locked away (a migration, say); the page's read waits on the lock
+            # until an operator cancels it, as one cancels a stuck statement.
+            await holder.execute("LOCK TABLE matching.proposals IN ACCESS EXCLUSIVE MODE")
+            answer = asyncio.create_task(region.client.get("/me?lang=en"))
+
+            async def stuck() -> int | None:
+                pid: int | None = await watcher.fetchval(
+                    "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%AS status_since%'"
+                )
+                return pid
+
+            assert await watcher.fetchval("SELECT pg_cancel_backend($1)", await eventually(stuck))
+            page = await answer
+    finally:
+        await holder.close()
+        await watcher.close()
+    assert page.status_code == 200, page.text
+    text = html.unescape(page.text)
+    assert "Your proposals cannot be read right now" in text
+    assert "proposal-" not in text
+    assert f'id="voucher-{region.seeded.application_id}"' in text, "the vouchers still show"
+    assert "You are registered." in text, "and the trajectory"
+    again = html.unescape((await region.client.get("/me")).text)
+    assert f'id="proposal-{region.sanne_proposal["id"]}"' in again, "back once they can be read"
 
 
 async def test_both_pages_read_well_at_every_width_and_are_reached_with_the_keyboard(
@@ -328,5 +438,9 @@ def test_every_word_of_the_people_pages_exists_in_dutch_german_and_english() -> 
         "me.purpose.": {p.value for p in ConsentPurpose},
         "me.reason.": {r.value for r in RejectionReason},
         "provider.paid.": {"settled", "redeemed"},
+        "me.proposal.status.": set(PROPOSAL_STATUSES),
+        "me.proposal.next.": set(PROPOSAL_STATUSES),
+        "employer.kind.": {k.value for k in OpportunityKind},
+        "me.country.": {"NL", "DE"},
     }
     assert_every_word_exists(TEMPLATES.glob("*.html"), dynamic, also={"nav.me", "nav.provider", "provider.bad_page"})

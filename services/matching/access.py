@@ -9,6 +9,9 @@
 - An employer sees candidates only as anonymous profiles, and a participant's id only once the
   participant shares their profile with that employer (``employer_links``: an employee, or
   consent to share).
+- A participant sees only their own proposals (their account's party is intake's participant
+  id, which is the candidate's id here), and of those only what concerns them, not the coach's
+  working material.
 Someone else's candidate, opportunity or proposal is reported as not found, so nobody learns
 what exists outside their reach.
 """
@@ -29,6 +32,7 @@ OWNERS = (Role.EMPLOYER, *STAFF)
 CoachOrAdmin = Annotated[Principal, require_roles(Role.COACH, Role.ADMIN)]
 Officer = Annotated[Principal, require_roles(Role.PROGRAMME_OFFICER, Role.ADMIN)]
 Admin = Annotated[Principal, require_roles(Role.ADMIN)]
+Participant = Annotated[Principal, require_roles(Role.PARTICIPANT)]
 # Who reads kept plans: officers and administrators all of it, a coach their own caseload's part.
 PlanReader = Annotated[Principal, require_roles(*STAFF)]
 

@@ -119,7 +119,11 @@ async def on_employer(uow: UnitOfWork, event: Envelope) -> None:
     model = EmployerRegistered if event.type == "employer.registered" else EmployerUpdated
     data = event.parse(model)
     await employer_store.upsert_employer(
-        uow.conn, data.employer_id, postcode_area=data.postcode_area, accredited=data.accredited_learning_company
+        uow.conn,
+        data.employer_id,
+        name=data.name,
+        postcode_area=data.postcode_area,
+        accredited=data.accredited_learning_company,
     )
 
 

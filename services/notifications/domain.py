@@ -112,8 +112,8 @@ FEED_AND_EMAIL = (Channel.FEED, Channel.EMAIL)
 DECISION = "decision"
 
 # Where each audience reads about a thing: a coach on the candidate's page; a participant on
-# their route (their trajectory, applications and vouchers); a provider on the vouchers for its
-# courses; what no page shows (a proposal made for a participant, a disabled webhook) in the feed.
+# their route (their trajectory, the proposals made for them, applications and vouchers); a
+# provider on the vouchers for its courses; what no page shows (a disabled webhook) in the feed.
 CANDIDATE = "/coach/candidates/{participant_id}"
 MY_ROUTE = "/me"
 COURSE_VOUCHERS = "/provider"
@@ -233,7 +233,7 @@ RULES: tuple[Rule, ...] = (
         FEED_AND_EMAIL,
         Category.MATCHING,
         "proposal_made",
-        OWN_FEED,
+        MY_ROUTE,
     ),
     Rule(
         matching.ProposalInterested.spec.key,

@@ -7,9 +7,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from services.matching.access import CoachOrAdmin, FlowParty, Owner, caseload_of, employer_of, reachable_proposal
+from services.matching.access import (
+    CoachOrAdmin,
+    FlowParty,
+    Owner,
+    Participant,
+    caseload_of,
+    employer_of,
+    reachable_proposal,
+)
 from services.matching.api.language import Reader
-from services.matching.api.schemas import ProposalOut, proposal_out
+from services.matching.api.schemas import OwnProposalOut, ProposalOut, proposal_out
 from services.matching.clock import Now
 from services.matching.db import candidates as candidate_store
 from services.matching.db import employers as employer_store
@@ -17,6 +25,7 @@ from services.matching.db import proposals as store
 from services.matching.handlers import commands
 from services.matching.handlers import proposals as handle
 from services.matching.settings import MatchingSettings
+from shared.accounts import party_uuid
 from shared.auth import Principal, Role
 from shared.db import Connection
 from shared.events.contracts.matching import WithdrawReason
@@ -86,6 +95,23 @@ async def list_proposals(
             coach_id=coach_id,
         )
         return [await _out(conn, r["id"], principal, lang) for r in rows]
+
+
+# Before /proposals/{proposal_id}, which would take "mine" for an id.
+@router.get("/proposals/mine", response_model=list[OwnProposalOut])
+async def my_proposals(
+    runtime: RuntimeDep,
+    principal: Participant,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Offset = 0,
+) -> list[OwnProposalOut]:
+    """A participant's own proposals, newest first: the place, its employer, where, the status and until when.
+
+    Only the proposals of the participant the account acts for; nobody else's ever shows.
+    """
+    async with runtime.pool.acquire() as conn:
+        rows = await store.for_candidate(conn, party_uuid(principal), limit=limit, offset=offset)
+    return [OwnProposalOut.model_validate(dict(r)) for r in rows]
 
 
 @router.get("/proposals/{proposal_id}", response_model=ProposalOut)

@@ -234,3 +234,28 @@ def proposal_out(row: Any, *, language: str, shared: bool, candidate: Any | None
         candidate=None if candidate is None else profile_out(candidate, shared=shared),
         steps=[StepOut(**dict(s)) for s in steps],
     )
+
+
+class OwnProposalOut(BaseModel):
+    """A proposal as the candidate sees it: the place, whom it is with, where it stands and until when.
+
+    No score, explanation, steps or coach: those are the coach's working material.
+    """
+
+    id: uuid.UUID
+    opportunity_id: uuid.UUID
+    title: str
+    kind: str = Field(description="vacancy, bbl, internship or hybrid_teacher")
+    hours: int = Field(description="Hours a week")
+    start_date: dt.date
+    country: str
+    postcode: str
+    employer_name: str | None = Field(description="Null while matching has not yet heard the employer's name")
+    status: str = Field(
+        description="proposed, interested, interview, placed, retained, declined, withdrawn, expired or ended"
+    )
+    hold_until: dt.datetime | None = Field(
+        description="While the employer has not decided: when the proposal lapses unless it moves on"
+    )
+    proposed_at: dt.datetime
+    status_since: dt.datetime = Field(description="When it reached its status (an answer, a placement, …)")

@@ -1,4 +1,4 @@
-"""The read model of intake's employers: who may own an opportunity."""
+"""The read model of intake's employers: who may own an opportunity, and the name a candidate is told."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ from shared.db import Connection
 
 
 async def upsert_employer(
-    conn: Connection, employer_id: uuid.UUID, *, postcode_area: str | None, accredited: bool
+    conn: Connection, employer_id: uuid.UUID, *, name: str, postcode_area: str | None, accredited: bool
 ) -> None:
     """Remember an employer (from employer.registered / employer.updated)."""
     await conn.execute(
-        "INSERT INTO employers (id, postcode_area, accredited_learning_company) VALUES ($1, $2, $3)"
-        " ON CONFLICT (id) DO UPDATE SET postcode_area = $2, accredited_learning_company = $3, updated_at = now()",
+        "INSERT INTO employers (id, name, postcode_area, accredited_learning_company) VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT (id) DO UPDATE SET name = $2, postcode_area = $3, accredited_learning_company = $4,"
+        " updated_at = now()",
         employer_id,
+        name,
         postcode_area,
         accredited,
     )

@@ -133,6 +133,23 @@ async def list_proposals(
     return rows
 
 
+async def for_candidate(
+    conn: Connection, participant_id: uuid.UUID, *, limit: int, offset: int
+) -> list[asyncpg.Record]:
+    """The person's own proposals newest first, each with what they may know of its place and employer."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        "SELECT p.id, p.opportunity_id, o.title, o.kind, o.hours, o.start_date, o.country, o.postcode,"
+        " e.name AS employer_name, p.status, p.hold_until, p.created_at AS proposed_at, p.updated_at AS status_since"
+        " FROM proposals p JOIN opportunities o ON o.id = p.opportunity_id"
+        " LEFT JOIN employers e ON e.id = p.employer_id"
+        " WHERE p.participant_id = $1 ORDER BY p.created_at DESC, p.id LIMIT $2 OFFSET $3",
+        participant_id,
+        limit,
+        offset,
+    )
+    return rows
+
+
 async def open_of_participant(conn: Connection, participant_id: uuid.UUID) -> list[asyncpg.Record]:
     """A person's proposals that still hold a place or a placement, locked."""
     rows: list[asyncpg.Record] = await conn.fetch(

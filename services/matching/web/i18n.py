@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -82,6 +82,8 @@ def money(cents: int, language: str) -> str:
     return format_currency(Decimal(cents) / 100, "EUR", locale=LOCALES[language])
 
 
-def day(moment: datetime, language: str) -> str:
-    """The day a moment falls on, on the region's clock, written out: 1 juni 2027, 1. Juni 2027, 1 June 2027."""
-    return format_date(moment.astimezone(TIMEZONE).date(), format="long", locale=LOCALES[language])
+def day(moment: date | datetime, language: str) -> str:
+    """The day a moment falls on, on the region's clock (or a calendar day), written out: 1 juni 2027, 1. Juni 2027,
+    1 June 2027."""
+    on = moment.astimezone(TIMEZONE).date() if isinstance(moment, datetime) else moment
+    return format_date(on, format="long", locale=LOCALES[language])

@@ -24,8 +24,8 @@ from services.matching.web.i18n import TIMEZONE
 
 router = APIRouter(include_in_schema=False)
 
-# This page: an entry that links to it (a proposal made for a participant, a disabled webhook)
-# gets no link to itself.
+# This page: an entry that links to it (a disabled webhook, or a proposal made for a participant
+# before /me showed proposals) gets no link to itself.
 FEED = "/notifications"
 
 PAGE_SIZE = 20

@@ -1,13 +1,14 @@
 """The participant's and the provider's pages: ``/me`` (my route) and ``/provider`` (vouchers for its courses).
 
-Nothing on them is matching's own. A participant's trajectory and consents are intake's (``GET
-/participants/me``, ``GET /participants/me/consents``), applications, vouchers and their
-programmes are vouchers' (``GET /applications``, ``GET /vouchers``, ``GET /programmes/{id}``), a
-provider's course titles are intake's (``GET /providers/{id}``, its own). Each is read with the
-viewer's own token (:mod:`.upstream`), so a participant gets only their own applications and a
-provider only the vouchers for its own courses, exactly as through the API. A service that does
-not answer becomes a sentence in its section, and the rest of the page still shows. Proposals are
-not on the participant's page: matching's API lets only employers and staff read them.
+A participant's trajectory and consents are intake's (``GET /participants/me``, ``GET
+/participants/me/consents``), applications, vouchers and their programmes are vouchers' (``GET
+/applications``, ``GET /vouchers``, ``GET /programmes/{id}``), a provider's course titles are
+intake's (``GET /providers/{id}``, its own). Each is read with the viewer's own token
+(:mod:`.upstream`), so a participant gets only their own applications and a provider only the
+vouchers for its own courses, exactly as through the API. A service that does not answer becomes
+a sentence in its section, and the rest of the page still shows. The proposals made for a
+participant are matching's own: the route function of ``GET /proposals/mine`` reads them, so the
+page shows what the API gives them; a database that cannot be reached just then is a sentence too.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from services.matching.api import proposals as proposal_api
 from services.matching.web import i18n, upstream
 from services.matching.web.coach import short
 from services.matching.web.common import Viewer, asked_page, error_page, page, require
 from shared.auth import Role
+from shared.db.availability import DATABASE_UNAVAILABLE
 from shared.events.contracts.intake import ConsentPurpose
 from shared.events.contracts.vouchers import RejectionReason
 from shared.paging import MAX_OFFSET
@@ -32,6 +35,8 @@ router = APIRouter(include_in_schema=False)
 
 # A person holds a few applications (programmes limit vouchers per person); this reads them all.
 APPLICATIONS_READ = 100
+# A person is proposed for a few places; this reads them all (the API's largest page).
+PROPOSALS_READ = 200
 PAGE_SIZE = 20
 # Vouchers' API pages back this far (its ``offset`` bound).
 LAST_PAGE = MAX_OFFSET // PAGE_SIZE
@@ -112,13 +117,33 @@ def _consents(history: list[dict[str, Any]], language: str) -> list[dict[str, An
     return rows
 
 
+async def _proposals(request: Request, viewer: Viewer) -> list[dict[str, Any]]:
+    """The proposals made for the participant, newest first, with their days written out in the reader's language."""
+    found = await proposal_api.my_proposals(request.app.state.runtime, viewer.principal, limit=PROPOSALS_READ, offset=0)
+    return [
+        {
+            **proposal.model_dump(),
+            "start_day": i18n.day(proposal.start_date, viewer.language),
+            "proposed_day": i18n.day(proposal.proposed_at, viewer.language),
+            "since_day": i18n.day(proposal.status_since, viewer.language),
+            "hold_day": i18n.day(proposal.hold_until, viewer.language) if proposal.hold_until else None,
+        }
+        for proposal in found
+    ]
+
+
 @router.get("/me", response_class=HTMLResponse)
 async def my_route(request: Request) -> Response:
-    """A participant's route: where their trajectory stands, their applications and vouchers, their consents."""
+    """A participant's route: their trajectory, the places they were proposed for, applications and vouchers,
+    consents."""
     viewer = await require(request, Role.PARTICIPANT)
     if not isinstance(viewer, Viewer):
         return viewer
-    context: dict[str, Any] = {"vouchers": [], "consents": [], "trajectory": None, "titles": {}}
+    context: dict[str, Any] = {"vouchers": [], "consents": [], "trajectory": None, "titles": {}, "proposals": []}
+    try:
+        context["proposals"] = await _proposals(request, viewer)
+    except DATABASE_UNAVAILABLE:
+        context["proposals_unavailable"] = True
     try:
         vouchers = await _vouchers(request, viewer, "/applications", limit=APPLICATIONS_READ)
         context["vouchers"] = vouchers[::-1]  # newest first
