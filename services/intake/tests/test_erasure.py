@@ -8,6 +8,7 @@ them after erasure opens with no key the database still holds.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 
 import asyncpg
@@ -47,6 +48,7 @@ class PostgresFiles:
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
         self.wal_start: tuple[str, int] = ("", 0)
+        self.slot = f"erasure_test_{uuid.uuid4().hex}"
 
     async def _connect(self) -> asyncpg.Connection:
         return await asyncpg.connect(self.platform.admin_dsn)
@@ -58,10 +60,23 @@ class PostgresFiles:
         return row["file_name"], row["file_offset"]
 
     async def mark_wal(self) -> None:
-        """Remember where the WAL is written now: later reads start there (the WAL is the whole server's)."""
+        """Remember where the WAL is written now: later reads start there (the WAL is the whole server's).
+
+        A replication slot keeps every segment from here on until :meth:`release`: without it a
+        checkpoint may recycle the first segments while other tests write to the same server.
+        """
         conn = await self._connect()
         try:
+            await conn.execute("SELECT pg_create_physical_replication_slot($1, true)", self.slot)
             self.wal_start = await self._wal_position(conn)
+        finally:
+            await conn.close()
+
+    async def release(self) -> None:
+        """Let the server recycle the WAL again."""
+        conn = await self._connect()
+        try:
+            await conn.execute("SELECT pg_drop_replication_slot($1)", self.slot)
         finally:
             await conn.close()
 
@@ -99,7 +114,10 @@ async def test_personal_data_is_sealed_on_disk_and_after_erasure_no_key_opens_wh
 ) -> None:
     files = PostgresFiles(platform)
     await files.mark_wal()
-    async with run_service(platform, intake) as s, run_service(platform, notifications):
+    async with contextlib.AsyncExitStack() as stack:
+        stack.push_async_callback(files.release)
+        s = await stack.enter_async_context(run_service(platform, intake))
+        await stack.enter_async_context(run_service(platform, notifications))
         vault = Vault.from_settings(s.settings)
         coach = await platform.login("coach", "coach-anna")
         admin = await platform.login("admin", "admin-1")
