@@ -49,6 +49,7 @@ class PostgresFiles:
         self.platform = platform
         self.wal_start: tuple[str, int] = ("", 0)
         self.slot = f"erasure_test_{uuid.uuid4().hex}"
+        self.holder: asyncpg.Connection | None = None
 
     async def _connect(self) -> asyncpg.Connection:
         return await asyncpg.connect(self.platform.admin_dsn)
@@ -62,23 +63,18 @@ class PostgresFiles:
     async def mark_wal(self) -> None:
         """Remember where the WAL is written now: later reads start there (the WAL is the whole server's).
 
-        A replication slot keeps every segment from here on until :meth:`release`: without it a
-        checkpoint may recycle the first segments while other tests write to the same server.
+        A temporary replication slot keeps every segment from here on while its connection is open
+        (until :meth:`release`, or the test process dies): without it a checkpoint may recycle the
+        first segments while other tests write to the same server.
         """
-        conn = await self._connect()
-        try:
-            await conn.execute("SELECT pg_create_physical_replication_slot($1, true)", self.slot)
-            self.wal_start = await self._wal_position(conn)
-        finally:
-            await conn.close()
+        self.holder = await self._connect()
+        await self.holder.execute("SELECT pg_create_physical_replication_slot($1, true, true)", self.slot)
+        self.wal_start = await self._wal_position(self.holder)
 
     async def release(self) -> None:
-        """Let the server recycle the WAL again."""
-        conn = await self._connect()
-        try:
-            await conn.execute("SELECT pg_drop_replication_slot($1)", self.slot)
-        finally:
-            await conn.close()
+        """Let the server recycle the WAL again: the temporary slot goes with its connection."""
+        if self.holder is not None:
+            await self.holder.close()
 
     async def read(self) -> tuple[bytes, bytes]:
         """(every relation file of the database, the WAL written since :meth:`mark_wal`), after a checkpoint."""
