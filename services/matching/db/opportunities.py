@@ -166,6 +166,14 @@ async def mark_stale(conn: Connection, opportunity_id: uuid.UUID, now: datetime)
     await conn.execute("UPDATE opportunities SET stale_since = $2 WHERE id = $1", opportunity_id, now)
 
 
+async def open_places(conn: Connection) -> list[asyncpg.Record]:
+    """Every open opportunity's id, title, postcode and number of places, by title: what a picker offers."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        "SELECT id, title, postcode, places_total FROM opportunities WHERE closed_at IS NULL ORDER BY title, id"
+    )
+    return rows
+
+
 async def briefs(conn: Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, asyncpg.Record]:
     """Title, owner, kind and occupation of the opportunities named, by id."""
     rows = await conn.fetch(

@@ -505,6 +505,25 @@ async def test_a_reservation_beyond_what_the_policy_holds_is_refused_with_a_sent
     assert len((await policy(world))["reserved"]) == 1000
 
 
+async def test_in_a_region_of_more_than_500_open_places_any_of_them_can_be_reserved(world: World) -> None:
+    oldest = await world.opportunity(title="Aaa oudste plek", places_total=2)
+    for n in range(500):
+        await world.opportunity(title=f"Plek {n:03d}")
+    await sign_in(world, "officer-1")
+    shown = await world.client.get("/officer/plan")
+    picker = shown.text[shown.text.index('id="reserve-opportunity"') :]
+    picker = picker[: picker.index("</select>")]
+    assert picker.count('<option value="') - picker.count('<option value="">') == 501, "every open place is offered"
+    assert picker.index("Aaa oudste plek") < picker.index("Plek 000"), "by title"
+
+    reserve = {"csrf": csrf_of(shown.text), "opportunity": oldest["id"], "group": "woman", "places": "2"}
+    made = await world.client.post("/officer/plan/reserved", data=reserve)
+    assert made.status_code == 303, made.text
+    assert [r["opportunity_id"] for r in (await policy(world))["reserved"]] == [oldest["id"]]
+    listed = await world.client.get("/officer/plan?policy=reserved")
+    assert "Aaa oudste plek</th>" in listed.text, "the reserved place is named, not shown as an id"
+
+
 def test_every_word_of_the_office_pages_exists_in_dutch_german_and_english() -> None:
     dynamic: dict[str, set[str]] = {
         "employer.done.": set(employer.DONE),

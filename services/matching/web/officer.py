@@ -24,7 +24,9 @@ from starlette.datastructures import FormData
 from services.matching.api import inflow as inflow_api
 from services.matching.api import opportunities as opportunity_api
 from services.matching.api import reports as reports_api
+from services.matching.api.schemas import OpportunityOut
 from services.matching.clock import request_time
+from services.matching.db import opportunities as opportunity_store
 from services.matching.fairness import METRICS
 from services.matching.handlers.commands import PlanRequest, RegionQuota, Reserve
 from services.matching.vocabulary import Language
@@ -40,7 +42,6 @@ OFFICERS = (Role.PROGRAMME_OFFICER, Role.ADMIN)
 INFLOW_WEEKS = 12
 PROGRAMMES_SHOWN = 5
 ASSIGNMENTS_SHOWN = 50
-OPPORTUNITIES_READ = 500
 MAX_QUOTA = 1_000_000  # as RegionQuota.places
 MAX_RESERVED = 1000  # as Reserve.places
 WHOLE = re.compile(r"[0-9]{1,7}")
@@ -170,12 +171,13 @@ async def _plan_page(
     try:
         policy = await reports_api.get_policy(runtime, viewer.principal)
         fairness = await reports_api.fairness(runtime, viewer.principal, now)
-        places = await opportunity_api.list_opportunities(
-            runtime, viewer.principal, include_closed=True, limit=OPPORTUNITIES_READ, offset=0
-        )
     except ClientError as exc:
         return refusal(request, viewer, exc)
-    titles = {o.id: o.title for o in places}
+    assignments = plan.assigned[:ASSIGNMENTS_SHOWN] if plan else []
+    named = list({a.opportunity_id for a in assignments} | {r.opportunity_id for r in policy.reserved})
+    async with runtime.pool.acquire() as conn:
+        titles = {i: r["title"] for i, r in (await opportunity_store.briefs(conn, named)).items()}
+        open_places = await opportunity_store.open_places(conn)
     if quotas is None:
         quotas = PolicyForm(
             values={
@@ -194,11 +196,11 @@ async def _plan_page(
             "fairness": fairness,
             "metrics": METRICS,
             "plan": plan,
-            "assignments": plan.assigned[:ASSIGNMENTS_SHOWN] if plan else [],
+            "assignments": assignments,
             "titles": titles,
             "groups": [g.value for g in TargetGroup],
             "policy": policy,
-            "open_places": [o for o in places if o.status != "closed"],
+            "open_places": open_places,
             "saved": saved,
             "quotas": quotas,
             "reserve": reserve or PolicyForm(),
@@ -336,13 +338,10 @@ async def reserve_places(request: Request) -> Response:
     values = {name: _text(form, name) for name in ("opportunity", "group", "places")}
     try:
         current = await reports_api.get_policy(runtime, viewer.principal)
-        open_places = await opportunity_api.list_opportunities(
-            runtime, viewer.principal, include_closed=False, limit=OPPORTUNITIES_READ, offset=0
-        )
     except ClientError as exc:
         return refusal(request, viewer, exc)
     errors: dict[str, tuple[str, dict[str, int]]] = {}
-    place = next((o for o in open_places if str(o.id) == values["opportunity"]), None)
+    place = await _open_place(request, viewer, values["opportunity"])
     if place is None:
         errors["opportunity"] = ("officer.reserved.error.opportunity", {})
     group = next((g for g in TargetGroup if g.value == values["group"]), None)
@@ -368,6 +367,15 @@ async def reserve_places(request: Request) -> Response:
         ),
         "/officer/plan?policy=reserved#reserved-heading",
     )
+
+
+async def _open_place(request: Request, viewer: Viewer, chosen: str) -> OpportunityOut | None:
+    """The open opportunity the form names, or None when the id is not one, unknown or closed."""
+    try:
+        found = await opportunity_api.get_opportunity(uuid.UUID(chosen), request.app.state.runtime, viewer.principal)
+    except (ValueError, NotFound):
+        return None
+    return None if found.status == "closed" else found
 
 
 def _without(reserved: list[Reserve], opportunity_id: uuid.UUID, group: TargetGroup) -> list[Reserve]:
