@@ -18,10 +18,12 @@ import asyncio
 import contextlib
 import functools
 import html
+import logging
 import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,7 @@ from shared.auth import Role
 from shared.events.contracts.intake import ConsentPurpose, Situation, TrajectoryStatus
 from shared.events.contracts.matching import OpportunityKind
 from shared.events.contracts.vouchers import RejectionReason
+from shared.logging import JsonFormatter
 from tests.support.platform import Platform, RunningService, run_service, serve_over_http
 from tests.support.ports import free_port
 from tests.support.seeded import (
@@ -53,6 +56,7 @@ from tests.support.seeded import (
     PROVIDER_ACCOUNT,
     VOUCHER_CENTS,
     Seeded,
+    programme_body,
     seed,
 )
 from tests.support.waiting import eventually
@@ -328,6 +332,62 @@ async def test_a_provider_sees_the_vouchers_for_its_own_courses_a_page_at_a_time
         refused = await region.client.get(f"/provider?page={bad}&lang=nl")
         assert refused.status_code == 400, bad
         assert "Die pagina met vouchers bestaat niet" in refused.text
+
+
+async def test_an_officers_note_on_a_rejection_is_for_officers_only_and_goes_with_the_participant(
+    region: Region, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    note = "Ahmed El Amrani belde: zijn diploma ontbreekt nog"
+    officer = region.platform.auth("programme_officer", OFFICER)
+    participant = region.platform.auth("participant", PARTICIPANT_ACCOUNT)
+    async with httpx.AsyncClient(base_url=region.vouchers_url) as client:
+        body = programme_body(datetime.now(UTC)) | {"name": "Vakmanschap met toets", "auto_approve": False}
+        programme = _created(await client.post("/programmes", json=body, headers=officer))
+        applied = _created(
+            await client.post(
+                f"/programmes/{programme['id']}/applications",
+                json={"category": "zoek_werk_techniek", "course_id": str(region.seeded.course_id)},
+                headers=participant,
+            )
+        )
+        assert applied["status"] == "submitted", applied
+        path = f"/applications/{applied['id']}"
+        rejected = _created(
+            await client.post(f"{path}/reject", json={"reason": "incomplete", "note": note}, headers=officer)
+        )
+        assert (rejected["reason"], rejected["officer_note"]) == ("incomplete", note)
+        assert _created(await client.get(path, headers=officer))["officer_note"] == note
+
+        listed = await client.get("/applications", headers=participant)
+        [mine] = [a for a in _created(listed) if a["id"] == applied["id"]]
+        assert (mine["status"], mine["reason"], mine["officer_note"]) == ("rejected", "incomplete", None)
+        one = await client.get(path, headers=participant)
+        assert (one.json()["reason"], one.json()["officer_note"]) == ("incomplete", None)
+        assert "diploma" not in listed.text + one.text
+        await region.sign_in(PARTICIPANT_ACCOUNT)
+        page = html.unescape((await region.client.get("/me")).text)
+        assert re.search(r"Reden</dt><dd>De aanvraag was niet compleet</dd>", page), "the code, in words"
+        assert "diploma" not in page
+
+        events = await region.platform.stream_messages("VOUCHERS")
+        assert any(b"application.rejected" in e for e in events)
+        assert not any(b"diploma" in e for e in events)
+        routes = {getattr(r, "route", None) for r in caplog.records}
+        assert "/applications/{application_id}/reject" in routes, "the services' logs were read"
+        assert "diploma" not in "\n".join(JsonFormatter("test").format(r) for r in caplog.records)
+
+        async with httpx.AsyncClient(base_url=region.intake_url) as at_intake:
+            gone = await at_intake.delete("/participants/me", headers=participant)
+            assert gone.status_code == 204, gone.text
+
+        async def forgotten() -> dict[str, Any] | None:
+            found: dict[str, Any] = (await client.get(path, headers=officer)).json()
+            return found if found["participant_id"] != str(region.seeded.own_participant_id) else None
+
+        after = await eventually(forgotten)
+        assert after is not None
+        assert (after["status"], after["reason"], after["officer_note"]) == ("rejected", "incomplete", None)
 
 
 async def test_other_roles_are_refused_as_on_every_role_page(region: Region) -> None:

@@ -6,7 +6,9 @@ from typing import Annotated, Any
 
 from shared.auth import Principal, Role, require_roles
 
-Officer = Annotated[Principal, require_roles(Role.PROGRAMME_OFFICER, Role.ADMIN)]
+# Who decides on applications and vouchers, and so reads officers' notes on the decisions.
+DECIDERS = (Role.PROGRAMME_OFFICER, Role.ADMIN)
+Officer = Annotated[Principal, require_roles(*DECIDERS)]
 Provider = Annotated[Principal, require_roles(Role.PROVIDER)]
 
 # Who may apply for a voucher: the participant, their coach, or an employer for an employee.
@@ -16,7 +18,7 @@ APPLICANT_ROLES = (Role.PARTICIPANT, Role.COACH, Role.EMPLOYER)
 def may_see(principal: Principal, row: Any) -> bool:
     """Officers see every application; a participant their own; a provider's users vouchers for its courses; coaches
     and employers' users what they filed."""
-    if principal.has(Role.PROGRAMME_OFFICER, Role.ADMIN):
+    if principal.has(*DECIDERS):
         return True
     if principal.role is Role.PARTICIPANT:
         return str(row["participant_id"]) == principal.party

@@ -68,7 +68,8 @@ def _voucher(found: dict[str, Any], programme: dict[str, Any], language: str) ->
         "redeem_by": redeem_by,
         "redeem_by_day": i18n.day(redeem_by, language),
         "submitted_day": i18n.day(datetime.fromisoformat(found["submitted_at"]), language),
-        # Only the reason's code is told; an officer's own note stays with vouchers' officers.
+        # Vouchers gives a rejection's code (an officer's note only to officers); a code newer than these words
+        # reads as "another reason".
         "reason": reason if reason in REASONS else None,
         "claimed": found["status"] in CLAIMED,
     }

@@ -46,7 +46,7 @@ async def list_applications(
         rows = await application_store.list_applications(
             conn, programme_id=programme_id, status=status_is, limit=limit, offset=offset, **scope
         )
-    return [application_out(r) for r in rows]
+    return [application_out(r, principal) for r in rows]
 
 
 @router.get("/applications/{application_id}", response_model=ApplicationOut)
@@ -58,13 +58,13 @@ async def get_application(
         row = await application_store.get_application(conn, application_id)
     if row is None or not may_see(principal, row):
         raise NotFound(f"There is no application {application_id} that you may see.")
-    return application_out(row)
+    return application_out(row, principal)
 
 
 @router.post("/applications/{application_id}/approve", response_model=ApplicationOut)
 async def approve(application_id: uuid.UUID, uow: UnitOfWorkDep, now: Now, principal: Officer) -> ApplicationOut:
     """Approve an application whose money is reserved; the voucher is issued."""
-    return application_out(await decisions.approve(uow, application_id, now=now))
+    return application_out(await decisions.approve(uow, application_id, now=now), principal)
 
 
 @router.post("/applications/{application_id}/reject", response_model=ApplicationOut)
@@ -73,7 +73,7 @@ async def reject(
 ) -> ApplicationOut:
     """Reject an application with a reason; reserved money goes to the next on the waiting list."""
     row = await decisions.reject(uow, application_id, reason=body.reason, note=body.note, actor=principal.sub, now=now)
-    return application_out(row)
+    return application_out(row, principal)
 
 
 @router.post("/applications/{application_id}/cancel", response_model=ApplicationOut)
@@ -87,4 +87,4 @@ async def cancel(
     updated = await decisions.cancel(
         uow, application_id, by_role=principal.role.value, actor=principal.role.value, now=now
     )
-    return application_out(updated)
+    return application_out(updated, principal)

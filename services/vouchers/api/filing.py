@@ -60,7 +60,8 @@ async def apply(request: HotRequest) -> HotResponse:
         now=now_of(state),
     )
     return HotResponse(
-        status.HTTP_201_CREATED if created else status.HTTP_200_OK, application_out(view).model_dump_json().encode()
+        status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        application_out(view, principal).model_dump_json().encode(),
     )
 
 

@@ -8,7 +8,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
+from services.vouchers.access import DECIDERS
 from services.vouchers.domain import MAX_CATEGORY_BUDGET_CENTS, threshold_level, used_pct
+from shared.auth import Principal
 from shared.events.contracts.vouchers import RejectionReason
 
 
@@ -77,7 +79,11 @@ class ApplicationOut(BaseModel):
     reserved: bool
     voucher_id: uuid.UUID | None
     draw_rank: int | None
-    reason: str | None
+    reason: str | None = Field(description="A rejection's code (RejectionReason); null for any other status")
+    officer_note: str | None = Field(
+        description="The officer's note on a rejection or clawback: shown to programme officers and administrators"
+        " only (null for everyone else), cleared when the participant is erased"
+    )
     paid_cents: int
     submitted_at: datetime
 
@@ -99,9 +105,11 @@ def category_out(row: Any) -> CategoryOut:
     )
 
 
-def application_out(row: Any) -> ApplicationOut:
-    """A stored application (or the view the filing builds) as the API shows it."""
-    return ApplicationOut(**{k: row[k] for k in ApplicationOut.model_fields})
+def application_out(row: Any, viewer: Principal) -> ApplicationOut:
+    """A stored application (or the view the filing builds) as the API shows it to ``viewer``: the officer's note
+    only to those who decide."""
+    shown = {k: row[k] for k in ApplicationOut.model_fields if k != "officer_note"}
+    return ApplicationOut(**shown, officer_note=row["officer_note"] if viewer.has(*DECIDERS) else None)
 
 
 class BudgetChangeIn(BaseModel):
@@ -152,7 +160,12 @@ class RejectIn(BaseModel):
     """Why an application is rejected."""
 
     reason: RejectionReason
-    note: str | None = Field(default=None, max_length=1000, description="Kept in the service, never in events")
+    note: str | None = Field(
+        default=None,
+        max_length=1000,
+        description="The officer's own words, kept apart from the reason: shown only to programme officers and"
+        " administrators, never in events, cleared when the participant is erased",
+    )
 
 
 class RedemptionIn(BaseModel):
@@ -166,5 +179,7 @@ class ClawbackIn(BaseModel):
     """Why money is clawed back."""
 
     reason: str = Field(
-        min_length=3, max_length=500, description="e.g. 'attendance list withdrawn'; kept in the ledger"
+        min_length=3,
+        max_length=500,
+        description="e.g. 'attendance list withdrawn'; kept in the ledger and as the voucher's officer_note",
     )

@@ -41,7 +41,7 @@ async def list_vouchers(
         rows = await list_applications(
             conn, programme_id=programme_id, status=status_is, vouchers_only=True, limit=limit, offset=offset, **scope
         )
-    return [application_out(r) for r in rows]
+    return [application_out(r, principal) for r in rows]
 
 
 @router.get("/courses/{course_id}", response_model=CourseOut)
@@ -62,7 +62,7 @@ async def get_voucher(voucher_id: uuid.UUID, runtime: RuntimeDep, principal: Cur
         row = await get_by_voucher(conn, voucher_id)
     if row is None or not may_see(principal, row):
         raise NotFound(f"There is no voucher {voucher_id} that you may see.")
-    return application_out(row)
+    return application_out(row, principal)
 
 
 @router.post("/vouchers/{voucher_id}/redemption", response_model=ApplicationOut)
@@ -78,13 +78,13 @@ async def redeem(
         completed=body.completed,
         now=now,
     )
-    return application_out(row)
+    return application_out(row, principal)
 
 
 @router.post("/vouchers/{voucher_id}/settlement", response_model=ApplicationOut)
 async def settle(voucher_id: uuid.UUID, uow: UnitOfWorkDep, principal: Officer) -> ApplicationOut:
     """Record that a redeemed voucher was paid to the provider."""
-    return application_out(await redemption.settle(uow, voucher_id, actor=principal.sub))
+    return application_out(await redemption.settle(uow, voucher_id, actor=principal.sub), principal)
 
 
 @router.post("/vouchers/{voucher_id}/clawback", response_model=ApplicationOut)
@@ -92,4 +92,5 @@ async def claw_back(
     voucher_id: uuid.UUID, body: ClawbackIn, uow: UnitOfWorkDep, now: Now, principal: Officer
 ) -> ApplicationOut:
     """Claw back a redeemed (or settled) voucher's money when its evidence is withdrawn."""
-    return application_out(await redemption.claw_back(uow, voucher_id, note=body.reason, actor=principal.sub, now=now))
+    row = await redemption.claw_back(uow, voucher_id, note=body.reason, actor=principal.sub, now=now)
+    return application_out(row, principal)

@@ -61,7 +61,10 @@ async def lock_participant(conn: Connection, participant_id: uuid.UUID) -> None:
 
 
 async def erase_participant(conn: Connection, participant_id: uuid.UUID) -> uuid.UUID:
-    """Cut every link to a participant but keep the money trail under a fresh pseudonym."""
+    """Cut every link to a participant but keep the money trail under a fresh pseudonym.
+
+    Officers' notes on their applications go too: written about the person, they may name them.
+    """
     pseudonym = uuid.uuid4()
     await conn.execute(
         "DELETE FROM idempotency_keys WHERE principal = $1"
@@ -70,7 +73,7 @@ async def erase_participant(conn: Connection, participant_id: uuid.UUID) -> uuid
         participant_id,
     )
     await conn.execute(
-        "UPDATE applications SET participant_id = $2, target_groups = '{}',"
+        "UPDATE applications SET participant_id = $2, target_groups = '{}', officer_note = NULL,"
         " submitted_by = CASE WHEN submitted_by_role = 'participant' THEN NULL ELSE submitted_by END,"
         " updated_at = now() WHERE participant_id = $1",
         participant_id,

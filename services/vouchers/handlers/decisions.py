@@ -48,12 +48,16 @@ async def approve(uow: UnitOfWork, application_id: uuid.UUID, *, now: datetime) 
 async def reject(
     uow: UnitOfWork, application_id: uuid.UUID, *, reason: RejectionReason, note: str | None, actor: str, now: datetime
 ) -> asyncpg.Record:
-    """An officer rejects an application (with a reason); reserved money goes to the next in line."""
+    """An officer rejects an application with a reason's code and maybe a note; reserved money goes to the next in line.
+
+    ``reason`` is the code that everyone who may see the application reads; ``note`` is the officer's own words,
+    kept apart for officers only (it may name the person), and never in an event.
+    """
     row = await locked_application(uow, application_id)
     expect_status(row, [Status.SUBMITTED, Status.WAITLISTED], "rejected")
     released = await release_reserved(uow, row, note=f"rejected: {reason.value}", actor=actor)
     updated = await update_application(
-        uow.conn, application_id, status=Status.REJECTED.value, reserved=False, reason=note or reason.value
+        uow.conn, application_id, status=Status.REJECTED.value, reserved=False, reason=reason.value, officer_note=note
     )
     await release_holding(uow.conn, row)
     uow.emit(

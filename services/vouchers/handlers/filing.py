@@ -110,7 +110,7 @@ def application_view(row: Row, *, first_answer: bool = False) -> dict[str, Any]:
     view = dict(row)
     if first_answer:
         view.update(status=row["initial_status"], reserved=row["initial_reserved"], paid_cents=0, reason=None)
-        view.update(draw_rank=None)
+        view.update(draw_rank=None, officer_note=None)
         if row["initial_status"] != Status.VOUCHER_ISSUED.value:
             view["voucher_id"] = None
     return view
@@ -287,6 +287,7 @@ async def apply(
         "voucher_id": voucher_id if status is Status.VOUCHER_ISSUED else None,
         "submitted_at": now,
         "reason": None,
+        "officer_note": None,
         "paid_cents": 0,
         "draw_rank": None,
     }

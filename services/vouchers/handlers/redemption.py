@@ -155,7 +155,7 @@ async def claw_back(uow: UnitOfWork, voucher_id: uuid.UUID, *, note: str, actor:
             actor=actor,
         ),
     )
-    updated = await update_application(uow.conn, row["id"], status=Status.CLAWED_BACK.value, reason=note)
+    updated = await update_application(uow.conn, row["id"], status=Status.CLAWED_BACK.value, officer_note=note)
     uow.emit(
         VoucherClawedBack(
             **application_ref(row),

@@ -65,7 +65,9 @@ async def test_full_attendance_redeems_then_settles_then_can_be_clawed_back(worl
     clawed = await world.client.post(
         f"/vouchers/{vid}/clawback", json={"reason": "attendance list withdrawn"}, headers=world.officer()
     )
-    assert clawed.json()["status"] == "clawed_back"
+    assert (clawed.json()["status"], clawed.json()["officer_note"]) == ("clawed_back", "attendance list withdrawn")
+    seen = (await world.client.get(f"/vouchers/{vid}", headers=world.as_provider())).json()
+    assert (seen["status"], seen["reason"], seen["officer_note"]) == ("clawed_back", None, None), "officers' words"
     ledger = await ledger_of(world, programme)
     assert ledger["balanced"], ledger["problems"]
     kinds = [e["kind"] for e in ledger["entries"] if e["category"] == "werk_in_techniek"]
