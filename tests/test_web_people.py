@@ -287,6 +287,7 @@ async def test_a_provider_sees_the_vouchers_for_its_own_courses_a_page_at_a_time
     assert str(seeded.voucher_id) in text
     assert region.lotte_application["voucher_id"] in text
     assert region.ahmed_application["voucher_id"] not in text, "a voucher for another provider's course"
+    assert text.index(region.lotte_application["voucher_id"]) < text.index(str(seeded.voucher_id)), "newest first"
     assert text.count("PLC programmeren") == 2, "the course's title, from intake"
     assert "€\xa01.000,00" in text
     assert "€\xa0500,00" in text
@@ -318,13 +319,14 @@ async def test_a_provider_sees_the_vouchers_for_its_own_courses_a_page_at_a_time
     await region.sign_in(PROVIDER_ACCOUNT)
     monkeypatch.setattr(people, "PAGE_SIZE", 1)
     first = html.unescape((await region.client.get("/provider")).text)
-    assert str(seeded.voucher_id) in first, "in the order they were applied for"
-    assert region.lotte_application["voucher_id"] not in first
+    assert region.lotte_application["voucher_id"] in first, "the most recently applied for first"
+    assert str(seeded.voucher_id) not in first
     assert '<a href="/provider?page=2" rel="next">' in first
     second = html.unescape((await region.client.get("/provider?page=2&lang=de")).text)
-    assert region.lotte_application["voucher_id"] in second
+    assert str(seeded.voucher_id) in second
+    assert region.lotte_application["voucher_id"] not in second
     assert '<a href="/provider?page=1" rel="prev">' in second
-    assert "500,00\xa0€" in second, "written the German way"
+    assert "1.000,00\xa0€" in second, "written the German way"
     assert "Gutscheine für Ihre Kurse, Seite 2" in second
     past = await region.client.get("/provider?page=3&lang=en")
     assert (past.status_code, "There are no more vouchers." in past.text) == (200, True)
@@ -368,6 +370,7 @@ async def test_an_officers_note_on_a_rejection_is_for_officers_only_and_goes_wit
         await region.sign_in(PARTICIPANT_ACCOUNT)
         page = html.unescape((await region.client.get("/me")).text)
         assert re.search(r"Reden</dt><dd>De aanvraag was niet compleet</dd>", page), "the code, in words"
+        assert page.index(applied["id"]) < page.index(region.ahmed_application["id"]), "newest first"
         assert "diploma" not in page
 
         events = await region.platform.stream_messages("VOUCHERS")

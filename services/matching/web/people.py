@@ -146,8 +146,8 @@ async def my_route(request: Request) -> Response:
     except DATABASE_UNAVAILABLE:
         context["proposals_unavailable"] = True
     try:
-        vouchers = await _vouchers(request, viewer, "/applications", limit=APPLICATIONS_READ)
-        context["vouchers"] = vouchers[::-1]  # newest first
+        vouchers = await _vouchers(request, viewer, "/applications", limit=APPLICATIONS_READ, order="newest")
+        context["vouchers"] = vouchers
         context["titles"] = await _course_titles(request, viewer, (v["course_id"] for v in vouchers))
     except upstream.Unavailable:
         context["vouchers_unavailable"] = True
@@ -163,7 +163,8 @@ async def my_route(request: Request) -> Response:
 
 @router.get("/provider", response_class=HTMLResponse)
 async def provider_vouchers(request: Request) -> Response:
-    """The vouchers issued for the provider's own courses, a page at a time: status, amount, deadline, claim, pay."""
+    """The vouchers issued for the provider's own courses, newest first, a page at a time: status, amount, deadline,
+    claim, pay."""
     viewer = await require(request, Role.PROVIDER)
     if not isinstance(viewer, Viewer):
         return viewer
@@ -172,7 +173,9 @@ async def provider_vouchers(request: Request) -> Response:
         return error_page(request, "provider.bad_page", 400, viewer=viewer)
     context: dict[str, Any] = {"number": number, "vouchers": [], "titles": {}}
     try:
-        found = await _vouchers(request, viewer, "/vouchers", limit=PAGE_SIZE + 1, offset=(number - 1) * PAGE_SIZE)
+        found = await _vouchers(
+            request, viewer, "/vouchers", limit=PAGE_SIZE + 1, offset=(number - 1) * PAGE_SIZE, order="newest"
+        )
         context["vouchers"] = found[:PAGE_SIZE]
         context["previous"] = number - 1 if number > 1 else None
         context["next"] = number + 1 if len(found) > PAGE_SIZE and number < LAST_PAGE else None

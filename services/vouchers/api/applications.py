@@ -6,11 +6,12 @@ Filing one (``POST /programmes/{id}/applications``) is the hot route in :mod:`.f
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from services.vouchers.access import Officer, may_see
+from services.vouchers.api.lists import ListingQuery
 from services.vouchers.api.schemas import ApplicationOut, RejectIn, application_out
 from services.vouchers.clock import Now
 from services.vouchers.db import applications as application_store
@@ -18,7 +19,6 @@ from services.vouchers.handlers import decisions
 from shared.accounts import party_uuid
 from shared.auth import CurrentPrincipal, Role
 from shared.errors import NotFound
-from shared.paging import Offset
 from shared.service import RuntimeDep, UnitOfWorkDep
 
 router = APIRouter(tags=["applications"])
@@ -26,14 +26,10 @@ router = APIRouter(tags=["applications"])
 
 @router.get("/applications", response_model=list[ApplicationOut])
 async def list_applications(
-    runtime: RuntimeDep,
-    principal: CurrentPrincipal,
-    programme_id: uuid.UUID | None = None,
-    status_is: Annotated[str | None, Query(alias="status")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Offset = 0,
+    runtime: RuntimeDep, principal: CurrentPrincipal, listing: ListingQuery
 ) -> list[ApplicationOut]:
-    """Applications the caller may see: officers all, others their own (coaches and employers: filed by them)."""
+    """Applications the caller may see: officers all, others their own (coaches and employers: filed by them);
+    ``offset`` pages on in the ``order`` asked for."""
     scope: dict[str, Any] = {}
     if principal.role is Role.PARTICIPANT:
         scope["participant_id"] = party_uuid(principal)
@@ -42,11 +38,7 @@ async def list_applications(
         scope["vouchers_only"] = True
     elif principal.role in (Role.COACH, Role.EMPLOYER):
         scope["submitted_by"] = principal.sub
-    async with runtime.pool.acquire() as conn:
-        rows = await application_store.list_applications(
-            conn, programme_id=programme_id, status=status_is, limit=limit, offset=offset, **scope
-        )
-    return [application_out(r, principal) for r in rows]
+    return [application_out(r, principal) for r in await listing.rows(runtime, **scope)]
 
 
 @router.get("/applications/{application_id}", response_model=ApplicationOut)

@@ -5,18 +5,24 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from services.vouchers.access import Officer, Provider, may_see
-from services.vouchers.api.schemas import ApplicationOut, ClawbackIn, CourseOut, RedemptionIn, application_out
+from services.vouchers.api.lists import ListingQuery
+from services.vouchers.api.schemas import (
+    ApplicationOut,
+    ClawbackIn,
+    CourseOut,
+    RedemptionIn,
+    application_out,
+)
 from services.vouchers.clock import Now
 from services.vouchers.db import read_model
-from services.vouchers.db.applications import get_by_voucher, list_applications
+from services.vouchers.db.applications import get_by_voucher
 from services.vouchers.handlers import redemption
 from shared.accounts import party_uuid
 from shared.auth import CurrentPrincipal, Principal, Role, require_roles
 from shared.errors import NotFound
-from shared.paging import Offset
 from shared.service import RuntimeDep, UnitOfWorkDep
 
 router = APIRouter(tags=["vouchers"])
@@ -26,22 +32,16 @@ router = APIRouter(tags=["vouchers"])
 async def list_vouchers(
     runtime: RuntimeDep,
     principal: Annotated[Principal, require_roles(Role.PROVIDER, Role.PARTICIPANT, Role.PROGRAMME_OFFICER, Role.ADMIN)],
-    programme_id: uuid.UUID | None = None,
-    status_is: Annotated[str | None, Query(alias="status")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Offset = 0,
+    listing: ListingQuery,
 ) -> list[ApplicationOut]:
-    """Vouchers: a provider sees only vouchers for its own courses, a participant only their own."""
+    """Vouchers: a provider sees only vouchers for its own courses, a participant only their own; ``offset`` pages on
+    in the ``order`` asked for."""
     scope: dict[str, Any] = {}
     if principal.role is Role.PROVIDER:
         scope["provider_id"] = party_uuid(principal)
     elif principal.role is Role.PARTICIPANT:
         scope["participant_id"] = party_uuid(principal)
-    async with runtime.pool.acquire() as conn:
-        rows = await list_applications(
-            conn, programme_id=programme_id, status=status_is, vouchers_only=True, limit=limit, offset=offset, **scope
-        )
-    return [application_out(r, principal) for r in rows]
+    return [application_out(r, principal) for r in await listing.rows(runtime, vouchers_only=True, **scope)]
 
 
 @router.get("/courses/{course_id}", response_model=CourseOut)

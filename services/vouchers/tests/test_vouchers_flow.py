@@ -134,6 +134,42 @@ async def test_providers_see_only_vouchers_for_their_own_courses(world: World) -
     assert peek.status_code == 404
 
 
+async def test_vouchers_and_applications_page_newest_first_when_asked_and_oldest_first_by_default(
+    world: World,
+) -> None:
+    programme = await world.create_programme()
+    filed = [(await issued_voucher(world, programme))["voucher_id"] for _ in range(5)]
+    await issued_voucher(world, programme, course=world.other_course)  # another provider's: in no page here
+
+    async def pages(path: str, headers: dict[str, str], **params: str) -> list[list[str]]:
+        found: list[list[str]] = []
+        for offset in range(0, 8, 2):
+            answer = await world.client.get(
+                path, params={**params, "limit": "2", "offset": str(offset)}, headers=headers
+            )
+            assert answer.status_code == 200, answer.text
+            found.append([v["voucher_id"] for v in answer.json()])
+        return found
+
+    provider = world.as_provider()
+    assert await pages("/vouchers", provider, order="newest") == [filed[:2:-1], filed[2:0:-1], filed[:1], []]
+    assert await pages("/vouchers", provider) == [filed[:2], filed[2:4], filed[4:], []], "the default is unchanged"
+    assert await pages("/vouchers", provider, order="oldest") == await pages("/vouchers", provider)
+    assert await pages("/applications", provider, order="newest") == [filed[:2:-1], filed[2:0:-1], filed[:1], []]
+    everything = await world.client.get("/applications", params={"order": "newest"}, headers=world.officer())
+    assert [a["voucher_id"] for a in everything.json()][1:] == filed[::-1], "another provider's is the newest"
+
+    before = await world.runtime.pool.fetchval("SELECT count(*) FROM vouchers.applications")
+    for path in ("/vouchers", "/applications"):
+        for bad in ("NEWEST", "desc", "", "newest,oldest"):
+            refused = await world.client.get(path, params={"order": bad}, headers=provider)
+            assert refused.status_code == 422, (path, bad)
+            [error] = refused.json()["errors"]
+            assert error["field"] == "query.order", refused.text
+            assert "'oldest' or 'newest'" in error["message"], "says what to send"
+    assert await world.runtime.pool.fetchval("SELECT count(*) FROM vouchers.applications") == before
+
+
 async def test_budget_raise_and_move_are_in_the_ledger_and_serve_the_waiting_list(world: World) -> None:
     programme = await world.create_programme()
     people = await world.participants(12)
