@@ -32,6 +32,7 @@ from services.matching.handlers.commands import PlanRequest, RegionQuota, Reserv
 from services.matching.vocabulary import Language
 from services.matching.web import charts, upstream
 from services.matching.web.common import Viewer, error_page, page, posted, refusal, require
+from services.matching.web.i18n import translator
 from shared.auth import Role
 from shared.errors import ClientError, NotFound
 from shared.events.contracts.intake import TargetGroup
@@ -178,6 +179,13 @@ async def _plan_page(
     async with runtime.pool.acquire() as conn:
         titles = {i: r["title"] for i, r in (await opportunity_store.briefs(conn, named)).items()}
         open_places = await opportunity_store.open_places(conn)
+    # Every open place is an option: labelled here, in one pass, because a region has thousands.
+    label = translator(viewer.language)["officer.reserved.option"]
+    chosen = reserve.values.get("opportunity") if reserve else None
+    options = [
+        (str(o["id"]), label.format(title=o["title"], postcode=o["postcode"], total=o["places_total"]))
+        for o in open_places
+    ]
     if quotas is None:
         quotas = PolicyForm(
             values={
@@ -200,7 +208,8 @@ async def _plan_page(
             "titles": titles,
             "groups": [g.value for g in TargetGroup],
             "policy": policy,
-            "open_places": open_places,
+            "options": options,
+            "chosen": chosen,
             "saved": saved,
             "quotas": quotas,
             "reserve": reserve or PolicyForm(),
